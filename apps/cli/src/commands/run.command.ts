@@ -1,0 +1,127 @@
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  checkModel,
+  ChunkExecutor,
+  finishSweep,
+  InProcessExecutor,
+  Manifest,
+  ModelUnavailableError,
+  needsEmbedding,
+  newSweepId,
+  parseSweepSpec,
+  planSweep,
+  SpecError,
+  specHash,
+  SweepRecord,
+  ThreadPoolExecutor,
+} from '@tokensweep/analysis';
+import { CliConfig } from '../cli-config';
+import { CliError } from '../cli-error';
+import { ProgressBar } from '../progress-bar';
+import { formatSummaryTable } from '../summary-table';
+
+export interface RunOptions {
+  model?: string[];
+  numbers?: string;
+  format?: string[];
+  analysis?: string[];
+  pooling?: string;
+  plots?: boolean;
+  chunkSize?: number;
+  tileSize?: number;
+  threads?: number;
+  out?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+/** `tokensweep run`: validates, checks the models, then runs every chunk on local threads and writes the sweep directory. */
+export async function runCommand(options: RunOptions, config: CliConfig): Promise<Manifest> {
+  const input = specInput(options);
+  let parsed;
+  try {
+    parsed = parseSweepSpec(input, { limits: config.limits, allowLocalModels: true });
+  } catch (error) {
+    if (error instanceof SpecError) throw new CliError(error.problems.join('\n'), 2);
+    throw error;
+  }
+  const { spec, numbers } = parsed;
+  const embedding = needsEmbedding(spec.analyses);
+  for (const model of spec.models) {
+    try {
+      await checkModel(model, config.models, embedding, true);
+    } catch (error) {
+      throw new CliError((error as Error).message, error instanceof ModelUnavailableError ? 2 : 1);
+    }
+  }
+  const createdAt = new Date();
+  const id = newSweepId(createdAt);
+  const sweepDir = path.resolve(options.out ?? path.join('results', id));
+  await prepareOutDir(sweepDir, options.force ?? false);
+
+  const tasks = planSweep(spec, numbers);
+  const threads = options.threads ?? config.defaultThreads;
+  const executorOptions = { locations: config.models, allowLocalModels: true };
+  const executor: ChunkExecutor =
+    threads > 0 && ThreadPoolExecutor.available() ? new ThreadPoolExecutor(Math.min(threads, tasks.length), executorOptions) : new InProcessExecutor(executorOptions);
+  const record: SweepRecord = {
+    id,
+    status: 'running',
+    createdAt: createdAt.toISOString(),
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    error: null,
+    spec,
+    specHash: specHash(spec),
+  };
+  const progress = new ProgressBar(process.stderr, tasks.length);
+  let done = 0;
+  progress.update(0, true);
+  try {
+    await Promise.all(
+      tasks.map(async (task) => {
+        await executor.run({ spec, specHash: record.specHash, task }, sweepDir);
+        progress.update(++done);
+      }),
+    );
+    record.status = 'completed';
+  } catch (error) {
+    record.status = 'failed';
+    record.error = (error as Error).message;
+  } finally {
+    progress.finish();
+    await executor.close();
+  }
+  record.finishedAt = new Date().toISOString();
+  const manifest = await finishSweep(sweepDir, record);
+  if (record.status === 'failed') throw new CliError(`sweep failed: ${record.error} (partial results in ${sweepDir})`, 1);
+  if (options.json) process.stdout.write(JSON.stringify(manifest, null, 2) + '\n');
+  else process.stdout.write(`${formatSummaryTable(manifest.summary)}\n\n${manifest.files.length} part files in ${sweepDir}\n`);
+  return manifest;
+}
+
+function specInput(options: RunOptions): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  if (options.model) input.models = options.model;
+  if (options.numbers !== undefined) input.numbers = options.numbers;
+  if (options.format) input.formats = options.format;
+  if (options.analysis) input.analyses = options.analysis;
+  if (options.pooling !== undefined) input.pooling = options.pooling;
+  if (options.plots) input.plots = true;
+  if (options.chunkSize !== undefined) input.chunkSize = options.chunkSize;
+  if (options.tileSize !== undefined) input.tileSize = options.tileSize;
+  return input;
+}
+
+async function prepareOutDir(dir: string, force: boolean): Promise<void> {
+  const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw new CliError(`--out ${dir}: ${error.message}`, 2);
+  });
+  if (entries.length > 0) {
+    if (!force) throw new CliError(`--out ${dir} is not empty; choose another directory or pass --force to replace its contents`, 2);
+    await Promise.all(entries.map((entry) => rm(path.join(dir, entry), { recursive: true, force: true })));
+  }
+  await mkdir(dir, { recursive: true });
+}

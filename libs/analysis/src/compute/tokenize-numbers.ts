@@ -1,0 +1,48 @@
+import { NumberTokenizer } from '../models/tokenizer';
+import { NumberFormat } from '../spec/vocabulary';
+import { formatNumber } from './format-number';
+
+/** Token ids of many numbers, columnar: number i's ids are `ids[offsets[i]..offsets[i + 1])`. */
+export interface TokenizedNumbers {
+  values: Float64Array;
+  texts: string[];
+  offsets: Int32Array;
+  ids: Int32Array;
+}
+
+/** Formats and tokenizes each number (no special tokens), into flat typed arrays. */
+export function tokenizeNumbers(tokenizer: NumberTokenizer, values: Float64Array, format: NumberFormat): TokenizedNumbers {
+  const texts = new Array<string>(values.length);
+  const offsets = new Int32Array(values.length + 1);
+  let ids = new Int32Array(Math.max(16, values.length * 3));
+  let used = 0;
+  for (let i = 0; i < values.length; i++) {
+    const text = formatNumber(values[i], format);
+    const encoded = tokenizer.encode(text);
+    if (used + encoded.length > ids.length) {
+      const grown = new Int32Array(Math.max(ids.length * 2, used + encoded.length));
+      grown.set(ids.subarray(0, used));
+      ids = grown;
+    }
+    for (let t = 0; t < encoded.length; t++) ids[used++] = encoded[t];
+    texts[i] = text;
+    offsets[i + 1] = used;
+  }
+  return { values, texts, offsets, ids: ids.slice(0, used) };
+}
+
+/** Number of tokens of number i. */
+export function tokenCount(tokens: TokenizedNumbers, i: number): number {
+  return tokens.offsets[i + 1] - tokens.offsets[i];
+}
+
+/** The same tokenization without its first number (a view over the ids, offsets rebased to 0). */
+export function dropFirst(tokens: TokenizedNumbers): TokenizedNumbers {
+  const base = tokens.offsets[1];
+  return {
+    values: tokens.values.subarray(1),
+    texts: tokens.texts.slice(1),
+    offsets: tokens.offsets.subarray(1).map((o) => o - base),
+    ids: tokens.ids.subarray(base),
+  };
+}

@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import { findEmbeddingTensorName } from './embedding-tensor';
+import { locateEmbeddingFile } from './model-files';
+import { readSafetensorsHeader, readTensorBytes, TensorInfo, toFloat32 } from './safetensors';
+
+/** A model's token-embedding matrix as float32, row-major [rows × dim], with the sha256 of its stored bytes. */
+export interface EmbeddingMatrix {
+  tensorName: string;
+  dtype: string;
+  rows: number;
+  dim: number;
+  data: Float32Array;
+  sha256: string;
+}
+
+/** Finds the token-embedding tensor of a model directory from safetensors headers alone (no tensor data read). */
+export async function findEmbeddingTensor(dir: string): Promise<{ file: string; tensorName: string; tensor: TensorInfo }> {
+  const { file, tensorName: indexed } = locateEmbeddingFile(dir);
+  const header = await readSafetensorsHeader(file);
+  const tensorName = indexed ?? findEmbeddingTensorName(header.keys());
+  const tensor = tensorName ? header.get(tensorName) : undefined;
+  if (!tensorName || !tensor) {
+    const names = [...header.keys()].slice(0, 8).join(', ');
+    throw new Error(`${file} holds no token-embedding tensor (found ${names || 'no tensors'}); expected e.g. wte.weight or model.embed_tokens.weight`);
+  }
+  if (tensor.shape.length !== 2) {
+    throw new Error(`${tensorName} in ${file} has shape [${tensor.shape}]; a token-embedding matrix is 2-D`);
+  }
+  return { file, tensorName, tensor };
+}
+
+/** Reads only the token-embedding tensor of a model directory (single or sharded safetensors). */
+export async function loadEmbeddingMatrix(dir: string): Promise<EmbeddingMatrix> {
+  const { file, tensorName, tensor } = await findEmbeddingTensor(dir);
+  const bytes = await readTensorBytes(file, tensor);
+  const [rows, dim] = tensor.shape;
+  const data = toFloat32(bytes, tensor.dtype);
+  if (data.length !== rows * dim) {
+    throw new Error(`${tensorName} in ${file} holds ${data.length} values, not ${rows}×${dim}; the file is damaged`);
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { tensorName, dtype: tensor.dtype, rows, dim, data, sha256 };
+}

@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { EmbeddingMatrix, loadEmbeddingMatrix } from './embeddings';
+import { ModelUnavailableError } from './model-errors';
+import { ModelLocations } from './model-locations';
+import { parseModelRef } from './model-ref';
+import { ResolvedModel, resolveModel } from './model-resolver';
+import { NumberTokenizer } from './tokenizer';
+
+/** Where a result came from: enough to trace it to the exact model bytes. */
+export interface ModelProvenance {
+  id: string;
+  slug: string;
+  revision: string | null;
+  tokenizerSha256: string;
+  embeddingSha256: string | null;
+}
+
+/** A model ready to sweep: its tokenizer, and its embedding matrix when the sweep reads one. */
+export interface LoadedModel {
+  resolved: ResolvedModel;
+  tokenizer: NumberTokenizer;
+  embeddings: EmbeddingMatrix | null;
+  provenance: ModelProvenance;
+}
+
+/**
+ * Loads each model once per process and keeps the most recently used few, so chunks of the same
+ * sweep never pay for a load again while memory stays bounded when a process serves many models.
+ */
+export class ModelCache {
+  private readonly entries = new Map<string, Promise<LoadedModel>>();
+
+  constructor(
+    private readonly locations: ModelLocations,
+    private readonly capacity = 2,
+    private readonly allowLocal = true,
+  ) {}
+
+  /** The model named `name` (as a spec names it), with its embedding matrix when `needsEmbedding`. */
+  async get(name: string, needsEmbedding: boolean): Promise<LoadedModel> {
+    const key = `${name}\u0000${needsEmbedding}`;
+    let entry = this.entries.get(key);
+    if (entry) {
+      this.entries.delete(key); // re-insert: Map order is the recency order
+    } else {
+      entry = this.load(name, needsEmbedding);
+      entry.catch(() => this.entries.delete(key));
+    }
+    this.entries.set(key, entry);
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    return entry;
+  }
+
+  private async load(name: string, needsEmbedding: boolean): Promise<LoadedModel> {
+    const resolved = await resolveModel(parseModelRef(name, this.allowLocal), this.locations, needsEmbedding);
+    let tokenizer: NumberTokenizer;
+    let embeddings: EmbeddingMatrix | null = null;
+    try {
+      tokenizer = await NumberTokenizer.load(resolved.dir);
+      if (needsEmbedding) embeddings = await loadEmbeddingMatrix(resolved.dir);
+    } catch (error) {
+      throw new ModelUnavailableError(name, (error as Error).message);
+    }
+    const tokenizerSha256 = createHash('sha256').update(await readFile(path.join(resolved.dir, 'tokenizer.json'))).digest('hex');
+    const provenance: ModelProvenance = {
+      id: resolved.name,
+      slug: resolved.slug,
+      revision: resolved.revision,
+      tokenizerSha256,
+      embeddingSha256: embeddings?.sha256 ?? null,
+    };
+    return { resolved, tokenizer, embeddings, provenance };
+  }
+}

@@ -1,0 +1,51 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { findEmbeddingTensorName } from './embedding-tensor';
+import { SAFETENSORS_INDEX, SAFETENSORS_SINGLE } from './model-locations';
+
+/** Where a model directory keeps its embedding tensor: the file, and the tensor's name if an index told it. */
+export interface EmbeddingFile {
+  file: string;
+  tensorName?: string;
+}
+
+/** Reads `model.safetensors.index.json` and returns the shard holding the embedding tensor, or null. */
+export function shardFromIndex(indexJson: string): { shard: string; tensorName: string } | null {
+  const index = JSON.parse(indexJson) as { weight_map?: Record<string, string> };
+  const weightMap = index.weight_map ?? {};
+  const tensorName = findEmbeddingTensorName(Object.keys(weightMap));
+  return tensorName ? { shard: weightMap[tensorName], tensorName } : null;
+}
+
+/**
+ * Finds the file that holds a directory's token-embedding tensor: the shard named by
+ * `model.safetensors.index.json`, or `model.safetensors`. Throws saying what is missing.
+ */
+export function locateEmbeddingFile(dir: string): EmbeddingFile {
+  const indexPath = path.join(dir, SAFETENSORS_INDEX);
+  if (existsSync(indexPath)) {
+    const found = shardFromIndex(readFileSync(indexPath, 'utf8'));
+    if (!found) throw new Error(`${SAFETENSORS_INDEX} in ${dir} names no token-embedding tensor`);
+    const file = path.join(dir, found.shard);
+    if (!existsSync(file)) throw new Error(`${dir} lacks ${found.shard}, the shard that holds ${found.tensorName}`);
+    return { file, tensorName: found.tensorName };
+  }
+  const single = path.join(dir, SAFETENSORS_SINGLE);
+  if (existsSync(single)) return { file: single };
+  throw new Error(
+    `${dir} has no ${SAFETENSORS_SINGLE} nor ${SAFETENSORS_INDEX}; successive-cosine, cosine-matrix and fourier need the embedding matrix`,
+  );
+}
+
+/** Whether a directory holds what a sweep needs: a tokenizer, and the embedding tensor's file when asked. */
+export function missingFiles(dir: string, needsEmbedding: boolean): string[] {
+  const missing = existsSync(path.join(dir, 'tokenizer.json')) ? [] : ['tokenizer.json'];
+  if (needsEmbedding) {
+    try {
+      locateEmbeddingFile(dir);
+    } catch {
+      missing.push(existsSync(path.join(dir, SAFETENSORS_INDEX)) ? 'the embedding shard' : SAFETENSORS_SINGLE);
+    }
+  }
+  return missing;
+}

@@ -1,0 +1,97 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { HfCacheRepo } from './hf-cache';
+import { HubClient } from './hub-client';
+import { ModelUnavailableError } from './model-errors';
+import { shardFromIndex, missingFiles } from './model-files';
+import { ModelLocations, SAFETENSORS_INDEX, SAFETENSORS_SINGLE, TOKENIZER_FILES } from './model-locations';
+import { formatModelRef, ModelRef, modelSlug } from './model-ref';
+
+/** A model found on disk: the directory to load from and the revision it is, where known. */
+export interface ResolvedModel {
+  /** The model as the spec names it (`org/name@rev`, or an absolute local path). */
+  name: string;
+  slug: string;
+  dir: string;
+  revision: string | null;
+}
+
+/**
+ * Finds a model's files: a local directory as is; a Hub id under MODELS_DIR, then in the Hugging Face
+ * cache, then downloaded from the Hub into that cache (unless offline). Only the files the sweep
+ * needs are fetched: the tokenizer's, and the embedding tensor's file when `needsEmbedding`.
+ */
+export async function resolveModel(ref: ModelRef, locations: ModelLocations, needsEmbedding: boolean): Promise<ResolvedModel> {
+  const name = formatModelRef(ref);
+  const slug = modelSlug(ref);
+  if (ref.kind === 'local') {
+    if (!existsSync(ref.path) || !statSync(ref.path).isDirectory()) {
+      throw new ModelUnavailableError(name, `no such directory; give a model directory with tokenizer.json (and model.safetensors for cosines)`);
+    }
+    requireComplete(name, ref.path, needsEmbedding, 'the directory');
+    return { name, slug, dir: ref.path, revision: null };
+  }
+  if (locations.modelsDir) {
+    const dir = path.join(locations.modelsDir, ref.id);
+    if (existsSync(path.join(dir, 'tokenizer.json'))) {
+      requireComplete(name, dir, needsEmbedding, `MODELS_DIR (${dir})`);
+      return { name, slug, dir, revision: ref.revision ?? null };
+    }
+  }
+  const revision = ref.revision ?? 'main';
+  const repo = new HfCacheRepo(locations.hfHome, ref.id);
+  const cached = repo.commitFor(revision);
+  if (cached && missingFiles(repo.snapshotDir(cached), needsEmbedding).length === 0) {
+    return { name, slug, dir: repo.snapshotDir(cached), revision: cached };
+  }
+  if (locations.offline) {
+    const where = cached ? repo.snapshotDir(cached) : repo.root;
+    const missing = cached ? missingFiles(where, needsEmbedding).join(', ') : `revision ${revision}`;
+    throw new ModelUnavailableError(
+      name,
+      `HF_HUB_OFFLINE=1 and the Hugging Face cache lacks ${missing} (looked in ${where}); download it once online, or unset HF_HUB_OFFLINE`,
+    );
+  }
+  const commit = await download(ref.id, revision, repo, locations, needsEmbedding);
+  return { name, slug, dir: repo.snapshotDir(commit), revision: commit };
+}
+
+function requireComplete(name: string, dir: string, needsEmbedding: boolean, where: string): void {
+  const missing = missingFiles(dir, needsEmbedding);
+  if (missing.length > 0) {
+    const why = needsEmbedding ? ' (successive-cosine, cosine-matrix and fourier need the embedding matrix)' : '';
+    throw new ModelUnavailableError(name, `${where} lacks ${missing.join(', ')}${why}`);
+  }
+}
+
+async function download(id: string, revision: string, repo: HfCacheRepo, locations: ModelLocations, needsEmbedding: boolean): Promise<string> {
+  const hub = new HubClient(locations.hfEndpoint, locations.hfToken);
+  const { commit, files } = await hub.revision(id, revision);
+  const listed = new Set(files);
+  if (!listed.has('tokenizer.json')) {
+    throw new ModelUnavailableError(id, `the Hub repository has no tokenizer.json at ${revision}; tokensweep needs a fast tokenizer file`);
+  }
+  const snapshot = repo.snapshotDir(commit);
+  const fetchFile = async (file: string): Promise<string> => {
+    const target = path.join(snapshot, file);
+    if (existsSync(target)) return target;
+    const scratch = repo.incompletePath(`${commit}-${file.replace(/\//g, '_')}`);
+    const etag = await hub.download(id, commit, file, scratch);
+    return repo.storeBlob(commit, file, scratch, etag);
+  };
+  for (const file of TOKENIZER_FILES) if (listed.has(file)) await fetchFile(file);
+  if (needsEmbedding) {
+    if (listed.has(SAFETENSORS_INDEX)) {
+      const index = await fetchFile(SAFETENSORS_INDEX);
+      const found = shardFromIndex(readFileSync(index, 'utf8'));
+      if (!found) throw new ModelUnavailableError(id, `${SAFETENSORS_INDEX} names no token-embedding tensor`);
+      await fetchFile(found.shard);
+    } else if (listed.has(SAFETENSORS_SINGLE)) {
+      await fetchFile(SAFETENSORS_SINGLE);
+    } else {
+      throw new ModelUnavailableError(id, `the Hub repository has no safetensors weights at ${revision}; cosine analyses need them`);
+    }
+  }
+  await repo.writeRef(revision, commit);
+  return commit;
+}

@@ -1,0 +1,93 @@
+import { open } from 'node:fs/promises';
+
+/** One tensor's entry in a safetensors header. */
+export interface TensorInfo {
+  dtype: string;
+  shape: number[];
+  /** Absolute byte range of the tensor's data in the file. */
+  begin: number;
+  end: number;
+}
+
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+/** Reads a safetensors file's header (8-byte little-endian length, then JSON) without touching the tensor data. */
+export async function readSafetensorsHeader(file: string): Promise<Map<string, TensorInfo>> {
+  const handle = await open(file, 'r');
+  try {
+    const prefix = Buffer.alloc(8);
+    await handle.read(prefix, 0, 8, 0);
+    const length = Number(prefix.readBigUInt64LE(0));
+    const { size } = await handle.stat();
+    if (length <= 0 || length > MAX_HEADER_BYTES || 8 + length > size) {
+      throw new Error(`${file} is not a safetensors file (header length ${length}, file size ${size})`);
+    }
+    const json = Buffer.alloc(length);
+    await handle.read(json, 0, length, 8);
+    const header = JSON.parse(json.toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+    const tensors = new Map<string, TensorInfo>();
+    for (const [name, entry] of Object.entries(header)) {
+      if (name === '__metadata__') continue;
+      const [from, to] = entry.data_offsets;
+      tensors.set(name, { dtype: entry.dtype, shape: entry.shape, begin: 8 + length + from, end: 8 + length + to });
+    }
+    return tensors;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads exactly one tensor's bytes. */
+export async function readTensorBytes(file: string, tensor: TensorInfo): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const bytes = Buffer.alloc(tensor.end - tensor.begin);
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, done, bytes.length - done, tensor.begin + done);
+      if (bytesRead === 0) throw new Error(`${file} ends inside its tensor data; the file is truncated`);
+      done += bytesRead;
+    }
+    return bytes;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Converts F32, F16, BF16 (and F64) tensor bytes, little-endian as safetensors stores them, to float32. */
+export function toFloat32(bytes: Buffer, dtype: string): Float32Array {
+  switch (dtype) {
+    case 'F32': {
+      const out = new Float32Array(bytes.length / 4);
+      new Uint8Array(out.buffer).set(bytes);
+      return out;
+    }
+    case 'F16': {
+      const out = new Float32Array(bytes.length / 2);
+      for (let i = 0; i < out.length; i++) out[i] = halfToFloat(bytes[2 * i] | (bytes[2 * i + 1] << 8));
+      return out;
+    }
+    case 'BF16': {
+      const out = new Float32Array(bytes.length / 2);
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < out.length; i++) bits[i] = ((bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16) >>> 0;
+      return out;
+    }
+    case 'F64': {
+      const out = new Float32Array(bytes.length / 8);
+      for (let i = 0; i < out.length; i++) out[i] = bytes.readDoubleLE(8 * i);
+      return out;
+    }
+    default:
+      throw new Error(`embedding tensors of dtype ${dtype} are not supported; expected F32, F16, BF16 or F64`);
+  }
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}

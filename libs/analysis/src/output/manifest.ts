@@ -1,0 +1,74 @@
+import { ModelProvenance } from '../models/model-cache';
+import { formatModelRef, modelSlug, parseModelRef } from '../models/model-ref';
+import { SweepSpec } from '../spec/sweep-spec';
+import { TOOL_NAME, TOOL_VERSION } from '../version';
+import { PartRecord } from './part-record';
+import { Summary } from './summary';
+
+export const SWEEP_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type SweepStatus = (typeof SWEEP_STATUSES)[number];
+
+/** What is known of a sweep's life when its manifest is written. */
+export interface SweepRecord {
+  id: string;
+  status: SweepStatus;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  spec: SweepSpec;
+  specHash: string;
+}
+
+export interface ManifestFile {
+  path: string;
+  analysis: string;
+  model: string;
+  format: string;
+  rows: number;
+  bytes: number;
+}
+
+/** manifest.json: the sweep's record, its models' provenance, every finished part, and the summary. */
+export interface Manifest extends Omit<SweepRecord, 'spec' | 'specHash'> {
+  schemaVersion: 1;
+  tool: { name: string; version: string };
+  spec: SweepSpec;
+  specHash: string;
+  models: ModelProvenance[];
+  files: ManifestFile[];
+  plots: string[];
+  summary: Summary;
+}
+
+/** The spec's models as id + slug, in spec order. */
+export function specModels(spec: SweepSpec): { id: string; slug: string }[] {
+  return spec.models.map((name) => {
+    const ref = parseModelRef(name, true);
+    return { id: formatModelRef(ref), slug: modelSlug(ref) };
+  });
+}
+
+export function buildManifest(record: SweepRecord, parts: PartRecord[], summary: Summary, plots: string[]): Manifest {
+  const models = specModels(record.spec);
+  const idOf = new Map(models.map((m) => [m.slug, m.id]));
+  const provenance = models.map(
+    (m) => parts.find((p) => p.slug === m.slug)?.provenance ?? { id: m.id, slug: m.slug, revision: null, tokenizerSha256: '', embeddingSha256: null },
+  );
+  return {
+    schemaVersion: 1,
+    id: record.id,
+    status: record.status,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    createdAt: record.createdAt,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
+    error: record.error,
+    spec: record.spec,
+    specHash: record.specHash,
+    models: provenance,
+    files: parts.map((p) => ({ path: p.path, analysis: p.analysis, model: idOf.get(p.slug) ?? p.slug, format: p.format, rows: p.rows, bytes: p.bytes })),
+    plots,
+    summary,
+  };
+}

@@ -1,0 +1,53 @@
+import { openAsBlob } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Data, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import {
+  Compression,
+  ParquetFile,
+  readParquet,
+  Table as WasmTable,
+  writeParquet,
+  WriterPropertiesBuilder,
+} from 'parquet-wasm/node';
+
+/** The one adapter over parquet-wasm: Arrow tables to Parquet bytes and back. */
+
+/** An Arrow table of `schema` from column data in schema order. */
+export function tableOf(schema: Schema, columns: Data[]): Table {
+  const length = columns[0]?.length ?? 0;
+  const data = makeData({ type: new Struct(schema.fields), length, children: columns });
+  return new Table([new RecordBatch(schema, data)]);
+}
+
+/** Parquet bytes (zstd) of an Arrow table, with string key-value metadata in the footer. */
+export function encodeParquet(table: Table, metadata: Record<string, string>): Uint8Array {
+  const properties = new WriterPropertiesBuilder()
+    .setCompression(Compression.ZSTD)
+    .setCreatedBy('tokensweep')
+    .setKeyValueMetadata(new Map(Object.entries(metadata)))
+    .setMaxRowGroupSize(1 << 20)
+    .build();
+  return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), properties);
+}
+
+/** Reads a Parquet file (optionally only some columns) as an Arrow table. */
+export async function readParquetTable(file: string, columns?: string[]): Promise<Table> {
+  const wasm = readParquet(await readFile(file), columns ? { columns } : undefined);
+  return tableFromIPC(wasm.intoIPCStream());
+}
+
+/** Reads a Parquet file as one Arrow IPC stream, the format `GET /sweeps/:id/data` serves. */
+export async function parquetToIPC(file: string): Promise<Uint8Array> {
+  return readParquet(await readFile(file)).intoIPCStream();
+}
+
+/** Row count and key-value metadata from a Parquet footer, without reading the data pages. */
+export async function readParquetInfo(file: string): Promise<{ rows: number; metadata: Record<string, string> }> {
+  const parquet = await ParquetFile.fromFile(await openAsBlob(file));
+  try {
+    const info = parquet.metadata().fileMetadata();
+    return { rows: info.numRows(), metadata: Object.fromEntries(info.keyValueMetadata()) };
+  } finally {
+    parquet.free();
+  }
+}

@@ -1,0 +1,33 @@
+import { ModelProvenance } from '../models/model-cache';
+import { Analysis, NumberFormat, Pooling } from '../spec/vocabulary';
+import { TOOL_VERSION } from '../version';
+
+/** Key-value metadata written into a part's Parquet footer, so every file traces to its exact inputs. */
+export function partMetadata(
+  model: ModelProvenance,
+  part: { analysis: Analysis; format: NumberFormat; pooling: Pooling; specHash: string },
+): Record<string, string> {
+  return {
+    'tokensweep.version': TOOL_VERSION,
+    'tokensweep.analysis': part.analysis,
+    'tokensweep.format': part.format,
+    'tokensweep.pooling': part.pooling,
+    'tokensweep.spec_sha256': part.specHash,
+    'tokensweep.model': model.id,
+    'tokensweep.model_slug': model.slug,
+    'tokensweep.model_revision': model.revision ?? '',
+    'tokensweep.tokenizer_sha256': model.tokenizerSha256,
+    'tokensweep.embedding_sha256': model.embeddingSha256 ?? '',
+  };
+}
+
+/** The model provenance a part's footer records, read back. */
+export function provenanceFromMetadata(metadata: Record<string, string>): ModelProvenance {
+  return {
+    id: metadata['tokensweep.model'],
+    slug: metadata['tokensweep.model_slug'],
+    revision: metadata['tokensweep.model_revision'] || null,
+    tokenizerSha256: metadata['tokensweep.tokenizer_sha256'],
+    embeddingSha256: metadata['tokensweep.embedding_sha256'] || null,
+  };
+}

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Analysis, ANALYSES, NumberFormat } from '../spec/vocabulary';
+
+/** Where a part lives inside a sweep directory: `<analysis>/model=<slug>/format=<f>/part-00000.parquet`. */
+export function partPath(analysis: Analysis, slug: string, format: NumberFormat, part: number): string {
+  return `${analysis}/model=${slug}/format=${format}/part-${String(part).padStart(5, '0')}.parquet`;
+}
+
+const PART = /^([a-z-]+)\/model=([A-Za-z0-9._-]+)\/format=([a-z]+)\/part-(\d{5,})\.parquet$/;
+
+/** The analysis, model slug, format and part number a relative part path encodes, or null. */
+export function parsePartPath(relative: string): { analysis: Analysis; slug: string; format: NumberFormat; part: number } | null {
+  const match = PART.exec(relative);
+  if (!match || !(ANALYSES as readonly string[]).includes(match[1])) return null;
+  return { analysis: match[1] as Analysis, slug: match[2], format: match[3] as NumberFormat, part: Number(match[4]) };
+}
+
+const TEMP_SUFFIX = '.tmp';
+
+/**
+ * Writes `bytes` to `sweepDir/relative` so that the file appears only complete: written and synced
+ * under a temporary name that does not end in `.parquet`, then renamed over any earlier copy.
+ */
+export async function writeFileAtomically(sweepDir: string, relative: string, bytes: Uint8Array | string): Promise<number> {
+  const target = path.join(sweepDir, relative);
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
+  try {
+    await mkdir(path.dirname(target), { recursive: true });
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw new Error(`cannot write ${target}: ${(error as Error).message}`);
+  }
+  return typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
+}
+
+/** Every file below `dir`, as paths relative to it with `/` separators, sorted. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    .sort();
+}
+
+/** Removes temporary files that interrupted writes left behind. */
+export async function removeStrayTempFiles(sweepDir: string): Promise<number> {
+  const strays = (await listFiles(sweepDir)).filter((file) => file.endsWith(TEMP_SUFFIX));
+  await Promise.all(strays.map((file) => rm(path.join(sweepDir, file), { force: true })));
+  return strays.length;
+}

@@ -1,0 +1,45 @@
+import { NumberSet } from '../spec/number-set';
+import { SweepSpec } from '../spec/sweep-spec';
+import { Analysis, EMBEDDING_ANALYSES, PER_NUMBER_ANALYSES, PerNumberAnalysis } from '../spec/vocabulary';
+import { ChunkTask } from './chunk-task';
+
+/**
+ * Splits a sweep into chunk tasks, per model × format: slices of `chunkSize` numbers for the
+ * per-number analyses (all of them in one pass, so each number is tokenized once), square tiles of
+ * `tileSize` for the cosine matrix, and one task for the Fourier spectrum. Deterministic: the same
+ * spec always yields the same tasks, so a re-run rewrites the same parts.
+ */
+export function planSweep(spec: SweepSpec, numbers: NumberSet): ChunkTask[] {
+  const tasks: ChunkTask[] = [];
+  const add = (task: DistributiveOmit<ChunkTask, 'index'>) => tasks.push({ ...task, index: tasks.length } as ChunkTask);
+  const perNumber = PER_NUMBER_ANALYSES.filter((a) => spec.analyses.includes(a)) as PerNumberAnalysis[];
+  for (const model of spec.models) {
+    for (const format of spec.formats) {
+      if (perNumber.length > 0) {
+        for (let from = 0, part = 0; from < numbers.size; from += spec.chunkSize, part++) {
+          add({ kind: 'numbers', model, format, part, analyses: perNumber, from, to: Math.min(from + spec.chunkSize, numbers.size) });
+        }
+      }
+      if (spec.analyses.includes('cosine-matrix')) {
+        const edges = tileEdges(numbers.size, spec.tileSize);
+        let part = 0;
+        for (const rows of edges) for (const cols of edges) add({ kind: 'matrix-tile', model, format, part: part++, rows, cols });
+      }
+      if (spec.analyses.includes('fourier')) add({ kind: 'fourier', model, format, part: 0 });
+    }
+  }
+  return tasks;
+}
+
+/** Whether a sweep reads the embedding matrix at all (if not, no safetensors are needed). */
+export function needsEmbedding(analyses: readonly Analysis[]): boolean {
+  return analyses.some((a) => EMBEDDING_ANALYSES.includes(a));
+}
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
+function tileEdges(size: number, tile: number): [number, number][] {
+  const edges: [number, number][] = [];
+  for (let from = 0; from < size; from += tile) edges.push([from, Math.min(from + tile, size)]);
+  return edges;
+}

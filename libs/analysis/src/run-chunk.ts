@@ -1,0 +1,119 @@
+import { Table } from 'apache-arrow';
+import { cosineMatrixTile, withEmbedding } from './analyses/cosine-matrix';
+import { fourierTable, longestEmbeddedRun } from './analyses/fourier';
+import { signSymmetryTable } from './analyses/sign-symmetry';
+import { successiveCosineTable } from './analyses/successive-cosine';
+import { tokensTable } from './analyses/tokens';
+import { embedNumbers } from './compute/number-embeddings';
+import { dropFirst, tokenizeNumbers } from './compute/tokenize-numbers';
+import { LoadedModel, ModelCache } from './models/model-cache';
+import { encodeParquet } from './output/parquet-file';
+import { partMetadata } from './output/provenance';
+import { partPath, writeFileAtomically } from './output/sweep-layout';
+import { ChunkTask, FourierTask, MatrixTileTask, NumbersTask } from './plan/chunk-task';
+import { needsEmbedding } from './plan/plan-sweep';
+import { NumberSet } from './spec/number-set';
+import { SweepSpec } from './spec/sweep-spec';
+import { Analysis } from './spec/vocabulary';
+
+/** A chunk as a job carries it: the spec it belongs to (validated), and the task. */
+export interface ChunkJob {
+  spec: SweepSpec;
+  specHash: string;
+  task: ChunkTask;
+}
+
+/** What a process provides to run chunks: where the sweep is written, its models, its number sets. */
+export interface ChunkContext {
+  sweepDir: string;
+  models: ModelCache;
+  numbers: NumberSet;
+}
+
+/** One part file a chunk wrote. */
+export interface PartFile {
+  path: string;
+  analysis: Analysis;
+  model: string;
+  format: string;
+  rows: number;
+  bytes: number;
+}
+
+/**
+ * Runs one chunk: loads the model from the process's cache, computes the task's rows column-wise,
+ * and writes one part per analysis atomically. Idempotent: running it again rewrites the same parts.
+ */
+export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<PartFile[]> {
+  const { spec, task } = job;
+  const model = await context.models.get(task.model, needsEmbedding(spec.analyses));
+  const tables = await computeTables(task, spec, model, context.numbers);
+  const written: PartFile[] = [];
+  for (const [analysis, table] of tables) {
+    const relative = partPath(analysis, model.provenance.slug, task.format, task.part);
+    const metadata = partMetadata(model.provenance, { analysis, format: task.format, pooling: spec.pooling, specHash: job.specHash });
+    const bytes = await writeFileAtomically(context.sweepDir, relative, encodeParquet(table, metadata));
+    written.push({ path: relative, analysis, model: task.model, format: task.format, rows: table.numRows, bytes });
+  }
+  return written;
+}
+
+function computeTables(task: ChunkTask, spec: SweepSpec, model: LoadedModel, numbers: NumberSet): Promise<[Analysis, Table][]> | [Analysis, Table][] {
+  switch (task.kind) {
+    case 'numbers':
+      return numbersTables(task, spec, model, numbers);
+    case 'matrix-tile':
+      return matrixTileTables(task, spec, model, numbers);
+    case 'fourier':
+      return fourierTables(task, spec, model, numbers);
+  }
+}
+
+function numbersTables(task: NumbersTask, spec: SweepSpec, model: LoadedModel, numbers: NumberSet): [Analysis, Table][] {
+  // Successive cosines need the number before the slice, which may live in the previous chunk.
+  const lead = task.analyses.includes('successive-cosine') && task.from > 0 ? 1 : 0;
+  const values = numbers.slice(task.from - lead, task.to);
+  const tokens = tokenizeNumbers(model.tokenizer, values, task.format);
+  const own = lead ? dropFirst(tokens) : tokens;
+  const tables: [Analysis, Table][] = [];
+  if (task.analyses.includes('tokens')) tables.push(['tokens', tokensTable(own, model.tokenizer)]);
+  if (task.analyses.includes('sign-symmetry')) {
+    const positions: number[] = [];
+    for (let i = 0; i < own.values.length; i++) if (own.values[i] >= 1 && numbers.has(-own.values[i])) positions.push(i);
+    const positives = Float64Array.from(positions, (i) => own.values[i]);
+    const negatives = positives.map((v) => -v);
+    tables.push([
+      'sign-symmetry',
+      signSymmetryTable(tokenizeNumbers(model.tokenizer, positives, task.format), tokenizeNumbers(model.tokenizer, negatives, task.format)),
+    ]);
+  }
+  if (task.analyses.includes('successive-cosine')) {
+    const embeddings = embedNumbers(tokens, requireEmbeddings(model), spec.pooling);
+    // with no predecessor (the sweep's first number), the first value only anchors the next row
+    tables.push(['successive-cosine', successiveCosineTable(values, embeddings)]);
+  }
+  return tables;
+}
+
+async function matrixTileTables(task: MatrixTileTask, spec: SweepSpec, model: LoadedModel, numbers: NumberSet): Promise<[Analysis, Table][]> {
+  const matrix = requireEmbeddings(model);
+  const edge = ([from, to]: [number, number]) => {
+    const values = numbers.slice(from, to);
+    return withEmbedding(values, embedNumbers(tokenizeNumbers(model.tokenizer, values, task.format), matrix, spec.pooling));
+  };
+  const rows = edge(task.rows);
+  const cols = task.cols[0] === task.rows[0] && task.cols[1] === task.rows[1] ? rows : edge(task.cols);
+  return [['cosine-matrix', await cosineMatrixTile(rows, cols, matrix.dim)]];
+}
+
+function fourierTables(task: FourierTask, spec: SweepSpec, model: LoadedModel, numbers: NumberSet): [Analysis, Table][] {
+  const values = numbers.slice(0, numbers.size);
+  const embeddings = embedNumbers(tokenizeNumbers(model.tokenizer, values, task.format), requireEmbeddings(model), spec.pooling, false);
+  const run = longestEmbeddedRun(values, embeddings.present);
+  return [['fourier', fourierTable(embeddings, run.from, run.to)]];
+}
+
+function requireEmbeddings(model: LoadedModel) {
+  if (!model.embeddings) throw new Error(`model ${model.resolved.name} was loaded without its embedding matrix`);
+  return model.embeddings;
+}

@@ -1,0 +1,46 @@
+import { ModelCache } from '../models/model-cache';
+import { ModelLocations } from '../models/model-locations';
+import { ChunkJob, PartFile, runChunk } from '../run-chunk';
+import { NumberSet } from '../spec/number-set';
+
+/** Runs chunk jobs somewhere: in this thread, or in a pool of worker threads. */
+export interface ChunkExecutor {
+  run(job: ChunkJob, sweepDir: string): Promise<PartFile[]>;
+  close(): Promise<void>;
+}
+
+/** What every executor (and every thread of a pool) needs to build its own model cache. */
+export interface ExecutorOptions {
+  locations: ModelLocations;
+  allowLocalModels: boolean;
+  modelCacheSize?: number;
+}
+
+/**
+ * Runs chunks on the calling thread, with one model cache and the number sets of recent sweeps
+ * kept for reuse. Worker threads each hold one of these.
+ */
+export class InProcessExecutor implements ChunkExecutor {
+  private readonly models: ModelCache;
+  private readonly numberSets = new Map<string, NumberSet>();
+
+  constructor(options: ExecutorOptions) {
+    this.models = new ModelCache(options.locations, options.modelCacheSize ?? 2, options.allowLocalModels);
+  }
+
+  run(job: ChunkJob, sweepDir: string): Promise<PartFile[]> {
+    return runChunk(job, { sweepDir, models: this.models, numbers: this.numberSet(job.spec.numbers) });
+  }
+
+  async close(): Promise<void> {}
+
+  private numberSet(expression: string): NumberSet {
+    let set = this.numberSets.get(expression);
+    if (!set) {
+      set = NumberSet.parse(expression);
+      if (this.numberSets.size >= 4) this.numberSets.delete(this.numberSets.keys().next().value!);
+      this.numberSets.set(expression, set);
+    }
+    return set;
+  }
+}

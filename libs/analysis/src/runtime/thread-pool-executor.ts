@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ModelUnavailableError } from '../models/model-errors';
+import { ChunkJob, PartFile } from '../run-chunk';
+import { SpecError } from '../spec/spec-error';
+import { ChunkExecutor, ExecutorOptions } from './chunk-executor';
+import { ThreadReply, ThreadRequest } from './chunk-thread';
+
+interface Pending {
+  resolve: (files: PartFile[]) => void;
+  reject: (error: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: Pending & { id: number } | null;
+}
+
+/**
+ * Runs chunk jobs on `size` worker threads, so tokenizing and matrix work never block the caller's
+ * event loop and every core is busy. Each thread keeps its own model cache for the pool's lifetime.
+ */
+export class ThreadPoolExecutor implements ChunkExecutor {
+  private readonly slots: Slot[] = [];
+  private readonly queue: { request: ThreadRequest; pending: Pending }[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(size: number, private readonly options: ExecutorOptions) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  /** Whether the compiled thread script exists (it does not when running from TypeScript sources). */
+  static available(): boolean {
+    return existsSync(ThreadPoolExecutor.script());
+  }
+
+  run(job: ChunkJob, sweepDir: string): Promise<PartFile[]> {
+    if (this.closed) return Promise.reject(new Error('the thread pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request: { id: this.nextId++, job, sweepDir }, pending: { resolve, reject } });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private static script(): string {
+    return path.join(__dirname, 'chunk-thread.js');
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(ThreadPoolExecutor.script(), { workerData: this.options });
+    const slot: Slot = { worker, busy: null };
+    worker.on('message', (reply: ThreadReply) => {
+      const busy = slot.busy;
+      slot.busy = null;
+      if (!busy || busy.id !== reply.id) return;
+      if ('files' in reply) busy.resolve(reply.files);
+      else busy.reject(reviveError(reply.error));
+      this.dispatch();
+    });
+    worker.on('error', (error) => this.replace(slot, error));
+    worker.on('exit', (code) => {
+      if (!this.closed) this.replace(slot, new Error(`a chunk thread exited with code ${code}`));
+    });
+    return slot;
+  }
+
+  /** A thread that died fails its chunk (the caller may retry it) and is replaced by a fresh one. */
+  private replace(slot: Slot, error: Error): void {
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return;
+    slot.busy?.reject(error);
+    slot.busy = null;
+    void slot.worker.terminate();
+    if (this.closed) return;
+    this.slots[index] = this.spawn();
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.busy || this.queue.length === 0) continue;
+      const { request, pending } = this.queue.shift()!;
+      slot.busy = { ...pending, id: request.id };
+      slot.worker.postMessage(request);
+    }
+  }
+}
+
+/** Errors cross the thread boundary as plain data; give the ones callers branch on their class back. */
+function reviveError(error: { name: string; message: string }): Error {
+  if (error.name === 'ModelUnavailableError') {
+    const revived = new ModelUnavailableError('', '');
+    revived.message = error.message;
+    return revived;
+  }
+  if (error.name === 'SpecError') return new SpecError([error.message]);
+  const revived = new Error(error.message);
+  revived.name = error.name;
+  return revived;
+}

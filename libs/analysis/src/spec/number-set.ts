@@ -1,0 +1,199 @@
+import { parseNumberExpression, Progression } from './number-expression';
+
+/** A run of the set: `count` values `start, start + step, …`, or explicit sorted `values` where steps overlap. */
+type Piece = { start: number; step: number; count: number } | { values: Float64Array; count: number };
+
+/** Thrown when the set would hold more than the caller's budget of numbers and cannot be counted exactly cheaply. */
+export class NumberSetTooLarge extends Error {
+  constructor(readonly budget: number) {
+    super(`more than ${budget} numbers`);
+  }
+}
+
+/**
+ * The sorted, de-duplicated union of a number expression's items, held as arithmetic pieces so that
+ * its size, `at(i)` and `indexOf(v)` never expand the list (only overlapping items with steps > 1 are
+ * merged explicitly, within `budget` values).
+ */
+export class NumberSet {
+  private readonly offsets: number[];
+  readonly size: number;
+
+  private constructor(private readonly pieces: Piece[]) {
+    this.offsets = [];
+    let total = 0;
+    for (const piece of pieces) {
+      this.offsets.push(total);
+      total += piece.count;
+    }
+    this.size = total;
+  }
+
+  /** Parses `expression`; `budget` bounds the values merged explicitly where stepped items overlap. */
+  static parse(expression: string, budget = Number.MAX_SAFE_INTEGER): NumberSet {
+    return NumberSet.fromProgressions(parseNumberExpression(expression), budget);
+  }
+
+  static fromProgressions(progressions: Progression[], budget = Number.MAX_SAFE_INTEGER): NumberSet {
+    return new NumberSet(buildPieces(progressions, budget));
+  }
+
+  /** The value at sorted position `index` (0 ≤ index < size). */
+  at(index: number): number {
+    if (!Number.isInteger(index) || index < 0 || index >= this.size) {
+      throw new RangeError(`index ${index} outside 0..${this.size - 1}`);
+    }
+    const p = this.pieceAt(index);
+    const piece = this.pieces[p];
+    const k = index - this.offsets[p];
+    return 'values' in piece ? piece.values[k] : piece.start + k * piece.step;
+  }
+
+  /** The sorted position of `value`, or -1 when the set does not hold it. */
+  indexOf(value: number): number {
+    let lo = 0;
+    let hi = this.pieces.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const piece = this.pieces[mid];
+      const first = firstOf(piece);
+      const last = lastOf(piece);
+      if (value < first) hi = mid - 1;
+      else if (value > last) lo = mid + 1;
+      else return this.offsets[mid] + positionInPiece(piece, value);
+    }
+    return -1;
+  }
+
+  has(value: number): boolean {
+    return this.indexOf(value) >= 0;
+  }
+
+  /** The values at positions `from` (inclusive) to `to` (exclusive), in order. */
+  slice(from: number, to: number): Float64Array {
+    const end = Math.min(to, this.size);
+    const out = new Float64Array(Math.max(0, end - from));
+    if (out.length === 0) return out;
+    let p = this.pieceAt(from);
+    let k = from - this.offsets[p];
+    for (let i = 0; i < out.length; i++) {
+      const piece = this.pieces[p];
+      out[i] = 'values' in piece ? piece.values[k] : piece.start + k * piece.step;
+      if (++k === piece.count) {
+        p++;
+        k = 0;
+      }
+    }
+    return out;
+  }
+
+  private pieceAt(index: number): number {
+    let lo = 0;
+    let hi = this.offsets.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.offsets[mid] <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}
+
+function firstOf(piece: Piece): number {
+  return 'values' in piece ? piece.values[0] : piece.start;
+}
+
+function lastOf(piece: Piece): number {
+  return 'values' in piece ? piece.values[piece.count - 1] : piece.start + (piece.count - 1) * piece.step;
+}
+
+function positionInPiece(piece: Piece, value: number): number {
+  if ('values' in piece) {
+    let lo = 0;
+    let hi = piece.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (piece.values[mid] === value) return mid;
+      if (piece.values[mid] < value) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+  const offset = value - piece.start;
+  return offset % piece.step === 0 ? offset / piece.step : -1;
+}
+
+/**
+ * Cuts the number line at every item's start and end so that each segment is covered wholly by the
+ * items active in it, then describes each segment arithmetically when one item (or a step-1 item)
+ * decides it, and by an explicit merge otherwise.
+ */
+function buildPieces(progressions: Progression[], budget: number): Piece[] {
+  const cuts = [...new Set(progressions.flatMap((p) => [p.start, p.last + 1]))].sort((a, b) => a - b);
+  const startsAt = groupBy(progressions, (p) => p.start);
+  const endsAt = groupBy(progressions, (p) => p.last + 1);
+  const active = new Set<Progression>();
+  const pieces: Piece[] = [];
+  let merged = 0;
+  for (let c = 0; c < cuts.length - 1; c++) {
+    for (const p of endsAt.get(cuts[c]) ?? []) active.delete(p);
+    for (const p of startsAt.get(cuts[c]) ?? []) active.add(p);
+    if (active.size === 0) continue;
+    const from = cuts[c];
+    const to = cuts[c + 1] - 1;
+    const piece = segmentPiece([...active], from, to, budget - merged);
+    if (piece === null) continue;
+    if ('values' in piece) merged += piece.count;
+    pieces.push(piece);
+  }
+  return pieces;
+}
+
+function segmentPiece(active: Progression[], from: number, to: number, budget: number): Piece | null {
+  if (active.some((p) => p.step === 1)) return { start: from, step: 1, count: to - from + 1 };
+  const restricted = active.map((p) => restrict(p, from, to)).filter((r) => r.count > 0);
+  if (restricted.length === 0) return null;
+  if (restricted.length === 1) return restricted[0];
+  const values = mergeValues(restricted, budget);
+  return { values, count: values.length };
+}
+
+function restrict(p: Progression, from: number, to: number): { start: number; step: number; count: number } {
+  const first = p.start + Math.ceil((from - p.start) / p.step) * p.step;
+  const last = Math.min(to, p.last);
+  const count = first > last ? 0 : Math.floor((last - first) / p.step) + 1;
+  return { start: first, step: p.step, count };
+}
+
+function mergeValues(runs: { start: number; step: number; count: number }[], budget: number): Float64Array {
+  const upperBound = runs.reduce((sum, r) => sum + r.count, 0);
+  const out = new Float64Array(Math.min(upperBound, budget + 1));
+  const next = runs.map((r) => r.start);
+  const left = runs.map((r) => r.count);
+  let n = 0;
+  for (;;) {
+    let min = Infinity;
+    for (let i = 0; i < runs.length; i++) if (left[i] > 0 && next[i] < min) min = next[i];
+    if (min === Infinity) break;
+    if (n >= budget) throw new NumberSetTooLarge(budget);
+    out[n++] = min;
+    for (let i = 0; i < runs.length; i++) {
+      if (left[i] > 0 && next[i] === min) {
+        next[i] += runs[i].step;
+        left[i]--;
+      }
+    }
+  }
+  return out.slice(0, n);
+}
+
+function groupBy<T>(items: T[], key: (item: T) => number): Map<number, T[]> {
+  const map = new Map<number, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}

@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto';
+import { formatModelRef, modelSlug, parseModelRef } from '../models/model-ref';
+import { DEFAULT_LIMITS, LIMIT_VARIABLES, SweepLimits } from './limits';
+import { parseNumberExpression } from './number-expression';
+import { NumberSet, NumberSetTooLarge } from './number-set';
+import { SpecError } from './spec-error';
+import { ANALYSES, Analysis, NUMBER_FORMATS, NumberFormat, POOLINGS, Pooling } from './vocabulary';
+
+/** A validated sweep spec with every default filled in: what spec.json holds and what job data carries. */
+export interface SweepSpec {
+  models: string[];
+  numbers: string;
+  formats: NumberFormat[];
+  analyses: Analysis[];
+  pooling: Pooling;
+  plots: boolean;
+  chunkSize: number;
+  tileSize: number;
+}
+
+export const SPEC_FIELDS = ['models', 'numbers', 'formats', 'analyses', 'pooling', 'plots', 'chunkSize', 'tileSize'] as const;
+
+export const DEFAULT_SPEC: SweepSpec = {
+  models: ['gpt2'],
+  numbers: '-1000..1000',
+  formats: ['plain'],
+  analyses: ['tokens', 'sign-symmetry', 'successive-cosine', 'cosine-matrix'],
+  pooling: 'none',
+  plots: false,
+  chunkSize: 25_000,
+  tileSize: 1_024,
+};
+
+const MAX_MODELS = 16;
+const MAX_EXPRESSION_LENGTH = 10_000;
+const MAX_CHUNK_SIZE = 1_000_000;
+
+export interface SpecOptions {
+  limits?: SweepLimits;
+  /** Whether model arguments may be local directories (the CLI) or only Hub ids (the API, job data). */
+  allowLocalModels?: boolean;
+}
+
+/** A parsed spec together with its expanded number set. */
+export interface ParsedSpec {
+  spec: SweepSpec;
+  numbers: NumberSet;
+}
+
+/**
+ * Validates untrusted input (CLI flags, an HTTP body, job data) against the one spec schema, fills
+ * defaults, and throws a SpecError listing every problem, each naming its field.
+ */
+export function parseSweepSpec(input: unknown, options: SpecOptions = {}): ParsedSpec {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const problems: string[] = [];
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new SpecError(['the spec must be a JSON object with fields ' + SPEC_FIELDS.join(', ')]);
+  }
+  const body = input as Record<string, unknown>;
+  for (const key of Object.keys(body)) {
+    if (!(SPEC_FIELDS as readonly string[]).includes(key)) {
+      problems.push(`${shorten(key)}: unknown field; allowed fields are ${SPEC_FIELDS.join(', ')}`);
+    }
+  }
+  const field = <T>(name: keyof SweepSpec, read: (value: unknown) => T): T => {
+    if (body[name] === undefined) return DEFAULT_SPEC[name] as T;
+    try {
+      return read(body[name]);
+    } catch (error) {
+      problems.push(`${name}: ${(error as Error).message}`);
+      return DEFAULT_SPEC[name] as T;
+    }
+  };
+
+  const models = field('models', (v) => readModels(v, options.allowLocalModels ?? false));
+  const numbers = field('numbers', readExpression);
+  const formats = field('formats', (v) => readEnumList(v, NUMBER_FORMATS, 'format'));
+  const analyses = field('analyses', (v) => readEnumList(v, ANALYSES, 'analysis'));
+  const pooling = field('pooling', (v) => readEnum(v, POOLINGS, 'pooling'));
+  const plots = field('plots', readBoolean);
+  const chunkSize = field('chunkSize', (v) => readInteger(v, 1, MAX_CHUNK_SIZE));
+  const tileSize = field('tileSize', (v) => readInteger(v, 1, limits.maxMatrixNumbers));
+  const spec: SweepSpec = { models, numbers, formats, analyses, pooling, plots, chunkSize, tileSize };
+
+  const set = problems.some((p) => p.startsWith('numbers:')) ? null : expand(spec, limits, problems);
+  if (problems.length > 0 || set === null) throw new SpecError(problems);
+  return { spec, numbers: set };
+}
+
+/** sha256 of the spec's canonical JSON: equal specs hash equally whatever their key order. */
+export function specHash(spec: SweepSpec): string {
+  const canonical = JSON.stringify(spec, [...SPEC_FIELDS]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+function expand(spec: SweepSpec, limits: SweepLimits, problems: string[]): NumberSet | null {
+  let set: NumberSet;
+  try {
+    set = NumberSet.parse(spec.numbers, limits.maxSweepNumbers);
+  } catch (error) {
+    if (error instanceof NumberSetTooLarge) {
+      problems.push(`numbers: ${overLimit('sweeps', `more than ${format(limits.maxSweepNumbers)}`, limits, 'maxSweepNumbers')}`);
+    } else {
+      problems.push(`numbers: ${(error as Error).message}`);
+    }
+    return null;
+  }
+  if (set.size > limits.maxSweepNumbers) {
+    problems.push(`numbers: ${overLimit('sweeps', format(set.size), limits, 'maxSweepNumbers')}`);
+  }
+  if (spec.analyses.includes('cosine-matrix') && set.size > limits.maxMatrixNumbers) {
+    problems.push(`analyses: cosine-matrix ${overLimit('compares', format(set.size), limits, 'maxMatrixNumbers')}`);
+  }
+  if (spec.analyses.includes('fourier') && set.size > limits.maxFourierNumbers) {
+    problems.push(`analyses: fourier ${overLimit('transforms', format(set.size), limits, 'maxFourierNumbers')}`);
+  }
+  return set;
+}
+
+function overLimit(verb: string, count: string, limits: SweepLimits, limit: keyof SweepLimits): string {
+  return (
+    `the expression ${verb} ${count} numbers, over the limit of ${format(limits[limit])}; ` +
+    `narrow the range, or raise ${LIMIT_VARIABLES[limit]}`
+  );
+}
+
+function format(count: number): string {
+  return count.toLocaleString('en-US');
+}
+
+function readModels(value: unknown, allowLocal: boolean): string[] {
+  const list = readStringList(value, 'model id');
+  if (list.length > MAX_MODELS) throw new Error(`at most ${MAX_MODELS} models per sweep, got ${list.length}`);
+  const refs = list.map((arg) => parseModelRef(arg, allowLocal));
+  const normalized = [...new Set(refs.map(formatModelRef))];
+  const slugs = new Map<string, string>();
+  for (const ref of refs) {
+    const slug = modelSlug(ref);
+    const other = slugs.get(slug);
+    const self = formatModelRef(ref);
+    if (other !== undefined && other !== self) {
+      throw new Error(`"${other}" and "${self}" would both be written as model=${slug}; sweep them separately`);
+    }
+    slugs.set(slug, self);
+  }
+  return normalized;
+}
+
+function readExpression(value: unknown): string {
+  if (typeof value !== 'string') throw new Error(`must be a string like "-1000..1000", got ${describe(value)}`);
+  if (value.length > MAX_EXPRESSION_LENGTH) {
+    throw new Error(`is ${value.length} characters long; at most ${MAX_EXPRESSION_LENGTH}`);
+  }
+  parseNumberExpression(value); // syntax only; size and limits are checked once every field is read
+  return value.split(',').map((item) => item.trim()).join(',');
+}
+
+function readEnumList<T extends string>(value: unknown, allowed: readonly T[], what: string): T[] {
+  const list = readStringList(value, what);
+  return [...new Set(list.map((item) => readEnum(item, allowed, what)))];
+}
+
+function readEnum<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new Error(`unknown ${what} ${describe(value)}; expected one of ${allowed.join(', ')}`);
+}
+
+function readStringList(value: unknown, what: string): string[] {
+  if (!Array.isArray(value)) throw new Error(`must be a list of ${what}s, got ${describe(value)}`);
+  if (value.length === 0) throw new Error(`must name at least one ${what}`);
+  if (value.length > 64) throw new Error(`has ${value.length} entries; at most 64`);
+  for (const item of value) {
+    if (typeof item !== 'string' || item.length === 0) throw new Error(`each ${what} must be a non-empty string, got ${describe(item)}`);
+  }
+  return value as string[];
+}
+
+function readBoolean(value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new Error(`must be true or false, got ${describe(value)}`);
+  return value;
+}
+
+function readInteger(value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`must be an integer from ${min} to ${max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(shorten(value));
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${shorten(String(value))}`;
+}
+
+function shorten(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
