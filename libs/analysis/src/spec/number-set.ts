@@ -60,7 +60,10 @@ export class NumberSet {
       const last = lastOf(piece);
       if (value < first) hi = mid - 1;
       else if (value > last) lo = mid + 1;
-      else return this.offsets[mid] + positionInPiece(piece, value);
+      else {
+        const position = positionInPiece(piece, value);
+        return position < 0 ? -1 : this.offsets[mid] + position;
+      }
     }
     return -1;
   }
