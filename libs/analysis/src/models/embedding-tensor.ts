@@ -13,6 +13,9 @@ export const EMBEDDING_TENSOR_NAMES = [
   'model.decoder.embed_tokens.weight',
   'tok_embeddings.weight',
   'shared.weight',
+  'word_embeddings.weight', // BLOOM stores its base model's tensors without a prefix
+  'backbone.embeddings.weight', // Mamba
+  'rwkv.embeddings.weight', // RWKV
 ];
 
 /** Suffixes that mark an embedding tensor under a prefix the list above does not know. */
