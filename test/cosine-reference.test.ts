@@ -1,0 +1,175 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analysisTable, DuckDb } from './helpers/duckdb';
+import { integers, referenceIds, referenceText } from './helpers/reference-bpe';
+import { runCliOk } from './helpers/run-cli';
+import {
+  readReferenceEmbedding,
+  referenceCosine,
+  referenceVector,
+  ReferenceMatrix,
+} from './helpers/safetensors-reference';
+import { TestModelKind, TestWorkspace } from './helpers/test-model';
+
+/**
+ * successive-cosine and cosine-matrix against a float64 cosine computed here from the safetensors
+ * bytes and OpenAI's GPT-2 BPE, for an F32 model and a BF16 sharded copy, pooling none and mean.
+ * The expression has gaps, a step and an unsorted, overlapping item; small chunks and tiles make
+ * every predecessor and many matrix cells cross a part boundary.
+ */
+const EXPRESSION = '500..560:3, -30..30, 95..105, 0..10';
+const SWEPT = [
+  ...new Set([...integers(-30, 30), ...integers(95, 105), ...integers(0, 20).map((k) => 500 + 3 * k)]),
+].sort((a, b) => a - b);
+const FORMATS = ['plain', 'space'] as const;
+const TOLERANCE = 1e-5;
+const CHUNK_SIZE = 7;
+const TILE_SIZE = 16;
+
+const CASES: { kind: TestModelKind; pooling: 'none' | 'mean' }[] = [
+  { kind: 'f32', pooling: 'none' },
+  { kind: 'f32', pooling: 'mean' },
+  { kind: 'bf16Sharded', pooling: 'none' },
+  { kind: 'bf16Sharded', pooling: 'mean' },
+];
+
+interface SuccessiveRow {
+  number: bigint;
+  previous: bigint;
+  cosine: number | null;
+}
+
+interface MatrixRow {
+  row: bigint;
+  col: bigint;
+  cosine: number;
+}
+
+/** The reference embedding of each swept number, or null where it has none. */
+function referenceEmbeddings(
+  matrix: ReferenceMatrix,
+  format: (typeof FORMATS)[number],
+  pooling: 'none' | 'mean',
+): (Float64Array | null)[] {
+  return SWEPT.map((n) => {
+    const ids = referenceIds(referenceText(n, format));
+    return pooling === 'none' && ids.length !== 1 ? null : referenceVector(matrix, ids);
+  });
+}
+
+describe('cosines against a float64 reference from the safetensors bytes', () => {
+  let workspace: TestWorkspace;
+  let db: DuckDb;
+  const models = new Map<TestModelKind, { dir: string; matrix: ReferenceMatrix }>();
+
+  beforeAll(async () => {
+    workspace = await TestWorkspace.create('cosine');
+    for (const kind of new Set(CASES.map((c) => c.kind))) {
+      const dir = await workspace.model(kind);
+      models.set(kind, { dir, matrix: readReferenceEmbedding(dir) });
+    }
+    db = await DuckDb.open();
+  });
+
+  afterAll(async () => {
+    db?.close();
+    await workspace?.cleanup();
+  });
+
+  it('reads a BF16 copy that differs from the F32 model (so both cases test something)', () => {
+    const f32 = models.get('f32')!.matrix;
+    const bf16 = models.get('bf16Sharded')!.matrix;
+    expect([bf16.rows, bf16.dim]).toEqual([f32.rows, f32.dim]);
+    expect(bf16.data.some((v, i) => v !== f32.data[i])).toBe(true);
+    expect(bf16.data.every((v, i) => Math.abs(v - f32.data[i]) <= Math.abs(f32.data[i]) / 128)).toBe(true);
+  });
+
+  describe.each(CASES)('$kind, pooling $pooling', ({ kind, pooling }) => {
+    let sweep: string;
+
+    beforeAll(async () => {
+      sweep = workspace.out(`${kind}-${pooling}`);
+      await runCliOk([
+        'run',
+        '--model',
+        models.get(kind)!.dir,
+        '--numbers',
+        EXPRESSION,
+        '--format',
+        FORMATS[0],
+        '--format',
+        FORMATS[1],
+        '--analysis',
+        'successive-cosine',
+        '--analysis',
+        'cosine-matrix',
+        '--pooling',
+        pooling,
+        '--chunk-size',
+        String(CHUNK_SIZE),
+        '--tile-size',
+        String(TILE_SIZE),
+        '--out',
+        sweep,
+      ]);
+    });
+
+    it('splits the sweep over several parts', async () => {
+      const manifest = JSON.parse(await readFile(path.join(sweep, 'manifest.json'), 'utf8'));
+      const parts = (analysis: string) =>
+        manifest.files.filter((f: { analysis: string }) => f.analysis === analysis).length;
+      expect(parts('successive-cosine')).toBe(FORMATS.length * Math.ceil(SWEPT.length / CHUNK_SIZE));
+      expect(parts('cosine-matrix')).toBe(FORMATS.length * Math.ceil(SWEPT.length / TILE_SIZE) ** 2);
+    });
+
+    it.each(FORMATS)(
+      '%s: successive-cosine has every number but the first, its sorted predecessor, and the reference cosine',
+      async (format) => {
+        const embeddings = referenceEmbeddings(models.get(kind)!.matrix, format, pooling);
+        const rows = await db.rows<SuccessiveRow>(
+          `select number, previous, cosine from ${analysisTable(sweep, 'successive-cosine')} where format = '${format}' order by number`,
+        );
+        expect(rows.map((r) => [Number(r.number), Number(r.previous)])).toEqual(
+          SWEPT.slice(1).map((n, i) => [n, SWEPT[i]]),
+        );
+        const expected = SWEPT.slice(1).map((_, i) => {
+          const [a, b] = [embeddings[i], embeddings[i + 1]];
+          return a && b ? referenceCosine(b, a) : null;
+        });
+        expect(rows.map((r) => r.cosine === null)).toEqual(expected.map((c) => c === null));
+        expect(expected.some((c) => c !== null)).toBe(true);
+        const worst = Math.max(
+          0,
+          ...rows.map((r, i) => (r.cosine === null ? 0 : Math.abs(r.cosine - expected[i]!))),
+        );
+        expect(worst).toBeLessThanOrEqual(TOLERANCE);
+      },
+    );
+
+    it.each(FORMATS)(
+      '%s: cosine-matrix has every ordered pair of the numbers with an embedding and the reference cosine',
+      async (format) => {
+        const embeddings = referenceEmbeddings(models.get(kind)!.matrix, format, pooling);
+        const embedded = SWEPT.map((n, i) => ({ n, v: embeddings[i] })).filter(
+          (e): e is { n: number; v: Float64Array } => e.v !== null,
+        );
+        if (pooling === 'mean') expect(embedded).toHaveLength(SWEPT.length);
+        else expect(embedded.length).toBeLessThan(SWEPT.length);
+        const rows = await db.rows<MatrixRow>(
+          `select "row", col, cosine from ${analysisTable(sweep, 'cosine-matrix')} where format = '${format}' order by "row", col`,
+        );
+        expect(rows.map((r) => [Number(r.row), Number(r.col)])).toEqual(
+          embedded.flatMap((a) => embedded.map((b) => [a.n, b.n])),
+        );
+        let worst = 0;
+        rows.forEach((r, k) => {
+          const a = embedded[Math.floor(k / embedded.length)];
+          const b = embedded[k % embedded.length];
+          worst = Math.max(worst, Math.abs(r.cosine - referenceCosine(a.v, b.v)!));
+        });
+        expect(worst).toBeLessThanOrEqual(TOLERANCE);
+      },
+    );
+  });
+});
