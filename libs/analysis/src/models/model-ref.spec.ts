@@ -48,12 +48,17 @@ describe(parseModelRef.name, () => {
     expect(() => parseModelRef(arg, false)).toThrow(/not a Hugging Face model id.*Hub ids only, never paths/);
   });
 
-  it.each(['gpt2@', 'gpt2@../main', 'gpt2@main/../../x', 'gpt2@-x', 'gpt2@a b', 'gpt2@main@x', `gpt2@${'r'.repeat(101)}`])(
-    'refuses the malformed revision in %j',
-    (arg) => {
-      expect(() => parseModelRef(arg, false)).toThrow(/malformed revision/);
-    },
-  );
+  it.each([
+    'gpt2@',
+    'gpt2@../main',
+    'gpt2@main/../../x',
+    'gpt2@-x',
+    'gpt2@a b',
+    'gpt2@main@x',
+    `gpt2@${'r'.repeat(101)}`,
+  ])('refuses the malformed revision in %j', (arg) => {
+    expect(() => parseModelRef(arg, false)).toThrow(/malformed revision/);
+  });
 
   describe('with local directories allowed (the CLI)', () => {
     const scratch = mkdtempSync(path.join(os.tmpdir(), 'tokensweep-ref-'));
@@ -74,8 +79,14 @@ describe(parseModelRef.name, () => {
     it('takes an existing relative directory as local and a missing one as a Hub id', () => {
       mkdirSync(path.join(scratch, 'org', 'name'), { recursive: true });
       const relative = path.relative(process.cwd(), path.join(scratch, 'org', 'name'));
-      expect(parseModelRef(relative, true)).toEqual({ kind: 'local', path: path.join(scratch, 'org', 'name') });
-      expect(parseModelRef('no-such-org/no-such-model', true)).toEqual({ kind: 'hub', id: 'no-such-org/no-such-model' });
+      expect(parseModelRef(relative, true)).toEqual({
+        kind: 'local',
+        path: path.join(scratch, 'org', 'name'),
+      });
+      expect(parseModelRef('no-such-org/no-such-model', true)).toEqual({
+        kind: 'hub',
+        id: 'no-such-org/no-such-model',
+      });
     });
 
     it('still refuses what is neither a directory nor a Hub id, mentioning directories', () => {
