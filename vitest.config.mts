@@ -5,7 +5,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   resolve: {
-    alias: { '@tokensweep/analysis': path.resolve(__dirname, 'libs/analysis/src') },
+    alias: {
+      '@tokensweep/analysis': path.resolve(__dirname, 'libs/analysis/src'),
+      '@tokensweep/queue': path.resolve(__dirname, 'libs/queue/src'),
+    },
   },
   test: {
     include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'test/**/*.test.ts'],

@@ -1,1 +1,56 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { TOOL_VERSION } from '@tokensweep/analysis';
+import { ConfigError, evictionWarning, readServiceConfig, REDIS, ServiceConfig, SweepQueue } from '@tokensweep/queue';
+import { Redis } from 'ioredis';
+import { AppModule } from './app.module';
+import { mountBullBoard } from './bull-board';
+import { apiKeyMiddleware } from './guards/api-key.middleware';
 
+/** Builds the API application (without listening), for main and for tests. */
+export async function createApi(config: ServiceConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+    bodyParser: false,
+    logger: ['log', 'warn', 'error'],
+  });
+  app.set('trust proxy', 'loopback');
+  app.use(apiKeyMiddleware(config.apiKey));
+  app.useBodyParser('json', { limit: config.maxBodyBytes });
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('tokensweep')
+      .setDescription('Submit sweeps of integers through model tokenizers and embeddings; fetch their Parquet results.')
+      .setVersion(TOOL_VERSION)
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  mountBullBoard(app, app.get(SweepQueue));
+  app.enableShutdownHooks();
+  return app;
+}
+
+async function bootstrap(): Promise<void> {
+  const logger = new Logger('Api');
+  let config: ServiceConfig;
+  try {
+    config = readServiceConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      logger.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const app = await createApi(config);
+  const warning = await evictionWarning(app.get<Redis>(REDIS));
+  if (warning) logger.warn(warning);
+  await app.listen(config.port);
+  logger.log(`tokensweep API listening on ${await app.getUrl()} (results in ${config.resultsDir})`);
+}
+
+if (require.main === module) void bootstrap();

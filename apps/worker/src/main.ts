@@ -1,1 +1,39 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, createRedis, evictionWarning, readServiceConfig } from '@tokensweep/queue';
+import { WorkerModule } from './worker.module';
 
+/** A worker process: takes chunk and finalize jobs from Redis until SIGTERM/SIGINT, then drains and exits 0. */
+async function bootstrap(): Promise<void> {
+  const logger = new Logger('Worker');
+  let config;
+  try {
+    config = readServiceConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      logger.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const probe = createRedis(config.redisUrl, 'worker');
+  const warning = await evictionWarning(probe);
+  probe.disconnect();
+  if (warning) logger.warn(warning);
+
+  const app = await NestFactory.createApplicationContext(WorkerModule.forConfig(config), { logger: ['log', 'warn', 'error'] });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: no new jobs; finishing active ones within ${config.shutdownTimeoutMs} ms`);
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  logger.log(`worker ${process.pid} ready (results in ${config.resultsDir})`);
+}
+
+void bootstrap();

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 
-const SWEEP_ID = /^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$/;
+const SWEEP_ID = /^[0-9]{8}-[0-9]{9}-[0-9a-f]{6}$/;
 
-/** A new sweep id, `20261129-231700-a1b2c3`: sortable by time, never an integer, no `:` (BullMQ refuses those in job ids). */
+/** A new sweep id, `20261129-231700123-a1b2c3` (UTC to the millisecond): sorts by time, never an integer, no `:` (BullMQ refuses those in job ids). */
 export function newSweepId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const stamp = now.toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 18);
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 

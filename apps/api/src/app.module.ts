@@ -1,0 +1,31 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { QueueModule, ServiceConfig } from '@tokensweep/queue';
+import { HealthController } from './controllers/health.controller';
+import { MetricsController } from './controllers/metrics.controller';
+import { SweepsController } from './controllers/sweeps.controller';
+import { ApiExceptionFilter } from './filters/api-exception.filter';
+import { RateLimitGuard } from './guards/rate-limit.guard';
+import { SweepSpecPipe } from './pipes/sweep-spec.pipe';
+import { ResultsRepository } from './repositories/results.repository';
+import { MetricsService } from './services/metrics.service';
+import { SweepsService } from './services/sweeps.service';
+
+@Module({})
+export class AppModule {
+  static forConfig(config: ServiceConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [QueueModule.forRoot(config, 'api')],
+      controllers: [SweepsController, HealthController, MetricsController],
+      providers: [
+        SweepsService,
+        MetricsService,
+        ResultsRepository,
+        SweepSpecPipe,
+        RateLimitGuard,
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+      ],
+    };
+  }
+}

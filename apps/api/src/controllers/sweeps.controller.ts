@@ -1,0 +1,86 @@
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseBoolPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { isSweepId, ParsedSpec } from '@tokensweep/analysis';
+import type { Response } from 'express';
+import { SweepCreatedDto, SweepDto, SweepListDto, SweepSpecDto } from '../dtos/sweep-spec.dto';
+import { RateLimitGuard } from '../guards/rate-limit.guard';
+import { SweepSpecPipe } from '../pipes/sweep-spec.pipe';
+import { SweepsService } from '../services/sweeps.service';
+
+/** A sweep id from the path, refused (404) unless it has the shape of one, so it can never name a path. */
+function sweepId(id: string): string {
+  if (!isSweepId(id)) throw new NotFoundException(`no sweep with id ${JSON.stringify(id.slice(0, 60))}`);
+  return id;
+}
+
+@ApiTags('sweeps')
+@Controller('sweeps')
+export class SweepsController {
+  constructor(private readonly sweeps: SweepsService) {}
+
+  @Post()
+  @HttpCode(202)
+  @UseGuards(RateLimitGuard)
+  @ApiBody({ type: SweepSpecDto })
+  @ApiResponse({ status: 202, type: SweepCreatedDto })
+  @ApiResponse({ status: 400, description: 'the spec is invalid; `message` has one line per problem' })
+  submit(@Body(SweepSpecPipe) parsed: ParsedSpec): Promise<SweepCreatedDto> {
+    return this.sweeps.submit(parsed);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: SweepListDto })
+  list(@Query('limit') limit?: string, @Query('cursor') cursor?: string): Promise<SweepListDto> {
+    const size = limit === undefined ? 20 : Number(limit);
+    if (!Number.isInteger(size) || size < 1) throw new NotFoundException('limit must be a positive integer');
+    return this.sweeps.list(size, cursor && isSweepId(cursor) ? cursor : undefined);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: SweepDto })
+  get(@Param('id') id: string): Promise<SweepDto> {
+    return this.sweeps.get(sweepId(id));
+  }
+
+  @Delete(':id')
+  @ApiOkResponse({ type: SweepDto })
+  cancel(@Param('id') id: string, @Query('purge', new ParseBoolPipe({ optional: true })) purge?: boolean): Promise<SweepDto> {
+    return this.sweeps.cancel(sweepId(id), purge ?? false);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  @ApiResponse({ status: 202, type: SweepCreatedDto })
+  retry(@Param('id') id: string): Promise<SweepCreatedDto> {
+    return this.sweeps.retry(sweepId(id));
+  }
+
+  @Get(':id/manifest')
+  manifest(@Param('id') id: string) {
+    return this.sweeps.manifest(sweepId(id));
+  }
+
+  @Get(':id/files/*path')
+  @ApiProduces('application/vnd.apache.parquet', 'image/png', 'image/svg+xml')
+  async file(@Param('id') id: string, @Param('path') segments: string[] | string, @Res() response: Response): Promise<void> {
+    const relative = Array.isArray(segments) ? segments.join('/') : segments;
+    const file = await this.sweeps.file(sweepId(id), relative);
+    if (file.endsWith('.parquet')) response.type('application/vnd.apache.parquet');
+    await new Promise<void>((resolve, reject) => response.sendFile(file, { dotfiles: 'deny' }, (error) => (error ? reject(error) : resolve())));
+  }
+
+  @Get(':id/data/:analysis')
+  @ApiProduces('application/vnd.apache.arrow.stream')
+  async data(
+    @Param('id') id: string,
+    @Param('analysis') analysis: string,
+    @Res() response: Response,
+    @Query('model') model?: string,
+    @Query('format') format?: string,
+  ): Promise<void> {
+    const stream = await this.sweeps.dataStream(sweepId(id), analysis, model, format);
+    response.type('application/vnd.apache.arrow.stream');
+    stream.on('error', () => response.destroy());
+    stream.pipe(response);
+  }
+}

@@ -1,0 +1,58 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { SweepConflictError, SweepNotFoundError } from '@tokensweep/queue';
+import type { Response } from 'express';
+
+const REDIS_DOWN = /ECONNREFUSED|Connection is closed|Stream isn't writeable|enableOfflineQueue|ETIMEDOUT|connect ETIMEDOUT|MaxRetriesPerRequest|Reached the max retries/;
+
+/**
+ * Answers every error as `{statusCode, error, message}`: domain errors get their status (404, 409),
+ * an unreachable Redis is 503 with what to check, and anything unexpected is logged and 500.
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Api');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    const [status, message] = this.describe(exception);
+    response.status(status).json({ statusCode: status, error: reason(status), message });
+  }
+
+  private describe(exception: unknown): [number, string | string[]] {
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      const message = typeof body === 'object' && body !== null && 'message' in body ? (body as { message: string | string[] }).message : exception.message;
+      return [exception.getStatus(), message];
+    }
+    if (exception instanceof SweepNotFoundError) return [HttpStatus.NOT_FOUND, exception.message];
+    if (exception instanceof SweepConflictError) return [HttpStatus.CONFLICT, exception.message];
+    const error = exception as { status?: number; statusCode?: number; type?: string; message?: string };
+    // body-parser errors carry their own status (400 bad JSON, 413 too large, 415 charset)
+    const status = error?.status ?? error?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) return [status, error.message ?? reason(status)];
+    if (error?.message && REDIS_DOWN.test(error.message)) {
+      return [HttpStatus.SERVICE_UNAVAILABLE, 'Redis is unreachable; the sweep was not accepted. Try again shortly, or check REDIS_URL and the Redis server.'];
+    }
+    this.logger.error((exception as Error)?.stack ?? String(exception));
+    return [HttpStatus.INTERNAL_SERVER_ERROR, 'internal error'];
+  }
+}
+
+function reason(status: number): string {
+  const names: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    404: 'Not Found',
+    409: 'Conflict',
+    413: 'Payload Too Large',
+    415: 'Unsupported Media Type',
+    429: 'Too Many Requests',
+    500: 'Internal Server Error',
+    503: 'Service Unavailable',
+  };
+  return names[status] ?? 'Error';
+}

@@ -1,0 +1,36 @@
+import { CanActivate, ExecutionContext, HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { SERVICE_CONFIG, ServiceConfig } from '@tokensweep/queue';
+import type { Request, Response } from 'express';
+
+/**
+ * Limits submissions per client (by API key when one is sent, else by address) to
+ * RATE_LIMIT_PER_MINUTE in any sliding minute; 0 turns it off. Over the limit: 429 with Retry-After.
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  private readonly hits = new Map<string, number[]>();
+
+  constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const limit = this.config.rateLimitPerMinute;
+    if (limit === 0) return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    const client = request.headers.authorization ?? request.ip ?? 'unknown';
+    const now = Date.now();
+    const recent = (this.hits.get(client) ?? []).filter((t) => t > now - 60_000);
+    if (recent.length >= limit) {
+      const retryAfter = Math.max(1, Math.ceil((recent[0] + 60_000 - now) / 1000));
+      context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(retryAfter));
+      throw new HttpException(`more than ${limit} submissions in a minute from this client; retry in ${retryAfter} s (RATE_LIMIT_PER_MINUTE)`, HttpStatus.TOO_MANY_REQUESTS);
+    }
+    recent.push(now);
+    this.hits.set(client, recent);
+    if (this.hits.size > 10_000) this.forgetIdle(now);
+    return true;
+  }
+
+  private forgetIdle(now: number): void {
+    for (const [client, times] of this.hits) if (times[times.length - 1] <= now - 60_000) this.hits.delete(client);
+  }
+}

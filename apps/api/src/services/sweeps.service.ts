@@ -1,0 +1,113 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { Analysis, ANALYSES, Manifest, ParsedSpec } from '@tokensweep/analysis';
+import { SweepLifecycle, SweepNotFoundError, SweepState, SweepStore } from '@tokensweep/queue';
+import { Field, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Utf8, Vector, vectorFromArray } from 'apache-arrow';
+import { SweepDto, SweepListDto } from '../dtos/sweep-spec.dto';
+import { ResultsRepository } from '../repositories/results.repository';
+
+const MAX_PAGE = 200;
+
+/** What the HTTP routes do with sweeps, apart from parsing and answering. */
+@Injectable()
+export class SweepsService {
+  constructor(
+    private readonly lifecycle: SweepLifecycle,
+    private readonly store: SweepStore,
+    private readonly results: ResultsRepository,
+  ) {}
+
+  submit(parsed: ParsedSpec) {
+    return this.lifecycle.submit(parsed.spec, parsed.numbers);
+  }
+
+  async get(id: string): Promise<SweepDto> {
+    const state = await this.store.get(id);
+    if (state) return this.view(state);
+    // Redis lost it (flushed, or a new Redis): the sweep directory still knows how it ended.
+    const manifest = await this.results.manifest(id);
+    if (!manifest) throw new SweepNotFoundError(id);
+    const total = manifest.files.length;
+    return { ...pick(manifest), progress: { done: total, total } };
+  }
+
+  async list(limit: number, cursor?: string): Promise<SweepListDto> {
+    const size = Math.min(Math.max(limit, 1), MAX_PAGE);
+    const ids = await this.store.list(size + 1, cursor);
+    const page = ids.slice(0, size);
+    const items = (await Promise.all(page.map((id) => this.get(id).catch(() => null)))).filter((s): s is SweepDto => s !== null);
+    return { items, nextCursor: ids.length > size ? page[page.length - 1] : null };
+  }
+
+  async cancel(id: string, purge: boolean): Promise<SweepDto> {
+    const state = await this.lifecycle.cancel(id, purge);
+    return purge ? this.view(state, 0) : this.get(id);
+  }
+
+  retry(id: string) {
+    return this.lifecycle.retry(id);
+  }
+
+  async manifest(id: string): Promise<Manifest> {
+    await this.get(id);
+    const manifest = await this.results.manifest(id);
+    if (!manifest) throw new NotFoundException(`sweep ${id} has no manifest yet; it is written when the sweep ends`);
+    return manifest;
+  }
+
+  async file(id: string, relative: string): Promise<string> {
+    const manifest = await this.manifest(id);
+    const file = await this.results.listedFile(id, manifest, relative);
+    if (!file) throw new NotFoundException(`sweep ${id} lists no file ${JSON.stringify(relative.slice(0, 200))}`);
+    return file;
+  }
+
+  /**
+   * The parts of one analysis as one Arrow IPC stream, with `model` and `format` columns added so
+   * rows of several partitions stay distinguishable; filtered by model (slug or id) and format.
+   */
+  async dataStream(id: string, analysis: string, model?: string, format?: string): Promise<NodeJS.ReadableStream> {
+    if (!(ANALYSES as readonly string[]).includes(analysis)) {
+      throw new NotFoundException(`unknown analysis "${analysis.slice(0, 40)}"; expected one of ${ANALYSES.join(', ')}`);
+    }
+    const manifest = await this.manifest(id);
+    const slugs = new Map(manifest.models.map((m) => [m.id, m.slug]));
+    const wantedSlug = model === undefined ? undefined : slugs.get(model) ?? model;
+    const parts = manifest.files.filter(
+      (f) => f.analysis === (analysis as Analysis) && (format === undefined || f.format === format) && (wantedSlug === undefined || slugs.get(f.model) === wantedSlug || f.model === wantedSlug),
+    );
+    if (parts.length === 0) throw new NotFoundException(`sweep ${id} has no ${analysis} parts${model ? ` for model ${model}` : ''}${format ? ` in format ${format}` : ''}`);
+    const writer = new RecordBatchStreamWriter();
+    const stream = writer.toNodeStream();
+    void (async () => {
+      try {
+        for (const part of parts) {
+          const table = await this.results.readPart(id, part.path);
+          const slug = slugs.get(part.model) ?? part.model;
+          for (const batch of table.batches) writer.write(withPartition(batch, slug, part.format));
+        }
+      } catch (error) {
+        stream.emit('error', error);
+      } finally {
+        writer.finish();
+      }
+    })();
+    return stream;
+  }
+
+  private async view(state: SweepState, done?: number): Promise<SweepDto> {
+    const progress = done === undefined ? await this.store.progress(state.id, state.total) : { done, total: state.total };
+    return { ...pick(state), progress };
+  }
+}
+
+function pick(s: SweepState | Manifest): Omit<SweepDto, 'progress'> {
+  return { id: s.id, status: s.status, createdAt: s.createdAt, startedAt: s.startedAt, finishedAt: s.finishedAt, error: s.error, spec: s.spec };
+}
+
+function withPartition(batch: RecordBatch, model: string, format: string): RecordBatch {
+  const constant = (value: string): Vector<Utf8> => vectorFromArray(new Array<string>(batch.numRows).fill(value), new Utf8());
+  const extra = [constant(model), constant(format)];
+  const schema = new Schema([...batch.schema.fields, new Field('model', new Utf8(), false), new Field('format', new Utf8(), false)], batch.schema.metadata);
+  const children = [...batch.data.children, ...extra.map((v) => v.data[0])];
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, children }));
+}

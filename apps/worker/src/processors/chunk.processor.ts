@@ -1,0 +1,66 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+import { ChunkExecutor, ChunkTask, ModelUnavailableError, SpecError } from '@tokensweep/analysis';
+import { SERVICE_CONFIG, ServiceConfig, SweepLifecycle, SweepStore } from '@tokensweep/queue';
+import { CHUNK_EXECUTOR } from '../tokens';
+import { parseChunkJobData } from './chunk-job-data';
+
+/** What a chunk job returns: counters only, never rows (results live in the sweep directory). */
+export interface ChunkOutcome {
+  skipped?: string;
+  files: number;
+  rows: number;
+  durationMs: number;
+}
+
+/**
+ * Runs one chunk job: checks its data, skips it if its sweep was cancelled or failed meanwhile,
+ * computes it on the thread pool (off this event loop, so locks keep being renewed), and records it
+ * as done. A failure that retrying cannot fix, or the last attempt's, fails the whole sweep.
+ */
+@Injectable()
+export class ChunkProcessor {
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(CHUNK_EXECUTOR) private readonly executor: ChunkExecutor,
+    private readonly store: SweepStore,
+    private readonly lifecycle: SweepLifecycle,
+  ) {}
+
+  async process(job: Job): Promise<ChunkOutcome> {
+    const started = Date.now();
+    const { sweepId, job: chunk } = parseChunkJobData(job.data, this.config.limits);
+    const state = await this.store.get(sweepId);
+    if (!state || state.status === 'cancelled' || state.status === 'failed') {
+      return { skipped: state ? `sweep is ${state.status}` : 'sweep is gone', files: 0, rows: 0, durationMs: 0 };
+    }
+    await this.store.markStarted(sweepId, new Date(started).toISOString());
+    let files;
+    try {
+      files = await this.executor.run(chunk, this.lifecycle.sweepDir(sweepId));
+    } catch (error) {
+      const unrecoverable = error instanceof ModelUnavailableError || error instanceof SpecError;
+      const message = `chunk ${chunk.task.index} (${describe(chunk.task)}) failed: ${(error as Error).message}`;
+      if (unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await this.lifecycle.fail(sweepId, message);
+      throw unrecoverable ? new UnrecoverableError(message) : new Error(message);
+    }
+    const done = await this.store.markChunkDone(sweepId, chunk.task.index);
+    await job.updateProgress({ done, total: state.total });
+    const after = await this.store.get(sweepId);
+    // A chunk that finishes after its sweep was cancelled or failed still lands in the manifest.
+    if (after && (after.status === 'cancelled' || after.status === 'failed')) await this.lifecycle.writeManifest(sweepId);
+    return { files: files.length, rows: files.reduce((sum, f) => sum + f.rows, 0), durationMs: Date.now() - started };
+  }
+}
+
+function describe(task: ChunkTask): string {
+  const where = `model ${task.model}, format ${task.format}`;
+  switch (task.kind) {
+    case 'numbers':
+      return `numbers ${task.from}..${task.to - 1} of the sweep, ${where}`;
+    case 'matrix-tile':
+      return `cosine-matrix tile rows ${task.rows[0]}..${task.rows[1] - 1} × cols ${task.cols[0]}..${task.cols[1] - 1}, ${where}`;
+    case 'fourier':
+      return `fourier, ${where}`;
+  }
+}

@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+import { isSweepId } from '@tokensweep/analysis';
+import { FinalizeJobData, SweepLifecycle } from '@tokensweep/queue';
+
+/**
+ * Runs when every chunk of a round is done: writes the manifest and summary exactly as the embedded
+ * run does, and marks the sweep completed. A cancelled or failed sweep is left as it is.
+ */
+@Injectable()
+export class FinalizeProcessor {
+  constructor(private readonly lifecycle: SweepLifecycle) {}
+
+  async process(job: Job): Promise<{ completed: boolean }> {
+    const { sweepId } = (job.data ?? {}) as Partial<FinalizeJobData>;
+    if (typeof sweepId !== 'string' || !isSweepId(sweepId)) throw new UnrecoverableError('job data: sweepId is missing or malformed');
+    try {
+      return { completed: (await this.lifecycle.complete(sweepId)) !== null };
+    } catch (error) {
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await this.lifecycle.fail(sweepId, `finishing the sweep failed: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ChunkExecutor, InProcessExecutor, ThreadPoolExecutor } from '@tokensweep/analysis';
+import { JobName, QueueModule, SERVICE_CONFIG, ServiceConfig } from '@tokensweep/queue';
+import { ChunkProcessor } from './processors/chunk.processor';
+import { FinalizeProcessor } from './processors/finalize.processor';
+import { QueueWorkersRepository } from './repositories/queue-workers.repository';
+import { CHUNK_EXECUTOR } from './tokens';
+
+/** Wires the job registry to the processors once everything is built, and stops the thread pool last. */
+@Injectable()
+class WorkerStartup implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly workers: QueueWorkersRepository,
+    private readonly chunks: ChunkProcessor,
+    private readonly finalize: FinalizeProcessor,
+    @Inject(CHUNK_EXECUTOR) private readonly executor: ChunkExecutor,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.workers.start({
+      [JobName.RunChunk]: (job) => this.chunks.process(job),
+      [JobName.FinalizeSweep]: (job) => this.finalize.process(job),
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.executor.close();
+  }
+}
+
+@Module({})
+export class WorkerModule {
+  static forConfig(config: ServiceConfig) {
+    return {
+      module: WorkerModule,
+      imports: [QueueModule.forRoot(config, 'worker')],
+      providers: [
+        {
+          provide: CHUNK_EXECUTOR,
+          inject: [SERVICE_CONFIG],
+          useFactory: (c: ServiceConfig): ChunkExecutor => {
+            const options = { locations: c.models, allowLocalModels: false };
+            // Chunks run on threads so that this event loop stays free to renew job locks.
+            return ThreadPoolExecutor.available() ? new ThreadPoolExecutor(c.workerConcurrency, options) : new InProcessExecutor(options);
+          },
+        },
+        QueueWorkersRepository,
+        ChunkProcessor,
+        FinalizeProcessor,
+        WorkerStartup,
+      ],
+    };
+  }
+}

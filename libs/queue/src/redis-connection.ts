@@ -1,0 +1,30 @@
+import { Redis, RedisOptions } from 'ioredis';
+
+/**
+ * A Redis connection for one role. Workers block on Redis and must retry forever
+ * (`maxRetriesPerRequest: null`, as BullMQ requires); the API must fail fast when Redis is down
+ * rather than queue commands offline, so a request answers 503 instead of hanging.
+ */
+export function createRedis(url: string, role: 'worker' | 'api'): Redis {
+  const options: RedisOptions =
+    role === 'worker'
+      ? { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: (times) => Math.min(times * 200, 2_000) }
+      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, retryStrategy: (times) => Math.min(times * 200, 2_000) };
+  const redis = new Redis(url, { ...options, lazyConnect: false });
+  // Connection errors are reported by health checks and failed commands; unhandled they would crash.
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+/** Warns (once) when Redis may evict keys: queues and sweep state need `maxmemory-policy noeviction`. */
+export async function evictionWarning(redis: Redis): Promise<string | null> {
+  try {
+    const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
+    if (policy && policy !== 'noeviction') {
+      return `Redis maxmemory-policy is "${policy}": under memory pressure Redis may evict jobs and sweep state; set it to noeviction`;
+    }
+  } catch {
+    // CONFIG may be disabled (managed Redis); nothing to check then.
+  }
+  return null;
+}
