@@ -37,7 +37,8 @@ export function buildProgram(): Command {
 
 function config() {
   const { config, problems } = readCliConfig();
-  if (problems.length > 0) throw new CliError(`bad configuration:\n${problems.join('\n')}`, 2);
+  // one line per bad variable, each naming it: a bare "bad configuration:" line would say nothing
+  if (problems.length > 0) throw new CliError(problems.map((p) => `bad configuration: ${p}`).join('\n'), 2);
   return config;
 }
 
