@@ -2,8 +2,37 @@ import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '@tokensweep/analysis';
 import { readCliConfig } from './cli-config';
 import { CliError } from './cli-error';
+import { cancelCommand, fetchCommand, listCommand, statusCommand, submitCommand } from './commands/remote.commands';
 import { runCommand } from './commands/run.command';
 import { collect, integer } from './options';
+
+/** The exit code an action asks for when it ends normally (status reports a failed sweep with 1). */
+let actionExitCode = 0;
+
+/** The spec flags, shared by `run` and `submit`. */
+function withSpecOptions(command: Command): Command {
+  return command
+    .option('--model <id|dir>', 'Hugging Face id (org/name[@revision]) or, for run, a local directory; repeat for several', collect)
+    .option('--numbers <expr>', 'numbers: A, A..B, A..B:STEP, comma-separated (default -1000..1000)')
+    .option('--format <format>', 'plain | space | comma; repeat for several (default plain)', collect)
+    .option('--analysis <analysis>', 'tokens | sign-symmetry | successive-cosine | cosine-matrix | fourier; repeat', collect)
+    .option('--pooling <pooling>', 'embedding of a multi-token number: none | mean (default none)')
+    .option('--plots', 'render the figures into plots/ when the sweep finishes')
+    .option('--chunk-size <n>', 'numbers per chunk', integer(1))
+    .option('--tile-size <n>', 'edge of a cosine-matrix tile', integer(1));
+}
+
+/** The API flags of the remote commands; the environment supplies what they omit. */
+function withApiOptions(command: Command): Command {
+  return command
+    .option('--api <url>', 'tokensweep API base URL (default $TOKENSWEEP_API)')
+    .option('--api-key <key>', 'API key (default $TOKENSWEEP_API_KEY)');
+}
+
+function apiTarget(options: { api?: string; apiKey?: string }) {
+  const { api, apiKey } = config();
+  return { api: options.api ?? api, apiKey: options.apiKey ?? apiKey };
+}
 
 /** Builds the `tokensweep` program; exit codes: 0 success, 1 the work failed, 2 bad input. */
 export function buildProgram(): Command {
@@ -13,23 +42,44 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`tokensweep: ${text.replace(/^error: /, '')}`) });
 
-  program
-    .command('run')
-    .description('run a sweep here, on every core, and write its directory (no Redis)')
-    .option('--model <id|dir>', 'Hugging Face id (org/name[@revision]) or local directory; repeat for several', collect)
-    .option('--numbers <expr>', 'numbers: A, A..B, A..B:STEP, comma-separated (default -1000..1000)')
-    .option('--format <format>', 'plain | space | comma; repeat for several (default plain)', collect)
-    .option('--analysis <analysis>', 'tokens | sign-symmetry | successive-cosine | cosine-matrix | fourier; repeat', collect)
-    .option('--pooling <pooling>', 'embedding of a multi-token number: none | mean (default none)')
-    .option('--plots', 'render the figures into plots/ when the sweep finishes')
-    .option('--chunk-size <n>', 'numbers per chunk', integer(1))
-    .option('--tile-size <n>', 'edge of a cosine-matrix tile', integer(1))
+  withSpecOptions(program.command('run').description('run a sweep here, on every core, and write its directory (no Redis)'))
     .option('--threads <n>', 'worker threads (default: every core; 0 runs on the main thread)', integer(0))
     .option('--out <dir>', 'sweep directory (default ./results/<id>)')
     .option('--force', 'replace the contents of a non-empty --out directory')
     .option('--json', 'print the manifest as JSON instead of the summary table')
     .action(async (options) => {
       await runCommand(options, config());
+    });
+
+  withApiOptions(withSpecOptions(program.command('submit').description('submit a sweep to the API; prints its id')))
+    .option('--spec <file>', 'a JSON spec; flags given as well override its fields')
+    .action(async (options) => {
+      await submitCommand({ ...options, ...apiTarget(options) });
+    });
+
+  withApiOptions(program.command('status').argument('<id>').description('follow a sweep until it ends (exit 0 completed, 1 failed or cancelled)'))
+    .option('--no-wait', 'print one line and return')
+    .action(async (id, options) => {
+      actionExitCode = await statusCommand(id, { ...options, ...apiTarget(options) });
+    });
+
+  withApiOptions(program.command('list').description('list the newest sweeps'))
+    .option('--limit <n>', 'how many', integer(1))
+    .action(async (options) => {
+      await listCommand({ ...options, ...apiTarget(options) });
+    });
+
+  withApiOptions(program.command('cancel').argument('<id>').description('cancel a queued or running sweep'))
+    .option('--purge', 'also delete its results')
+    .action(async (id, options) => {
+      await cancelCommand(id, { ...options, ...apiTarget(options) });
+    });
+
+  withApiOptions(program.command('fetch').argument('<id>').description("download a finished sweep's directory"))
+    .option('--out <dir>', 'where to write it (default ./results/<id>)')
+    .option('--force', 'write into a non-empty directory')
+    .action(async (id, options) => {
+      await fetchCommand(id, { ...options, ...apiTarget(options) });
     });
 
   return program;
@@ -45,8 +95,9 @@ function config() {
 /** Runs the CLI on `argv` and returns its exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
+    actionExitCode = 0;
     await buildProgram().parseAsync(argv);
-    return 0;
+    return actionExitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof CliError) {

@@ -101,7 +101,7 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
   return manifest;
 }
 
-function specInput(options: RunOptions): Record<string, unknown> {
+export function specInput(options: RunOptions): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   if (options.model) input.models = options.model;
   if (options.numbers !== undefined) input.numbers = options.numbers;
