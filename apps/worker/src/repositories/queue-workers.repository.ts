@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -31,6 +32,8 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
       const worker = new Worker(queue, (job, token) => this.dispatch(queue, handlers, job, token ?? ''), {
         connection,
         prefix: this.config.queuePrefix,
+        // recorded on each job as processedBy: which host and process ran it
+        name: `${os.hostname()}-${process.pid}`,
         concurrency: queue === QueueName.Chunks ? this.config.workerConcurrency : 1,
         lockDuration: this.config.lockDurationMs,
         stalledInterval: this.config.stalledIntervalMs,
