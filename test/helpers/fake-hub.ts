@@ -1,0 +1,290 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+/** One request the fake Hub answered, as tests count them. */
+export interface HubRequest {
+  method: string;
+  path: string;
+  authorization?: string;
+}
+
+/** How a registered model behaves. */
+export interface FakeModelOptions {
+  /** Files answer 401 unless `Authorization: Bearer <token>` carries this token (the API info stays public, as on the Hub). */
+  gatedToken?: string;
+  /** Report this as every revision's `sha` instead of the real commit (a misbehaving Hub or mirror). */
+  reportedSha?: string;
+  /** Send this as every file's ETag and X-Linked-Etag (a misbehaving Hub or mirror). */
+  reportedEtag?: string;
+}
+
+interface StoredFile {
+  bytes: Buffer;
+  /** Git blob sha1: the Hub's ETag of a regular file. */
+  gitSha1: string;
+  /** sha256 of the bytes: the Hub's X-Linked-Etag of a Git LFS file. */
+  sha256: string;
+  lfs: boolean;
+}
+
+interface StoredRevision {
+  commit: string;
+  files: Map<string, StoredFile>;
+}
+
+interface StoredModel {
+  revisions: Map<string, StoredRevision>;
+  options: FakeModelOptions;
+}
+
+/** Files the Hub keeps in Git LFS: weights always, anything else from 10 MiB on. */
+const LFS_BYTES = 10 * 1024 * 1024;
+
+/**
+ * A local HTTP server that answers the few Hugging Face Hub routes a download uses, for models
+ * registered from directories: `/api/models/<id>/revision/<rev>` and `/<id>/resolve/<rev>/<file>`.
+ * Like the Hub, regular files come back directly with a git-sha1 `ETag`, while LFS files are a 302
+ * to a CDN route carrying `X-Linked-Etag` (the sha256) and `X-Repo-Commit`; the CDN's own `ETag` is
+ * not the sha256, as a real CDN's is not. Every request is recorded.
+ */
+export class FakeHub {
+  readonly requests: HubRequest[] = [];
+  private readonly models = new Map<string, StoredModel>();
+  private readonly blobs = new Map<string, StoredFile>();
+  private readonly broken = new Set<string>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  /** Starts a fake Hub on 127.0.0.1 on a free port. */
+  static async start(): Promise<FakeHub> {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = server.address() as AddressInfo;
+    const hub = new FakeHub(server, `http://127.0.0.1:${port}`);
+    server.on('request', (req, res) => hub.handle(req, res));
+    return hub;
+  }
+
+  /**
+   * Serves the files of `dirs` (a directory for `main`, or one per revision name) as model `id`;
+   * returns each revision's commit id.
+   */
+  register(
+    id: string,
+    dirs: string | Record<string, string>,
+    options: FakeModelOptions = {},
+  ): Record<string, string> {
+    const byRevision = typeof dirs === 'string' ? { main: dirs } : dirs;
+    const revisions = new Map<string, StoredRevision>();
+    const commits: Record<string, string> = {};
+    for (const [revision, dir] of Object.entries(byRevision)) {
+      const files = new Map<string, StoredFile>();
+      for (const file of listFiles(dir))
+        files.set(file, this.store(file, readFileSync(path.join(dir, file))));
+      const commit = sha1(
+        `${id}\0${revision}\0${[...files].map(([name, f]) => `${name}:${f.sha256}`).join('\n')}`,
+      );
+      const stored = { commit, files };
+      revisions.set(revision, stored);
+      revisions.set(commit, stored);
+      commits[revision] = commit;
+    }
+    this.models.set(id, { revisions, options });
+    return commits;
+  }
+
+  /** The commit a registered revision points at. */
+  commit(id: string, revision = 'main'): string {
+    const commit = this.models.get(id)?.revisions.get(revision)?.commit;
+    if (!commit) throw new Error(`fake hub: ${id}@${revision} is not registered`);
+    return commit;
+  }
+
+  /** Makes downloads of `file` (any model) send half the bytes and then drop the connection. */
+  breakDownloads(file: string, broken = true): void {
+    if (broken) this.broken.add(file);
+    else this.broken.delete(file);
+  }
+
+  /** The file names fetched through `/resolve/` so far (in order, repeats kept). */
+  downloadedFiles(): string[] {
+    return this.requests.flatMap((r) => {
+      const match = /^\/.+?\/resolve\/[^/]+\/(.+)$/.exec(r.path);
+      return match ? [decodeURIComponent(match[1])] : [];
+    });
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve, reject) =>
+      this.server.close((error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  private store(name: string, bytes: Buffer): StoredFile {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const file = {
+      bytes,
+      sha256,
+      gitSha1: sha1(Buffer.concat([Buffer.from(`blob ${bytes.length}\0`), bytes])),
+      lfs: name.endsWith('.safetensors') || bytes.length >= LFS_BYTES,
+    };
+    this.blobs.set(sha256, file);
+    return file;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', this.url);
+    this.requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      authorization: req.headers.authorization,
+    });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return void send(res, 405, { error: 'Method not allowed' });
+
+    const api = /^\/api\/models\/(.+)\/revision\/([^/]+)$/.exec(url.pathname);
+    if (api) return this.info(res, decodeURIComponent(api[1]), decodeURIComponent(api[2]));
+    const resolve = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
+    if (resolve)
+      return this.resolve(
+        req,
+        res,
+        decodeURIComponent(resolve[1]),
+        decodeURIComponent(resolve[2]),
+        decodeURIComponent(resolve[3]),
+      );
+    const cdn = /^\/cdn-lfs\/([0-9a-f]{64})$/.exec(url.pathname);
+    if (cdn && this.blobs.has(cdn[1])) {
+      const file = this.blobs.get(cdn[1])!;
+      const name = url.searchParams.get('file') ?? '';
+      return this.body(req, res, file, name, { etag: `"${md5(file.bytes)}"` });
+    }
+    send(res, 404, { error: 'Not found' });
+  }
+
+  private info(res: ServerResponse, id: string, revision: string): void {
+    const model = this.models.get(id);
+    if (!model) return send(res, 404, { error: 'Repository not found' }, { 'x-error-code': 'RepoNotFound' });
+    const stored = model.revisions.get(revision);
+    if (!stored)
+      return send(res, 404, { error: `Invalid rev id: ${revision}` }, { 'x-error-code': 'RevisionNotFound' });
+    send(res, 200, {
+      _id: stored.commit.slice(0, 24),
+      id,
+      modelId: id,
+      sha: model.options.reportedSha ?? stored.commit,
+      private: false,
+      gated: model.options.gatedToken ? 'manual' : false,
+      siblings: [...stored.files.keys()].map((rfilename) => ({ rfilename })),
+    });
+  }
+
+  private resolve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string,
+    revision: string,
+    name: string,
+  ): void {
+    const model = this.models.get(id);
+    if (!model) return send(res, 404, { error: 'Repository not found' }, { 'x-error-code': 'RepoNotFound' });
+    const token = model.options.gatedToken;
+    if (token && req.headers.authorization !== `Bearer ${token}`) {
+      return send(
+        res,
+        401,
+        {
+          error: `Access to model ${id} is restricted. You must have access to it and be authenticated to access it.`,
+        },
+        { 'x-error-code': 'GatedRepo' },
+      );
+    }
+    const stored = model.revisions.get(revision);
+    if (!stored)
+      return send(res, 404, { error: `Invalid rev id: ${revision}` }, { 'x-error-code': 'RevisionNotFound' });
+    const file = stored.files.get(name);
+    if (!file)
+      return send(
+        res,
+        404,
+        { error: 'Entry not found' },
+        { 'x-error-code': 'EntryNotFound', 'x-repo-commit': stored.commit },
+      );
+    if (file.lfs) {
+      res.writeHead(302, {
+        location: `${this.url}/cdn-lfs/${file.sha256}?file=${encodeURIComponent(name)}&expires=1`,
+        'x-linked-etag': `"${model.options.reportedEtag ?? file.sha256}"`,
+        'x-linked-size': String(file.bytes.length),
+        'x-repo-commit': stored.commit,
+        'content-length': '0',
+      });
+      return void res.end();
+    }
+    this.body(req, res, file, name, {
+      etag: `"${model.options.reportedEtag ?? file.gitSha1}"`,
+      'x-repo-commit': stored.commit,
+    });
+  }
+
+  private body(
+    req: IncomingMessage,
+    res: ServerResponse,
+    file: StoredFile,
+    name: string,
+    headers: Record<string, string>,
+  ): void {
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': String(file.bytes.length),
+      ...headers,
+    });
+    if (req.method === 'HEAD') return void res.end();
+    if (this.broken.has(name)) {
+      res.write(file.bytes.subarray(0, file.bytes.length >> 1), () => res.destroy());
+      return;
+    }
+    res.end(file.bytes);
+  }
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(json)),
+    ...headers,
+  });
+  res.end(json);
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  return readdirSync(path.join(dir, prefix))
+    .sort()
+    .flatMap((entry) => {
+      const rel = prefix ? `${prefix}/${entry}` : entry;
+      return statSync(path.join(dir, rel)).isDirectory() ? listFiles(dir, rel) : [rel];
+    });
+}
+
+function sha1(data: string | Buffer): string {
+  return createHash('sha1').update(data).digest('hex');
+}
+
+function md5(data: Buffer): string {
+  return createHash('md5').update(data).digest('hex');
+}
