@@ -6,6 +6,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ModelUnavailableError } from './model-errors';
 
+const COMMIT = /^[0-9a-f]{40}$/;
+const BLOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
 /** What the Hub says about one revision of a model repository. */
 export interface HubRevision {
   commit: string;
@@ -23,7 +27,7 @@ export class HubClient {
     const url = `${this.base()}/api/models/${id}/revision/${encodeURIComponent(revision)}`;
     const response = await this.get(id, url);
     const body = (await response.json()) as { sha?: unknown; siblings?: { rfilename?: unknown }[] };
-    if (typeof body.sha !== 'string' || !Array.isArray(body.siblings)) {
+    if (typeof body.sha !== 'string' || !COMMIT.test(body.sha) || !Array.isArray(body.siblings)) {
       throw new ModelUnavailableError(id, `the Hub at ${this.endpoint} answered ${url} without a commit and a file list`);
     }
     const files = body.siblings.map((s) => s.rfilename).filter((f): f is string => typeof f === 'string');
@@ -32,8 +36,23 @@ export class HubClient {
 
   /** Streams one file of a commit to `target`; returns the ETag the Hub gave (sha256 of the bytes if none). */
   async download(id: string, commit: string, file: string, target: string): Promise<string> {
-    const url = `${this.base()}/${id}/resolve/${commit}/${file.split('/').map(encodeURIComponent).join('/')}`;
-    const response = await this.get(id, url);
+    let url = `${this.base()}/${id}/resolve/${commit}/${file.split('/').map(encodeURIComponent).join('/')}`;
+    // Like huggingface_hub: follow redirects within the Hub (a renamed repository) up to the answer that
+    // describes the file. For an LFS file that answer is a redirect to a CDN carrying X-Linked-Etag, the
+    // sha256 the cache names the blob by; the CDN's own ETag is something else.
+    let response = await this.get(id, url, 'manual');
+    for (let hops = 0; REDIRECTS.has(response.status) && isRelative(response.headers.get('location')); hops++) {
+      if (hops === 5) throw new Error(`model ${id}: the Hub redirected ${file} too many times`);
+      url = new URL(response.headers.get('location')!, url).href;
+      await response.body?.cancel();
+      response = await this.get(id, url, 'manual');
+    }
+    const etag = response.headers.get('x-linked-etag') ?? response.headers.get('etag');
+    if (REDIRECTS.has(response.status)) {
+      const location = new URL(response.headers.get('location') ?? '', url);
+      await response.body?.cancel();
+      response = await this.get(id, location.href, 'follow', location.origin === new URL(this.base()).origin);
+    }
     if (!response.body) throw new Error(`model ${id}: the Hub sent no body for ${file}`);
     await mkdir(path.dirname(target), { recursive: true });
     const hash = createHash('sha256');
@@ -45,25 +64,27 @@ export class HubClient {
       await rm(target, { force: true });
       throw new Error(`model ${id}: download of ${file} broke off (${(error as Error).message}); run again to retry`);
     }
-    const etag = response.headers.get('x-linked-etag') ?? response.headers.get('etag');
-    return etag ? etag.replace(/^W\//, '').replace(/"/g, '') : hash.digest('hex');
+    // The ETag names a file in the cache: anything but a plain name falls back to the content's hash.
+    const name = etag?.replace(/^W\//, '').replace(/"/g, '');
+    return name && BLOB_NAME.test(name) ? name : hash.digest('hex');
   }
 
   private base(): string {
     return this.endpoint.replace(/\/+$/, '');
   }
 
-  private async get(id: string, url: string): Promise<Response> {
+  /** GETs `url`; the token goes to the Hub only, never to the CDN it redirects to. */
+  private async get(id: string, url: string, redirect: 'follow' | 'manual' = 'follow', withToken = true): Promise<Response> {
     const headers: Record<string, string> = { 'user-agent': 'tokensweep' };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (this.token && withToken) headers.authorization = `Bearer ${this.token}`;
     let response: Response;
     try {
-      response = await fetch(url, { headers, redirect: 'follow' });
+      response = await fetch(url, { headers, redirect });
     } catch (error) {
       const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
       throw new Error(`model ${id}: cannot reach the Hub at ${this.endpoint} (${cause}); check HF_ENDPOINT or set HF_HUB_OFFLINE=1 to use the cache only`);
     }
-    if (response.ok) return response;
+    if (response.ok || (redirect === 'manual' && REDIRECTS.has(response.status))) return response;
     if (response.status === 401 || response.status === 403) {
       throw new ModelUnavailableError(id, `the Hub refused access (HTTP ${response.status}); for a gated or private model set HF_TOKEN`);
     }
@@ -72,4 +93,9 @@ export class HubClient {
     }
     throw new Error(`model ${id}: the Hub answered HTTP ${response.status} for ${url}`);
   }
+}
+
+/** A Location without a scheme and host: a redirect within the Hub rather than to a CDN. */
+function isRelative(location: string | null): boolean {
+  return location !== null && !/^[a-z][a-z0-9+.-]*:/i.test(location) && !location.startsWith('//');
 }
