@@ -14,7 +14,13 @@ export function shardFromIndex(indexJson: string): { shard: string; tensorName: 
   const index = JSON.parse(indexJson) as { weight_map?: Record<string, string> };
   const weightMap = index.weight_map ?? {};
   const tensorName = findEmbeddingTensorName(Object.keys(weightMap));
-  return tensorName ? { shard: weightMap[tensorName], tensorName } : null;
+  if (!tensorName) return null;
+  const shard = weightMap[tensorName];
+  // The index comes from the repository: a shard name must not lead out of the model's directory.
+  if (typeof shard !== 'string' || shard.includes('\\') || shard.split('/').some((part) => ['', '.', '..'].includes(part))) {
+    throw new Error(`${SAFETENSORS_INDEX} names the shard ${JSON.stringify(shard)} for ${tensorName}, outside the model directory`);
+  }
+  return { shard, tensorName };
 }
 
 /**
@@ -44,8 +50,17 @@ export function missingFiles(dir: string, needsEmbedding: boolean): string[] {
     try {
       locateEmbeddingFile(dir);
     } catch {
-      missing.push(existsSync(path.join(dir, SAFETENSORS_INDEX)) ? 'the embedding shard' : SAFETENSORS_SINGLE);
+      missing.push(existsSync(path.join(dir, SAFETENSORS_INDEX)) ? embeddingShard(dir) : SAFETENSORS_SINGLE);
     }
   }
   return missing;
+}
+
+/** The name of the shard a directory's index assigns the embedding tensor to, for messages. */
+function embeddingShard(dir: string): string {
+  try {
+    return shardFromIndex(readFileSync(path.join(dir, SAFETENSORS_INDEX), 'utf8'))?.shard ?? 'the embedding shard';
+  } catch {
+    return 'the embedding shard';
+  }
 }

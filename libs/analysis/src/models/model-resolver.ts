@@ -46,7 +46,7 @@ export async function resolveModel(ref: ModelRef, locations: ModelLocations, nee
   }
   if (locations.offline) {
     const where = cached ? repo.snapshotDir(cached) : repo.root;
-    const missing = cached ? missingFiles(where, needsEmbedding).join(', ') : `revision ${revision}`;
+    const missing = `${missingFiles(cached ? where : repo.snapshotDir(revision), needsEmbedding).join(', ')} of revision ${revision}`;
     throw new ModelUnavailableError(
       name,
       `HF_HUB_OFFLINE=1 and the Hugging Face cache lacks ${missing} (looked in ${where}); download it once online, or unset HF_HUB_OFFLINE`,
@@ -83,7 +83,12 @@ async function download(id: string, revision: string, repo: HfCacheRepo, locatio
   if (needsEmbedding) {
     if (listed.has(SAFETENSORS_INDEX)) {
       const index = await fetchFile(SAFETENSORS_INDEX);
-      const found = shardFromIndex(readFileSync(index, 'utf8'));
+      let found;
+      try {
+        found = shardFromIndex(readFileSync(index, 'utf8'));
+      } catch (error) {
+        throw new ModelUnavailableError(id, (error as Error).message);
+      }
       if (!found) throw new ModelUnavailableError(id, `${SAFETENSORS_INDEX} names no token-embedding tensor`);
       await fetchFile(found.shard);
     } else if (listed.has(SAFETENSORS_SINGLE)) {
