@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '@tokensweep/analysis';
 import { readCliConfig } from './cli-config';
 import { CliError } from './cli-error';
+import { compareCommand } from './commands/compare.command';
 import { cancelCommand, fetchCommand, listCommand, statusCommand, submitCommand } from './commands/remote.commands';
 import { runCommand } from './commands/run.command';
 import { collect, integer } from './options';
@@ -49,6 +50,15 @@ export function buildProgram(): Command {
     .option('--json', 'print the manifest as JSON instead of the summary table')
     .action(async (options) => {
       await runCommand(options, config());
+    });
+
+  program
+    .command('compare')
+    .argument('<dir>', 'a finished sweep directory')
+    .description('print the comparison of models and formats (token counts, sign symmetry, cosines) of a sweep')
+    .option('--json', 'print summary.json instead of the table')
+    .action(async (dir, options) => {
+      await compareCommand(dir, options);
     });
 
   withApiOptions(withSpecOptions(program.command('submit').description('submit a sweep to the API; prints its id')))

@@ -5,7 +5,7 @@ export function formatSummaryTable(summary: Summary): string {
   const counts = [...new Set(summary.entries.flatMap((e) => Object.keys(e.tokens?.histogram ?? {})))].sort((a, b) => Number(a) - Number(b));
   const header = ['model', 'format', 'numbers', ...counts.map((c) => `${c} tok`), '1-token share', 'first split ≥0', 'sign count/ids', 'succ. cosine mean'];
   const rows = summary.entries.map((e) => [
-    e.model,
+    e.model.startsWith('/') ? e.slug : e.model,
     e.format,
     e.tokens ? String(e.tokens.numbers) : '',
     ...counts.map((c) => String(e.tokens?.histogram[c] ?? (e.tokens ? 0 : ''))),
