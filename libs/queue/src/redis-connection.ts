@@ -19,7 +19,10 @@ export function createRedis(url: string, role: 'worker' | 'api'): Redis {
 /** Warns (once) when Redis may evict keys: queues and sweep state need `maxmemory-policy noeviction`. */
 export async function evictionWarning(redis: Redis): Promise<string | null> {
   try {
-    const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
+    // bounded: a worker's connection waits forever for Redis, and start-up must not hang on a warning
+    const answer = redis.config('GET', 'maxmemory-policy') as Promise<[string, string]>;
+    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 2_000).unref());
+    const [, policy] = (await Promise.race([answer, timeout])) ?? [];
     if (policy && policy !== 'noeviction') {
       return `Redis maxmemory-policy is "${policy}": under memory pressure Redis may evict jobs and sweep state; set it to noeviction`;
     }

@@ -1,4 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseBoolPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseBoolPipe,
+  Post,
+  Query,
+  Res,
+  UnsupportedMediaTypeException,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { isSweepId, ParsedSpec } from '@tokensweep/analysis';
 import type { Response } from 'express';
@@ -24,7 +39,11 @@ export class SweepsController {
   @ApiBody({ type: SweepSpecDto })
   @ApiResponse({ status: 202, type: SweepCreatedDto })
   @ApiResponse({ status: 400, description: 'the spec is invalid; `message` has one line per problem' })
-  submit(@Body(SweepSpecPipe) parsed: ParsedSpec): Promise<SweepCreatedDto> {
+  submit(@Headers('content-type') contentType: string | undefined, @Body(SweepSpecPipe) parsed: ParsedSpec): Promise<SweepCreatedDto> {
+    // without a JSON content type the body parser leaves the body empty, which would mean "the default sweep"
+    if (!contentType?.toLowerCase().startsWith('application/json')) {
+      throw new UnsupportedMediaTypeException('send the spec as JSON with Content-Type: application/json');
+    }
     return this.sweeps.submit(parsed);
   }
 
