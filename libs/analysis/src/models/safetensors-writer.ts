@@ -51,6 +51,8 @@ export function encodeFloats(values: Float32Array, dtype: TensorToWrite['dtype']
 }
 
 function floatToBf16(bits: number): number {
+  // a NaN stays a (quiet) NaN: rounding its payload could carry it into infinity or wrap it to zero
+  if ((bits & 0x7fffffff) > 0x7f800000) return ((bits >>> 16) | 0x40) & 0xffff;
   const rounding = 0x7fff + ((bits >>> 16) & 1);
   return ((bits + rounding) >>> 16) & 0xffff;
 }
@@ -59,12 +61,18 @@ function floatToHalf(value: number): number {
   const f32 = new Float32Array([value]);
   const x = new Uint32Array(f32.buffer)[0];
   const sign = (x >>> 16) & 0x8000;
+  if (Number.isNaN(value)) return sign | 0x7e00; // not the infinity its all-ones exponent would become
   const exponent = ((x >>> 23) & 0xff) - 127 + 15;
-  let mantissa = x & 0x7fffff;
+  const mantissa = x & 0x7fffff;
   if (exponent <= 0) {
     if (exponent < -10) return sign;
-    mantissa = (mantissa | 0x800000) >> (1 - exponent);
-    return sign | ((mantissa + 0x1000) >> 13);
+    // a subnormal keeps the top bits of the 24-bit significand; one shift, so ties round to even exactly once
+    const significand = mantissa | 0x800000;
+    const shift = 14 - exponent;
+    const kept = significand >> shift;
+    const rest = significand & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    return sign | (kept + (rest > half || (rest === half && kept & 1) ? 1 : 0));
   }
   if (exponent >= 0x1f) return sign | 0x7c00;
   const rounded = mantissa + 0xfff + ((mantissa >> 13) & 1);
