@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { SpecError } from './spec-error';
+import { parseSweepSpec, specHash } from './sweep-spec';
+
+/** The problems a spec is refused with (fails the test when it is accepted). */
+function problemsOf(input: unknown, options: Parameters<typeof parseSweepSpec>[1] = {}): string[] {
+  try {
+    parseSweepSpec(input, options);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SpecError);
+    return (error as SpecError).problems;
+  }
+  throw new Error(`${JSON.stringify(input)} was accepted`);
+}
+
+const LIMITS = { maxSweepNumbers: 100, maxMatrixNumbers: 20, maxFourierNumbers: 30 };
+
+describe(parseSweepSpec.name, () => {
+  it("fills DESIGN.md's defaults, and the default sweep passes the default limits", () => {
+    const { spec, numbers } = parseSweepSpec({});
+    expect(spec).toMatchObject({
+      models: ['gpt2'],
+      numbers: '-1000..1000',
+      formats: ['plain'],
+      analyses: ['tokens', 'sign-symmetry', 'successive-cosine', 'cosine-matrix'],
+      pooling: 'none',
+      plots: false,
+    });
+    expect(spec.chunkSize).toBeGreaterThanOrEqual(1);
+    expect(spec.tileSize).toBeGreaterThanOrEqual(1);
+    expect(numbers.size).toBe(2001);
+  });
+
+  it('keeps what it is given, de-duplicated and trimmed', () => {
+    const { spec, numbers } = parseSweepSpec({
+      models: ['org/name@v1', 'gpt2', 'gpt2'],
+      numbers: ' 0..10:1 , 3 ',
+      formats: ['comma', 'space', 'comma'],
+      analyses: ['fourier', 'tokens'],
+      pooling: 'mean',
+      plots: true,
+      chunkSize: 7,
+      tileSize: 5,
+    });
+    expect(spec).toEqual({
+      models: ['org/name@v1', 'gpt2'],
+      numbers: '0..10:1,3',
+      formats: ['comma', 'space'],
+      analyses: ['fourier', 'tokens'],
+      pooling: 'mean',
+      plots: true,
+      chunkSize: 7,
+      tileSize: 5,
+    });
+    expect(numbers.size).toBe(11);
+  });
+
+  it.each([
+    ['models', { models: 'gpt2' }, /must be a list/],
+    ['models', { models: [] }, /at least one/],
+    ['models', { models: [''] }, /non-empty string/],
+    ['models', { models: ['not a model id!'] }, /not a Hugging Face model id/],
+    ['models', { models: ['./local-dir'] }, /not a Hugging Face model id/],
+    ['models', { models: ['gpt2@bad revision'] }, /malformed revision/],
+    ['numbers', { numbers: 5 }, /must be a string/],
+    ['numbers', { numbers: '' }, /is empty/],
+    ['numbers', { numbers: 'abc' }, /"abc" is malformed/],
+    ['numbers', { numbers: '5..1' }, /starts after it ends/],
+    ['numbers', { numbers: '1..10:0' }, /step 0/],
+    ['numbers', { numbers: '1,,2' }, /empty item/],
+    ['numbers', { numbers: '9007199254740992' }, /outside/],
+    ['numbers', { numbers: '1'.repeat(10_001) }, /characters long/],
+    ['formats', { formats: ['roman'] }, /unknown format "roman"; expected one of plain, space, comma/],
+    ['formats', { formats: [] }, /at least one/],
+    ['analyses', { analyses: ['histogram'] }, /unknown analysis "histogram"/],
+    ['analyses', { analyses: 'tokens' }, /must be a list/],
+    ['pooling', { pooling: 'max' }, /unknown pooling "max"; expected one of none, mean/],
+    ['pooling', { pooling: ['mean'] }, /unknown pooling/],
+    ['plots', { plots: 'yes' }, /true or false/],
+    ['chunkSize', { chunkSize: 0 }, /integer from 1/],
+    ['chunkSize', { chunkSize: 2.5 }, /integer from 1/],
+    ['chunkSize', { chunkSize: '100' }, /integer from 1/],
+    ['tileSize', { tileSize: -1 }, /integer from 1/],
+    ['tileSize', { tileSize: 1_000_000 }, /integer from 1 to 8192/],
+  ])('refuses a bad %s: %j', (field, input, message) => {
+    const problems = problemsOf(input);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${field}: `));
+    expect(problems[0]).toMatch(message);
+  });
+
+  it.each([
+    ['colour', { colour: 'red' }],
+    ['__proto__x', { __proto__x: 1 }],
+    ['chunk_size', { chunk_size: 10 }],
+  ])('refuses the unknown field %s, naming it and the allowed ones', (field, input) => {
+    expect(problemsOf(input)).toEqual([
+      `${field}: unknown field; allowed fields are models, numbers, formats, analyses, pooling, plots, chunkSize, tileSize`,
+    ]);
+  });
+
+  it.each([null, [], 'gpt2', 42])('refuses %j, which is not an object', (input) => {
+    expect(problemsOf(input)[0]).toMatch(/must be a JSON object/);
+  });
+
+  it('lists every problem at once, each naming its field', () => {
+    const problems = problemsOf({ numbers: 'abc', formats: ['roman'], pooling: 'max', extra: true });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['extra', 'formats', 'numbers', 'pooling']);
+  });
+
+  it('refuses two local models that would share a slug', () => {
+    const problems = problemsOf({ models: ['/a/model', '/b/model'] }, { allowLocalModels: true });
+    expect(problems).toEqual([expect.stringMatching(/^models: .*both be written as model=model/)]);
+  });
+
+  it.each([
+    [
+      'numbers',
+      'MAX_SWEEP_NUMBERS',
+      { numbers: '0..100', analyses: ['tokens'] },
+      /sweeps 101 numbers, over the limit of 100/,
+    ],
+    [
+      'numbers',
+      'MAX_SWEEP_NUMBERS',
+      { numbers: '0..1000:2, 1..1001:3', analyses: ['tokens'] },
+      /over the limit of 100/,
+    ],
+    [
+      'analyses',
+      'MAX_MATRIX_NUMBERS',
+      { numbers: '0..20', analyses: ['cosine-matrix'] },
+      /cosine-matrix .*21 numbers, over the limit of 20/,
+    ],
+    [
+      'analyses',
+      'MAX_FOURIER_NUMBERS',
+      { numbers: '0..30', analyses: ['fourier'] },
+      /fourier .*31 numbers, over the limit of 30/,
+    ],
+  ])('refuses a sweep over a limit in %s, naming the variable %s', (field, variable, input, message) => {
+    const problems = problemsOf(input, { limits: LIMITS });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${field}: `));
+    expect(problems[0]).toMatch(message);
+    expect(problems[0]).toContain(`raise ${variable}`);
+  });
+
+  it('accepts a sweep right at its limits', () => {
+    expect(parseSweepSpec({ numbers: '1..100', analyses: ['tokens'] }, { limits: LIMITS }).numbers.size).toBe(
+      100,
+    );
+    expect(
+      parseSweepSpec({ numbers: '1..20', analyses: ['cosine-matrix'] }, { limits: LIMITS }).numbers.size,
+    ).toBe(20);
+  });
+
+  it('refuses local directories unless they are allowed, and accepts them when they are', () => {
+    expect(problemsOf({ models: ['/models/gpt2'] })[0]).toMatch(/^models: .*Hub ids only/);
+    expect(parseSweepSpec({ models: ['/models/gpt2'] }, { allowLocalModels: true }).spec.models).toEqual([
+      '/models/gpt2',
+    ]);
+  });
+});
+
+describe(specHash.name, () => {
+  it('hashes equal specs equally whatever their key order, and different specs differently', () => {
+    const a = parseSweepSpec({ numbers: '0..9', pooling: 'mean' }).spec;
+    const b = parseSweepSpec({ pooling: 'mean', numbers: '0..9' }).spec;
+    const reordered = Object.fromEntries(Object.entries(b).reverse()) as typeof b;
+    expect(specHash(reordered)).toBe(specHash(a));
+    expect(specHash(a)).toMatch(/^[0-9a-f]{64}$/);
+    expect(specHash(parseSweepSpec({ numbers: '0..10', pooling: 'mean' }).spec)).not.toBe(specHash(a));
+  });
+});
