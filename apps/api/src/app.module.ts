@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { QueueModule, ServiceConfig } from '@tokensweep/queue';
 import { HealthController } from './controllers/health.controller';
 import { MetricsController } from './controllers/metrics.controller';
+import { PageController } from './controllers/page.controller';
 import { SweepsController } from './controllers/sweeps.controller';
 import { ApiExceptionFilter } from './filters/api-exception.filter';
 import { RateLimitGuard } from './guards/rate-limit.guard';
@@ -17,7 +18,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [QueueModule.forRoot(config, 'api')],
-      controllers: [SweepsController, HealthController, MetricsController],
+      controllers: [SweepsController, HealthController, MetricsController, PageController],
       providers: [
         SweepsService,
         MetricsService,

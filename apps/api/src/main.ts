@@ -7,6 +7,7 @@ import { TOOL_VERSION } from '@tokensweep/analysis';
 import { ConfigError, evictionWarning, readServiceConfig, REDIS, ServiceConfig, SweepQueue } from '@tokensweep/queue';
 import { Redis } from 'ioredis';
 import { AppModule } from './app.module';
+import { PAGE_DIR } from './controllers/page.controller';
 import { mountBullBoard } from './bull-board';
 import { apiKeyMiddleware } from './guards/api-key.middleware';
 
@@ -19,6 +20,7 @@ export async function createApi(config: ServiceConfig): Promise<NestExpressAppli
   app.set('trust proxy', 'loopback');
   app.use(apiKeyMiddleware(config.apiKey));
   app.useBodyParser('json', { limit: config.maxBodyBytes });
+  app.useStaticAssets(PAGE_DIR, { prefix: '/assets/', index: false });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

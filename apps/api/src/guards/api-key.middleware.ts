@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { isOpenPath, keyMatches, presentedKey } from './api-key';
+import { isAuthorized, isOpenPath } from './api-key';
 
 /**
  * With API_KEY set, every route but the open ones wants `Authorization: Bearer <key>` or the session
@@ -8,7 +8,7 @@ import { isOpenPath, keyMatches, presentedKey } from './api-key';
  */
 export function apiKeyMiddleware(key: string | undefined) {
   return (request: Request, response: Response, next: NextFunction): void => {
-    if (!key || isOpenPath(request.path) || keyMatches(presentedKey(request), key)) return next();
+    if (!key || isOpenPath(request.path) || isAuthorized(request, key)) return next();
     response.status(401).setHeader('WWW-Authenticate', 'Bearer').json({
       statusCode: 401,
       error: 'Unauthorized',

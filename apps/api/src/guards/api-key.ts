@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 
 export const SESSION_COOKIE = 'tokensweep_session';
@@ -16,11 +16,16 @@ export function keyMatches(presented: string | undefined, key: string): boolean 
   return timingSafeEqual(a, b);
 }
 
-/** The bearer token or session cookie a request presents. */
-export function presentedKey(request: Request): string | undefined {
+/** The session cookie's value for a key: derived from it, so the cookie never holds the key itself. */
+export function sessionToken(key: string): string {
+  return createHmac('sha256', key).update('tokensweep session').digest('hex');
+}
+
+/** Whether a request presents the key as a bearer token, or the session cookie derived from it. */
+export function isAuthorized(request: Request, key: string): boolean {
   const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
+  if (header?.startsWith('Bearer ')) return keyMatches(header.slice('Bearer '.length).trim(), key);
   const cookies = request.headers.cookie?.split(';').map((c) => c.trim()) ?? [];
   const session = cookies.find((c) => c.startsWith(`${SESSION_COOKIE}=`));
-  return session ? decodeURIComponent(session.slice(SESSION_COOKIE.length + 1)) : undefined;
+  return session !== undefined && keyMatches(decodeURIComponent(session.slice(SESSION_COOKIE.length + 1)), sessionToken(key));
 }

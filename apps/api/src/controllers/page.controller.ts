@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Res, UnauthorizedException } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { SERVICE_CONFIG, ServiceConfig } from '@tokensweep/queue';
+import type { Response } from 'express';
+import { keyMatches, SESSION_COOKIE, sessionToken } from '../guards/api-key';
+
+/** Where the page's static files are: beside the compiled app in dist, beside the sources in development. */
+export const PAGE_DIR = path.join(__dirname, '..', '..', 'page');
+
+/** The results page shell (open to all), and the exchange of the API key for an HttpOnly session cookie. */
+@ApiExcludeController()
+@Controller()
+export class PageController {
+  constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {}
+
+  @Get()
+  page(@Res() response: Response): void {
+    response.sendFile(path.join(PAGE_DIR, 'index.html'));
+  }
+
+  @Post('session')
+  @HttpCode(204)
+  login(@Body() body: unknown, @Res({ passthrough: true }) response: Response): void {
+    const key = this.config.apiKey;
+    if (!key) return;
+    const presented = typeof body === 'object' && body !== null ? (body as { key?: unknown }).key : undefined;
+    if (typeof presented !== 'string' || !keyMatches(presented, key)) throw new UnauthorizedException('that is not the API key');
+    response.cookie(SESSION_COOKIE, sessionToken(key), { httpOnly: true, sameSite: 'strict', path: '/' });
+  }
+
+  @Delete('session')
+  @HttpCode(204)
+  logout(@Res({ passthrough: true }) response: Response): void {
+    response.clearCookie(SESSION_COOKIE, { path: '/' });
+  }
+}
