@@ -163,6 +163,21 @@ describe(resolveModel.name, () => {
     expect(entries(path.join(repoRoot('org/tiny'), 'refs'))).toEqual(['v1']); // a commit id needs no ref
   });
 
+  it('follows a renamed repository to its new name, still naming blobs as huggingface_hub does', async () => {
+    hub.rename('old-org/tiny', 'org/tiny');
+    const resolved = await resolve('old-org/tiny', true);
+    expect(resolved).toMatchObject({
+      name: 'old-org/tiny',
+      slug: 'old-org--tiny',
+      revision: hub.commit('org/tiny'),
+    });
+    expect(hub.requests.filter((r) => r.path.startsWith('/old-org/tiny/resolve/'))).toHaveLength(4);
+    expectSnapshot('old-org/tiny', resolved.revision!, models.single, [
+      ...TOKENIZER_FILES,
+      'model.safetensors',
+    ]);
+  });
+
   describe('offline (HF_HUB_OFFLINE=1)', () => {
     it('with an empty cache names the files it lacks and the variable, and sends nothing', async () => {
       const error = await resolve('org/tiny', true, { offline: true }).catch((e: unknown) => e);

@@ -55,6 +55,7 @@ export class FakeHub {
   private readonly models = new Map<string, StoredModel>();
   private readonly blobs = new Map<string, StoredFile>();
   private readonly broken = new Set<string>();
+  private readonly renamed = new Map<string, string>();
 
   private constructor(
     private readonly server: Server,
@@ -100,6 +101,11 @@ export class FakeHub {
     }
     this.models.set(id, { revisions, options });
     return commits;
+  }
+
+  /** Answers every request for `oldId` with a relative 307 to the same route of `newId`, as the Hub does for a renamed repository. */
+  rename(oldId: string, newId: string): void {
+    this.renamed.set(oldId, newId);
   }
 
   /** The commit a registered revision points at. */
@@ -152,6 +158,16 @@ export class FakeHub {
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return void send(res, 405, { error: 'Method not allowed' });
 
+    for (const [oldId, newId] of this.renamed) {
+      for (const prefix of [`/api/models/${oldId}/`, `/${oldId}/resolve/`]) {
+        if (!url.pathname.startsWith(prefix)) continue;
+        res.writeHead(307, {
+          location: prefix.replace(oldId, newId) + url.pathname.slice(prefix.length),
+          'content-length': '0',
+        });
+        return void res.end();
+      }
+    }
     const api = /^\/api\/models\/(.+)\/revision\/([^/]+)$/.exec(url.pathname);
     if (api) return this.info(res, decodeURIComponent(api[1]), decodeURIComponent(api[2]));
     const resolve = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
