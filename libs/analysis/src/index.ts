@@ -30,3 +30,4 @@ export * from './runtime/thread-pool-executor';
 export * from './config/env-reader';
 export * from './config/analysis-config';
 export * from './output/sweep-id';
+export * from './plots/render-plots';
