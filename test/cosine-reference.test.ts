@@ -32,6 +32,8 @@ const CASES: { kind: TestModelKind; pooling: 'none' | 'mean' }[] = [
   { kind: 'f32', pooling: 'mean' },
   { kind: 'bf16Sharded', pooling: 'none' },
   { kind: 'bf16Sharded', pooling: 'mean' },
+  { kind: 'zeroSeven', pooling: 'none' },
+  { kind: 'zeroSeven', pooling: 'mean' },
 ];
 
 interface SuccessiveRow {
@@ -46,7 +48,7 @@ interface MatrixRow {
   cosine: number;
 }
 
-/** The reference embedding of each swept number, or null where it has none. */
+/** The reference embedding of each swept number, or null where it has none (several tokens with pooling none, or a zero vector). */
 function referenceEmbeddings(
   matrix: ReferenceMatrix,
   format: (typeof FORMATS)[number],
@@ -54,7 +56,9 @@ function referenceEmbeddings(
 ): (Float64Array | null)[] {
   return SWEPT.map((n) => {
     const ids = referenceIds(referenceText(n, format));
-    return pooling === 'none' && ids.length !== 1 ? null : referenceVector(matrix, ids);
+    if (pooling === 'none' && ids.length !== 1) return null;
+    const vector = referenceVector(matrix, ids);
+    return vector.some((v) => v !== 0) ? vector : null;
   });
 }
 
@@ -115,6 +119,18 @@ describe('cosines against a float64 reference from the safetensors bytes', () =>
       ]);
     });
 
+    it.runIf(kind === 'zeroSeven')('gives 7, whose embedding is a zero vector, no cosine', async () => {
+      const rows = await db.rows<SuccessiveRow>(
+        `select number, cosine from ${analysisTable(sweep, 'successive-cosine')} where format = 'plain' and number in (6, 7, 8, 9) order by number`,
+      );
+      expect(rows.map((r) => [Number(r.number), r.cosine === null])).toEqual([
+        [6, false],
+        [7, true],
+        [8, true],
+        [9, false],
+      ]);
+    });
+
     it('splits the sweep over several parts', async () => {
       const manifest = JSON.parse(await readFile(path.join(sweep, 'manifest.json'), 'utf8'));
       const parts = (analysis: string) =>
@@ -154,8 +170,11 @@ describe('cosines against a float64 reference from the safetensors bytes', () =>
         const embedded = SWEPT.map((n, i) => ({ n, v: embeddings[i] })).filter(
           (e): e is { n: number; v: Float64Array } => e.v !== null,
         );
-        if (pooling === 'mean') expect(embedded).toHaveLength(SWEPT.length);
+        // only plain "7" is token 22, the zeroed row; " 7" is another token
+        const zeroed = kind === 'zeroSeven' && format === 'plain';
+        if (pooling === 'mean') expect(embedded).toHaveLength(SWEPT.length - (zeroed ? 1 : 0));
         else expect(embedded.length).toBeLessThan(SWEPT.length);
+        if (zeroed) expect(embedded.map((e) => e.n)).not.toContain(7);
         const rows = await db.rows<MatrixRow>(
           `select "row", col, cosine from ${analysisTable(sweep, 'cosine-matrix')} where format = '${format}' order by "row", col`,
         );

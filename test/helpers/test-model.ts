@@ -21,6 +21,11 @@ export const TEST_MODELS = {
     slug: 'gpt2-tokenizer-only',
     build: (dir: string) => writeDemoModel(dir, { withoutWeights: true }),
   },
+  /** F32 with the row of token "7" (id 22) all zeros: a number whose embedding has no direction. */
+  zeroSeven: {
+    slug: 'gpt2-zero-seven',
+    build: (dir: string) => writeDemoModel(dir, { values: zeroRowSeven }),
+  },
   /** A `model.safetensors` that holds no token-embedding tensor at all. */
   noEmbedding: { slug: 'gpt2-no-embedding', build: writeModelWithoutEmbedding },
 } as const;
@@ -58,4 +63,12 @@ async function writeModelWithoutEmbedding(dir: string): Promise<Float32Array> {
     { name: 'ln_f.weight', dtype: 'F32', shape: [64], bytes: encodeFloats(norm, 'F32') },
   ]);
   return values;
+}
+
+/** Token id of "7" in GPT-2. */
+export const SEVEN_TOKEN = 22;
+
+/** Deterministic values that look random enough for cosines, with the row of "7" zeroed. */
+function zeroRowSeven(row: number, dim: number): number {
+  return row === SEVEN_TOKEN ? 0 : Math.sin(row * 12.9898 + dim * 78.233) * 0.1;
 }
