@@ -3,6 +3,7 @@ import { TOOL_VERSION } from '@tokensweep/analysis';
 import { readCliConfig } from './cli-config';
 import { CliError } from './cli-error';
 import { compareCommand } from './commands/compare.command';
+import { plotCommand } from './commands/plot.command';
 import { cancelCommand, fetchCommand, listCommand, statusCommand, submitCommand } from './commands/remote.commands';
 import { runCommand } from './commands/run.command';
 import { collect, integer } from './options';
@@ -59,6 +60,14 @@ export function buildProgram(): Command {
     .option('--json', 'print summary.json instead of the table')
     .action(async (dir, options) => {
       await compareCommand(dir, options);
+    });
+
+  program
+    .command('plot')
+    .argument('<dir>', 'a sweep directory')
+    .description('render the figures of a sweep into DIR/plots/ (PNG and SVG) and list them in its manifest')
+    .action(async (dir) => {
+      await plotCommand(dir);
     });
 
   withApiOptions(withSpecOptions(program.command('submit').description('submit a sweep to the API; prints its id')))

@@ -11,6 +11,7 @@ import {
   newSweepId,
   parseSweepSpec,
   planSweep,
+  renderPlots,
   SpecError,
   specHash,
   SweepRecord,
@@ -85,6 +86,8 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
         progress.update(++done);
       }),
     );
+    // Figures are part of what --plots asked for: if they cannot be drawn the sweep did not complete.
+    if (spec.plots) await renderPlots(sweepDir);
     record.status = 'completed';
   } catch (error) {
     record.status = 'failed';
