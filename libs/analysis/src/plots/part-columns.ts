@@ -28,12 +28,16 @@ function data(batch: RecordBatch, name: string): Data {
   return column.data[0];
 }
 
-/** An int64 column (the numbers, all within ±2^53) as float64. */
+/**
+ * An int64 column (the numbers, all within ±2^53) as float64, assembled from its 32-bit halves:
+ * converting through BigInt costs several times more per value.
+ */
 export function int64Values(batch: RecordBatch, name: string): Float64Array {
   const d = data(batch, name);
   const words = d.values as BigInt64Array;
+  const halves = new Int32Array(words.buffer, words.byteOffset + d.offset * 8, d.length * 2);
   const out = new Float64Array(d.length);
-  for (let i = 0; i < d.length; i++) out[i] = Number(words[d.offset + i]);
+  for (let i = 0; i < d.length; i++) out[i] = halves[2 * i + 1] * 4294967296 + (halves[2 * i] >>> 0);
   return out;
 }
 
