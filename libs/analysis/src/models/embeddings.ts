@@ -29,12 +29,18 @@ export async function findEmbeddingTensor(dir: string): Promise<{ file: string; 
   return { file, tensorName, tensor };
 }
 
-/** Reads only the token-embedding tensor of a model directory (single or sharded safetensors). */
-export async function loadEmbeddingMatrix(dir: string): Promise<EmbeddingMatrix> {
+/** Loads a model directory's embedding matrix; the pool's threads plug in one that shares a single copy. */
+export type EmbeddingLoader = (dir: string) => Promise<EmbeddingMatrix>;
+
+/**
+ * Reads only the token-embedding tensor of a model directory (single or sharded safetensors); with
+ * `shared`, into a SharedArrayBuffer that worker threads can pass around without copying.
+ */
+export async function loadEmbeddingMatrix(dir: string, shared = false): Promise<EmbeddingMatrix> {
   const { file, tensorName, tensor } = await findEmbeddingTensor(dir);
   const bytes = await readTensorBytes(file, tensor);
   const [rows, dim] = tensor.shape;
-  const data = toFloat32(bytes, tensor.dtype);
+  const data = toFloat32(bytes, tensor.dtype, shared);
   if (data.length !== rows * dim) {
     throw new Error(`${tensorName} in ${file} holds ${data.length} values, not ${rows}×${dim}; the file is damaged`);
   }

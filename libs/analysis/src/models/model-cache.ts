@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { EmbeddingMatrix, loadEmbeddingMatrix } from './embeddings';
+import { EmbeddingLoader, EmbeddingMatrix, loadEmbeddingMatrix } from './embeddings';
 import { ModelUnavailableError } from './model-errors';
 import { ModelLocations } from './model-locations';
 import { parseModelRef } from './model-ref';
@@ -36,6 +36,7 @@ export class ModelCache {
     private readonly locations: ModelLocations,
     private readonly capacity = 2,
     private readonly allowLocal = true,
+    private readonly loadEmbeddings: EmbeddingLoader = (dir) => loadEmbeddingMatrix(dir),
   ) {}
 
   /** The model named `name` (as a spec names it), with its embedding matrix when `needsEmbedding`. */
@@ -59,7 +60,7 @@ export class ModelCache {
     let embeddings: EmbeddingMatrix | null = null;
     try {
       tokenizer = await NumberTokenizer.load(resolved.dir);
-      if (needsEmbedding) embeddings = await loadEmbeddingMatrix(resolved.dir);
+      if (needsEmbedding) embeddings = await this.loadEmbeddings(resolved.dir);
     } catch (error) {
       throw new ModelUnavailableError(name, (error as Error).message);
     }

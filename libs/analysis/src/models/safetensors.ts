@@ -54,27 +54,34 @@ export async function readTensorBytes(file: string, tensor: TensorInfo): Promise
   }
 }
 
-/** Converts F32, F16, BF16 (and F64) tensor bytes, little-endian as safetensors stores them, to float32. */
-export function toFloat32(bytes: Buffer, dtype: string): Float32Array {
+/**
+ * Converts F32, F16, BF16 (and F64) tensor bytes, little-endian as safetensors stores them, to float32.
+ * With `shared`, the values live in a SharedArrayBuffer, so worker threads can use one copy.
+ */
+export function toFloat32(bytes: Buffer, dtype: string, shared = false): Float32Array {
+  const width = BYTES_PER_VALUE[dtype];
+  if (width === undefined) throw new Error(`embedding tensors of dtype ${dtype} are not supported; expected F32, F16, BF16 or F64`);
+  const count = bytes.length / width;
+  const allocate = () => new Float32Array(shared ? new SharedArrayBuffer(count * 4) : new ArrayBuffer(count * 4));
   switch (dtype) {
     case 'F32': {
-      const out = new Float32Array(bytes.length / 4);
+      const out = allocate();
       new Uint8Array(out.buffer).set(bytes);
       return out;
     }
     case 'F16': {
-      const out = new Float32Array(bytes.length / 2);
+      const out = allocate();
       for (let i = 0; i < out.length; i++) out[i] = halfToFloat(bytes[2 * i] | (bytes[2 * i + 1] << 8));
       return out;
     }
     case 'BF16': {
-      const out = new Float32Array(bytes.length / 2);
+      const out = allocate();
       const bits = new Uint32Array(out.buffer);
       for (let i = 0; i < out.length; i++) bits[i] = ((bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16) >>> 0;
       return out;
     }
     case 'F64': {
-      const out = new Float32Array(bytes.length / 8);
+      const out = allocate();
       for (let i = 0; i < out.length; i++) out[i] = bytes.readDoubleLE(8 * i);
       return out;
     }
@@ -82,6 +89,8 @@ export function toFloat32(bytes: Buffer, dtype: string): Float32Array {
       throw new Error(`embedding tensors of dtype ${dtype} are not supported; expected F32, F16, BF16 or F64`);
   }
 }
+
+const BYTES_PER_VALUE: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
 
 function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;

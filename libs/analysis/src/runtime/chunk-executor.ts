@@ -1,3 +1,4 @@
+import { EmbeddingLoader } from '../models/embeddings';
 import { ModelCache } from '../models/model-cache';
 import { ModelLocations } from '../models/model-locations';
 import { ChunkJob, PartFile, runChunk } from '../run-chunk';
@@ -24,8 +25,8 @@ export class InProcessExecutor implements ChunkExecutor {
   private readonly models: ModelCache;
   private readonly numberSets = new Map<string, NumberSet>();
 
-  constructor(options: ExecutorOptions) {
-    this.models = new ModelCache(options.locations, options.modelCacheSize ?? 2, options.allowLocalModels);
+  constructor(options: ExecutorOptions, loadEmbeddings?: EmbeddingLoader) {
+    this.models = new ModelCache(options.locations, options.modelCacheSize ?? 2, options.allowLocalModels, loadEmbeddings);
   }
 
   run(job: ChunkJob, sweepDir: string): Promise<PartFile[]> {

@@ -1,27 +1,50 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import { ChunkJob } from '../run-chunk';
+import { MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { EmbeddingMatrix, loadEmbeddingMatrix } from '../models/embeddings';
 import { ExecutorOptions, InProcessExecutor } from './chunk-executor';
+import { FromThread, RunReply, ToThread } from './thread-messages';
 
-/** A worker thread of the pool: runs the chunk jobs it is sent, one at a time, and answers each. */
-export interface ThreadRequest {
-  id: number;
-  job: ChunkJob;
-  sweepDir: string;
+/**
+ * Asks the pool for a model's embedding matrix, so that all threads share one copy in shared memory:
+ * the first thread to ask loads it and hands it over; the others wait for it.
+ */
+function sharedEmbeddings(port: MessagePort) {
+  const waiting = new Map<string, ((answer: ToThread) => void)[]>();
+  port.on('message', (message: ToThread) => {
+    if (message.type === 'run') return;
+    const resolvers = waiting.get(message.dir) ?? [];
+    waiting.delete(message.dir);
+    for (const resolve of resolvers) resolve(message);
+  });
+  const send = (message: FromThread) => port.postMessage(message);
+  return async (dir: string): Promise<EmbeddingMatrix> => {
+    const answer = await new Promise<ToThread>((resolve) => {
+      waiting.set(dir, [...(waiting.get(dir) ?? []), resolve]);
+      send({ type: 'embedding-request', dir });
+    });
+    if (answer.type === 'embedding') return answer.matrix;
+    try {
+      const matrix = await loadEmbeddingMatrix(dir, true);
+      send({ type: 'embedding-loaded', dir, matrix });
+      return matrix;
+    } catch (error) {
+      send({ type: 'embedding-failed', dir });
+      throw error;
+    }
+  };
 }
-
-export type ThreadReply = { id: number; files: import('../run-chunk').PartFile[] } | { id: number; error: { name: string; message: string } };
 
 if (parentPort) {
   const port = parentPort;
-  const executor = new InProcessExecutor(workerData as ExecutorOptions);
-  port.on('message', async (request: ThreadRequest) => {
-    let reply: ThreadReply;
+  const executor = new InProcessExecutor(workerData as ExecutorOptions, sharedEmbeddings(port));
+  port.on('message', async (message: ToThread) => {
+    if (message.type !== 'run') return;
+    let reply: RunReply;
     try {
-      reply = { id: request.id, files: await executor.run(request.job, request.sweepDir) };
+      reply = { type: 'result', id: message.id, files: await executor.run(message.job, message.sweepDir) };
     } catch (error) {
       const e = error as Error;
-      reply = { id: request.id, error: { name: e.name ?? 'Error', message: e.message ?? String(error) } };
+      reply = { type: 'result', id: message.id, error: { name: e.name ?? 'Error', message: e.message ?? String(error) } };
     }
-    port.postMessage(reply);
+    port.postMessage(reply satisfies FromThread);
   });
 }

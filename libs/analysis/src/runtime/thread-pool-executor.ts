@@ -5,7 +5,8 @@ import { ModelUnavailableError } from '../models/model-errors';
 import { ChunkJob, PartFile } from '../run-chunk';
 import { SpecError } from '../spec/spec-error';
 import { ChunkExecutor, ExecutorOptions } from './chunk-executor';
-import { ThreadReply, ThreadRequest } from './chunk-thread';
+import { SharedEmbeddings } from './shared-embeddings';
+import { FromThread, RunRequest, ToThread } from './thread-messages';
 
 interface Pending {
   resolve: (files: PartFile[]) => void;
@@ -23,7 +24,8 @@ interface Slot {
  */
 export class ThreadPoolExecutor implements ChunkExecutor {
   private readonly slots: Slot[] = [];
-  private readonly queue: { request: ThreadRequest; pending: Pending }[] = [];
+  private readonly queue: { request: RunRequest; pending: Pending }[] = [];
+  private readonly embeddings = new SharedEmbeddings();
   private nextId = 0;
   private closed = false;
 
@@ -39,7 +41,7 @@ export class ThreadPoolExecutor implements ChunkExecutor {
   run(job: ChunkJob, sweepDir: string): Promise<PartFile[]> {
     if (this.closed) return Promise.reject(new Error('the thread pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request: { id: this.nextId++, job, sweepDir }, pending: { resolve, reject } });
+      this.queue.push({ request: { type: 'run', id: this.nextId++, job, sweepDir }, pending: { resolve, reject } });
       this.dispatch();
     });
   }
@@ -56,7 +58,9 @@ export class ThreadPoolExecutor implements ChunkExecutor {
   private spawn(): Slot {
     const worker = new Worker(ThreadPoolExecutor.script(), { workerData: this.options });
     const slot: Slot = { worker, busy: null };
-    worker.on('message', (reply: ThreadReply) => {
+    worker.on('message', (message: FromThread) => {
+      if (message.type !== 'result') return this.onEmbeddingMessage(worker, message);
+      const reply = message;
       const busy = slot.busy;
       slot.busy = null;
       if (!busy || busy.id !== reply.id) return;
@@ -71,12 +75,29 @@ export class ThreadPoolExecutor implements ChunkExecutor {
     return slot;
   }
 
+  /** Threads share one copy of each embedding matrix: the pool brokers who loads it and hands it out. */
+  private onEmbeddingMessage(worker: Worker, message: Exclude<FromThread, { type: 'result' }>): void {
+    const send = (answer: ToThread) => worker.postMessage(answer);
+    switch (message.type) {
+      case 'embedding-request':
+        void this.embeddings
+          .request(message.dir, worker)
+          .then((matrix) => send(matrix ? { type: 'embedding', dir: message.dir, matrix } : { type: 'embedding-load', dir: message.dir }));
+        return;
+      case 'embedding-loaded':
+        return this.embeddings.offer(message.dir, message.matrix);
+      case 'embedding-failed':
+        return this.embeddings.failed(message.dir);
+    }
+  }
+
   /** A thread that died fails its chunk (the caller may retry it) and is replaced by a fresh one. */
   private replace(slot: Slot, error: Error): void {
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
     slot.busy?.reject(error);
     slot.busy = null;
+    this.embeddings.forget(slot.worker);
     void slot.worker.terminate();
     if (this.closed) return;
     this.slots[index] = this.spawn();
