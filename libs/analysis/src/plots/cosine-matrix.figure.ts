@@ -1,6 +1,6 @@
 import { CosineMatrixData } from './cosine-matrix.data';
 import { figureSpec, Json } from './figure-layout';
-import { figureTitle, grouped, PANEL } from './figure-style';
+import { counted, figureTitle, grouped, PANEL } from './figure-style';
 import { panelSubtitle } from './panels';
 import type { VegaLiteSpec } from './vega-renderer';
 
@@ -17,7 +17,7 @@ export function cosineMatrixFigure(data: CosineMatrixData): VegaLiteSpec {
   const panels = data.panels.map((p) => p.panel);
   const counts = data.panels.map((p) => p.numbers);
   const numbers = counts.every((n) => n === counts[0])
-    ? `${grouped(counts[0] ?? 0)} numbers with an embedding${panels.length > 1 ? ' per panel' : ''}`
+    ? `${counted(counts[0] ?? 0, 'number')} with an embedding${panels.length > 1 ? ' per panel' : ''}`
     : '';
   const color: Json = {
     field: 'cosine',

@@ -58,6 +58,11 @@ export function figureTitle(
   return lines.length > 0 ? { text, subtitle: lines } : { text };
 }
 
+/** `n` and a noun for subtitles: `1 number`, `2,001 numbers`. */
+export function counted(n: number, noun: string): string {
+  return `${grouped(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** `1234567` as `1,234,567`, for subtitles. */
 export function grouped(n: number): string {
   return n.toLocaleString('en-US');

@@ -1,5 +1,5 @@
 import { figureSpec, Json } from './figure-layout';
-import { figureTitle, grouped, PANEL } from './figure-style';
+import { counted, figureTitle, grouped, PANEL } from './figure-style';
 import { NUMBER_AXIS, numberScale } from './number-axis';
 import { panelSubtitle } from './panels';
 import { SuccessiveCosineData } from './successive-cosine.data';
@@ -21,7 +21,7 @@ export function successiveCosineFigure(data: SuccessiveCosineData): VegaLiteSpec
   const withCosine = data.panels.reduce((sum, p) => sum + p.withCosine, 0);
   const facts = [
     panelSubtitle(panels),
-    `${grouped(withCosine)} of ${grouped(pairs)} successive pairs have a cosine`,
+    `${grouped(withCosine)} of ${counted(pairs, 'successive pair')} with a cosine`,
   ];
   // As the notebook's ylim: 0.05 beyond the extreme values; bars rise from 0 when 0 is in view.
   const [low, high] = data.range ?? [0, 1];

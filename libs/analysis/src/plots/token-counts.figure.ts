@@ -1,5 +1,5 @@
 import { figureSpec, Json } from './figure-layout';
-import { figureTitle, grouped, PANEL } from './figure-style';
+import { counted, figureTitle, grouped, PANEL } from './figure-style';
 import { NUMBER_AXIS, numberScale } from './number-axis';
 import { panelSubtitle } from './panels';
 import { TokenCountsData } from './token-counts.data';
@@ -12,7 +12,7 @@ export function tokenCountsFigure(data: TokenCountsData): VegaLiteSpec {
   const panels = data.scans.map((s) => s.panel);
   const perPanel = data.scans.map((s) => s.numbers);
   const numbers = perPanel.every((n) => n === perPanel[0])
-    ? `${grouped(perPanel[0] ?? 0)} numbers${panels.length > 1 ? ' per panel' : ''}`
+    ? `${counted(perPanel[0] ?? 0, 'number')}${panels.length > 1 ? ' per panel' : ''}`
     : '';
   const y: Json = {
     title: 'Token count',

@@ -1,5 +1,5 @@
 import { figureSpec } from './figure-layout';
-import { figureTitle, grouped, PANEL } from './figure-style';
+import { counted, figureTitle, grouped, PANEL } from './figure-style';
 import { ordinal } from './mark-budget';
 import { NUMBER_AXIS, numberScale } from './number-axis';
 import { panelSubtitle } from './panels';
@@ -40,7 +40,7 @@ export function tokenIdsFigure(data: TokenIdsData): VegaLiteSpec {
     {
       title: figureTitle(
         TOKEN_IDS_TITLE,
-        [panelSubtitle(panels), `${grouped(total)} numbers${panels.length > 1 ? ' in all' : ''}`],
+        [panelSubtitle(panels), `${counted(total, 'number')}${panels.length > 1 ? ' in all' : ''}`],
         note,
       ),
       panels,
