@@ -10,11 +10,12 @@ import {
   referenceVector,
   ReferenceMatrix,
 } from './helpers/safetensors-reference';
-import { TestModelKind, TestWorkspace } from './helpers/test-model';
+import { TEST_MODELS, TestModelKind, TestWorkspace } from './helpers/test-model';
 
 /**
  * successive-cosine and cosine-matrix against a float64 cosine computed here from the safetensors
- * bytes and OpenAI's GPT-2 BPE, for an F32 model and a BF16 sharded copy, pooling none and mean.
+ * bytes and OpenAI's GPT-2 BPE: for an F32 model, a BF16 sharded copy, and a model whose row for
+ * "7" is zero, with pooling none and mean (all three models in one sweep per pooling).
  * The expression has gaps, a step and an unsorted, overlapping item; small chunks and tiles make
  * every predecessor and many matrix cells cross a part boundary.
  */
@@ -22,19 +23,14 @@ const EXPRESSION = '500..560:3, -30..30, 95..105, 0..10';
 const SWEPT = [
   ...new Set([...integers(-30, 30), ...integers(95, 105), ...integers(0, 20).map((k) => 500 + 3 * k)]),
 ].sort((a, b) => a - b);
+const KINDS: TestModelKind[] = ['f32', 'bf16Sharded', 'zeroSeven'];
+const POOLINGS = ['none', 'mean'] as const;
 const FORMATS = ['plain', 'space'] as const;
+type Pooling = (typeof POOLINGS)[number];
+type Format = (typeof FORMATS)[number];
 const TOLERANCE = 1e-5;
 const CHUNK_SIZE = 7;
 const TILE_SIZE = 16;
-
-const CASES: { kind: TestModelKind; pooling: 'none' | 'mean' }[] = [
-  { kind: 'f32', pooling: 'none' },
-  { kind: 'f32', pooling: 'mean' },
-  { kind: 'bf16Sharded', pooling: 'none' },
-  { kind: 'bf16Sharded', pooling: 'mean' },
-  { kind: 'zeroSeven', pooling: 'none' },
-  { kind: 'zeroSeven', pooling: 'mean' },
-];
 
 interface SuccessiveRow {
   number: bigint;
@@ -51,8 +47,8 @@ interface MatrixRow {
 /** The reference embedding of each swept number, or null where it has none (several tokens with pooling none, or a zero vector). */
 function referenceEmbeddings(
   matrix: ReferenceMatrix,
-  format: (typeof FORMATS)[number],
-  pooling: 'none' | 'mean',
+  format: Format,
+  pooling: Pooling,
 ): (Float64Array | null)[] {
   return SWEPT.map((n) => {
     const ids = referenceIds(referenceText(n, format));
@@ -69,7 +65,7 @@ describe('cosines against a float64 reference from the safetensors bytes', () =>
 
   beforeAll(async () => {
     workspace = await TestWorkspace.create('cosine');
-    for (const kind of new Set(CASES.map((c) => c.kind))) {
+    for (const kind of KINDS) {
       const dir = await workspace.model(kind);
       models.set(kind, { dir, matrix: readReferenceEmbedding(dir) });
     }
@@ -89,106 +85,108 @@ describe('cosines against a float64 reference from the safetensors bytes', () =>
     expect(bf16.data.every((v, i) => Math.abs(v - f32.data[i]) <= Math.abs(f32.data[i]) / 128)).toBe(true);
   });
 
-  describe.each(CASES)('$kind, pooling $pooling', ({ kind, pooling }) => {
+  describe.each(POOLINGS)('pooling %s', (pooling) => {
     let sweep: string;
+    const query = <T>(
+      analysis: string,
+      columns: string,
+      kind: TestModelKind,
+      format: Format,
+      order: string,
+    ) =>
+      db.rows<T>(
+        `select ${columns} from ${analysisTable(sweep, analysis)} ` +
+          `where model = '${TEST_MODELS[kind].slug}' and format = '${format}' order by ${order}`,
+      );
 
     beforeAll(async () => {
-      sweep = workspace.out(`${kind}-${pooling}`);
+      sweep = workspace.out(`pooling-${pooling}`);
       await runCliOk([
         'run',
-        '--model',
-        models.get(kind)!.dir,
-        '--numbers',
-        EXPRESSION,
-        '--format',
-        FORMATS[0],
-        '--format',
-        FORMATS[1],
-        '--analysis',
-        'successive-cosine',
-        '--analysis',
-        'cosine-matrix',
-        '--pooling',
-        pooling,
-        '--chunk-size',
-        String(CHUNK_SIZE),
-        '--tile-size',
-        String(TILE_SIZE),
-        '--out',
-        sweep,
+        ...KINDS.flatMap((kind) => ['--model', models.get(kind)!.dir]),
+        ...FORMATS.flatMap((format) => ['--format', format]),
+        `--numbers=${EXPRESSION}`,
+        '--analysis=successive-cosine',
+        '--analysis=cosine-matrix',
+        `--pooling=${pooling}`,
+        `--chunk-size=${CHUNK_SIZE}`,
+        `--tile-size=${TILE_SIZE}`,
+        `--out=${sweep}`,
       ]);
     });
 
-    it.runIf(kind === 'zeroSeven')('gives 7, whose embedding is a zero vector, no cosine', async () => {
-      const rows = await db.rows<SuccessiveRow>(
-        `select number, cosine from ${analysisTable(sweep, 'successive-cosine')} where format = 'plain' and number in (6, 7, 8, 9) order by number`,
-      );
-      expect(rows.map((r) => [Number(r.number), r.cosine === null])).toEqual([
-        [6, false],
-        [7, true],
-        [8, true],
-        [9, false],
-      ]);
-    });
-
-    it('splits the sweep over several parts', async () => {
+    it('splits the sweep over several parts per model and format', async () => {
       const manifest = JSON.parse(await readFile(path.join(sweep, 'manifest.json'), 'utf8'));
       const parts = (analysis: string) =>
         manifest.files.filter((f: { analysis: string }) => f.analysis === analysis).length;
-      expect(parts('successive-cosine')).toBe(FORMATS.length * Math.ceil(SWEPT.length / CHUNK_SIZE));
-      expect(parts('cosine-matrix')).toBe(FORMATS.length * Math.ceil(SWEPT.length / TILE_SIZE) ** 2);
+      const combinations = KINDS.length * FORMATS.length;
+      expect(parts('successive-cosine')).toBe(combinations * Math.ceil(SWEPT.length / CHUNK_SIZE));
+      expect(parts('cosine-matrix')).toBe(combinations * Math.ceil(SWEPT.length / TILE_SIZE) ** 2);
     });
 
-    it.each(FORMATS)(
-      '%s: successive-cosine has every number but the first, its sorted predecessor, and the reference cosine',
-      async (format) => {
-        const embeddings = referenceEmbeddings(models.get(kind)!.matrix, format, pooling);
-        const rows = await db.rows<SuccessiveRow>(
-          `select number, previous, cosine from ${analysisTable(sweep, 'successive-cosine')} where format = '${format}' order by number`,
-        );
-        expect(rows.map((r) => [Number(r.number), Number(r.previous)])).toEqual(
-          SWEPT.slice(1).map((n, i) => [n, SWEPT[i]]),
-        );
-        const expected = SWEPT.slice(1).map((_, i) => {
-          const [a, b] = [embeddings[i], embeddings[i + 1]];
-          return a && b ? referenceCosine(b, a) : null;
-        });
-        expect(rows.map((r) => r.cosine === null)).toEqual(expected.map((c) => c === null));
-        expect(expected.some((c) => c !== null)).toBe(true);
-        const worst = Math.max(
-          0,
-          ...rows.map((r, i) => (r.cosine === null ? 0 : Math.abs(r.cosine - expected[i]!))),
-        );
-        expect(worst).toBeLessThanOrEqual(TOLERANCE);
-      },
-    );
+    describe.each(KINDS)('%s', (kind) => {
+      it.each(FORMATS)(
+        '%s: successive-cosine has every number but the first, its sorted predecessor, and the reference cosine',
+        async (format) => {
+          const embeddings = referenceEmbeddings(models.get(kind)!.matrix, format, pooling);
+          const rows = await query<SuccessiveRow>(
+            'successive-cosine',
+            'number, previous, cosine',
+            kind,
+            format,
+            'number',
+          );
+          expect(rows.map((r) => [Number(r.number), Number(r.previous)])).toEqual(
+            SWEPT.slice(1).map((n, i) => [n, SWEPT[i]]),
+          );
+          const expected = SWEPT.slice(1).map((_, i) => {
+            const [a, b] = [embeddings[i], embeddings[i + 1]];
+            return a && b ? referenceCosine(b, a) : null;
+          });
+          expect(expected.some((c) => c !== null)).toBe(true);
+          if (kind === 'zeroSeven' && format === 'plain') {
+            // plain "7" is the zeroed token 22 (" 7" is another token): no cosine with 6 or 8
+            expect([expected[SWEPT.indexOf(7) - 1], expected[SWEPT.indexOf(8) - 1]]).toEqual([null, null]);
+          }
+          expect(rows.map((r) => r.cosine === null)).toEqual(expected.map((c) => c === null));
+          const worst = Math.max(
+            0,
+            ...rows.map((r, i) => (r.cosine === null ? 0 : Math.abs(r.cosine - expected[i]!))),
+          );
+          expect(worst).toBeLessThanOrEqual(TOLERANCE);
+        },
+      );
 
-    it.each(FORMATS)(
-      '%s: cosine-matrix has every ordered pair of the numbers with an embedding and the reference cosine',
-      async (format) => {
-        const embeddings = referenceEmbeddings(models.get(kind)!.matrix, format, pooling);
-        const embedded = SWEPT.map((n, i) => ({ n, v: embeddings[i] })).filter(
-          (e): e is { n: number; v: Float64Array } => e.v !== null,
-        );
-        // only plain "7" is token 22, the zeroed row; " 7" is another token
-        const zeroed = kind === 'zeroSeven' && format === 'plain';
-        if (pooling === 'mean') expect(embedded).toHaveLength(SWEPT.length - (zeroed ? 1 : 0));
-        else expect(embedded.length).toBeLessThan(SWEPT.length);
-        if (zeroed) expect(embedded.map((e) => e.n)).not.toContain(7);
-        const rows = await db.rows<MatrixRow>(
-          `select "row", col, cosine from ${analysisTable(sweep, 'cosine-matrix')} where format = '${format}' order by "row", col`,
-        );
-        expect(rows.map((r) => [Number(r.row), Number(r.col)])).toEqual(
-          embedded.flatMap((a) => embedded.map((b) => [a.n, b.n])),
-        );
-        let worst = 0;
-        rows.forEach((r, k) => {
-          const a = embedded[Math.floor(k / embedded.length)];
-          const b = embedded[k % embedded.length];
-          worst = Math.max(worst, Math.abs(r.cosine - referenceCosine(a.v, b.v)!));
-        });
-        expect(worst).toBeLessThanOrEqual(TOLERANCE);
-      },
-    );
+      it.each(FORMATS)(
+        '%s: cosine-matrix has every ordered pair of the numbers with an embedding and the reference cosine',
+        async (format) => {
+          const embeddings = referenceEmbeddings(models.get(kind)!.matrix, format, pooling);
+          const embedded = SWEPT.map((n, i) => ({ n, v: embeddings[i] })).filter(
+            (e): e is { n: number; v: Float64Array } => e.v !== null,
+          );
+          const zeroed = kind === 'zeroSeven' && format === 'plain';
+          if (pooling === 'mean') expect(embedded).toHaveLength(SWEPT.length - (zeroed ? 1 : 0));
+          else expect(embedded.length).toBeLessThan(SWEPT.length);
+          if (zeroed) expect(embedded.map((e) => e.n)).not.toContain(7);
+          const rows = await query<MatrixRow>(
+            'cosine-matrix',
+            '"row", col, cosine',
+            kind,
+            format,
+            '"row", col',
+          );
+          expect(rows.map((r) => [Number(r.row), Number(r.col)])).toEqual(
+            embedded.flatMap((a) => embedded.map((b) => [a.n, b.n])),
+          );
+          let worst = 0;
+          rows.forEach((r, k) => {
+            const a = embedded[Math.floor(k / embedded.length)];
+            const b = embedded[k % embedded.length];
+            worst = Math.max(worst, Math.abs(r.cosine - referenceCosine(a.v, b.v)!));
+          });
+          expect(worst).toBeLessThanOrEqual(TOLERANCE);
+        },
+      );
+    });
   });
 });
