@@ -58,6 +58,14 @@ function referenceEmbeddings(
   });
 }
 
+/** The reference cosine of each swept number but the first with its predecessor, or null. */
+function referenceSuccessive(embeddings: (Float64Array | null)[]): (number | null)[] {
+  return SWEPT.slice(1).map((_, i) => {
+    const [a, b] = [embeddings[i], embeddings[i + 1]];
+    return a && b ? referenceCosine(b, a) : null;
+  });
+}
+
 describe('cosines against a float64 reference from the safetensors bytes', () => {
   let workspace: TestWorkspace;
   let db: DuckDb;
@@ -139,10 +147,7 @@ describe('cosines against a float64 reference from the safetensors bytes', () =>
           expect(rows.map((r) => [Number(r.number), Number(r.previous)])).toEqual(
             SWEPT.slice(1).map((n, i) => [n, SWEPT[i]]),
           );
-          const expected = SWEPT.slice(1).map((_, i) => {
-            const [a, b] = [embeddings[i], embeddings[i + 1]];
-            return a && b ? referenceCosine(b, a) : null;
-          });
+          const expected = referenceSuccessive(embeddings);
           expect(expected.some((c) => c !== null)).toBe(true);
           if (kind === 'zeroSeven' && format === 'plain') {
             // plain "7" is the zeroed token 22 (" 7" is another token): no cosine with 6 or 8
@@ -156,6 +161,23 @@ describe('cosines against a float64 reference from the safetensors bytes', () =>
           expect(worst).toBeLessThanOrEqual(TOLERANCE);
         },
       );
+
+      it.each(FORMATS)('%s: summary.json reports the successive cosines', async (format) => {
+        const summary = JSON.parse(await readFile(path.join(sweep, 'summary.json'), 'utf8'));
+        const entry = summary.entries.find(
+          (e: { slug: string; format: string }) => e.slug === TEST_MODELS[kind].slug && e.format === format,
+        );
+        const cosines = referenceSuccessive(
+          referenceEmbeddings(models.get(kind)!.matrix, format, pooling),
+        ).filter((c) => c !== null);
+        expect(entry.successiveCosine).toEqual({
+          rows: SWEPT.length - 1,
+          withCosine: cosines.length,
+          mean: expect.closeTo(cosines.reduce((sum, c) => sum + c, 0) / cosines.length, 5),
+          min: expect.closeTo(Math.min(...cosines), 5),
+          max: expect.closeTo(Math.max(...cosines), 5),
+        });
+      });
 
       it.each(FORMATS)(
         '%s: cosine-matrix has every ordered pair of the numbers with an embedding and the reference cosine',
