@@ -40,8 +40,9 @@ $('#login-form').addEventListener('submit', async (event) => {
   }
 });
 
-function el(tag, properties = {}, children = []) {
+function el(tag, { dataset = {}, ...properties } = {}, children = []) {
   const node = Object.assign(document.createElement(tag), properties);
+  Object.assign(node.dataset, dataset); // dataset itself cannot be replaced, only filled
   for (const child of children) node.append(child);
   return node;
 }

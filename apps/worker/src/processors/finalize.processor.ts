@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
-import { isSweepId } from '@tokensweep/analysis';
+import { isSweepId, renderPlots } from '@tokensweep/analysis';
 import { FinalizeJobData, SweepLifecycle } from '@tokensweep/queue';
 
 /**
- * Runs when every chunk of a round is done: writes the manifest and summary exactly as the embedded
- * run does, and marks the sweep completed. A cancelled or failed sweep is left as it is.
+ * Runs when every chunk of a round is done: renders the figures when the spec asks for them, writes
+ * the manifest and summary exactly as the embedded run does, and marks the sweep completed. A
+ * cancelled or failed sweep is left as it is.
  */
 @Injectable()
 export class FinalizeProcessor {
@@ -15,7 +16,11 @@ export class FinalizeProcessor {
     const { sweepId } = (job.data ?? {}) as Partial<FinalizeJobData>;
     if (typeof sweepId !== 'string' || !isSweepId(sweepId)) throw new UnrecoverableError('job data: sweepId is missing or malformed');
     try {
-      return { completed: (await this.lifecycle.complete(sweepId)) !== null };
+      // figures are drawn before the manifest is written, so that the manifest lists them
+      const manifest = await this.lifecycle.complete(sweepId, async (dir, state) => {
+        if (state.spec.plots) await renderPlots(dir);
+      });
+      return { completed: manifest !== null };
     } catch (error) {
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await this.lifecycle.fail(sweepId, `finishing the sweep failed: ${(error as Error).message}`);
       throw error;
