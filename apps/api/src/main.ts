@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { TOOL_VERSION } from '@tokensweep/analysis';
-import { ConfigError, evictionWarning, readServiceConfig, REDIS, ServiceConfig, SweepQueue } from '@tokensweep/queue';
+import { evictionWarning, REDIS, serviceConfigOrExit, ServiceConfig, SweepQueue } from '@tokensweep/queue';
 import { Redis } from 'ioredis';
 import { AppModule } from './app.module';
 import { PAGE_DIR } from './controllers/page.controller';
@@ -38,16 +38,7 @@ export async function createApi(config: ServiceConfig): Promise<NestExpressAppli
 
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Api');
-  let config: ServiceConfig;
-  try {
-    config = readServiceConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      logger.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = serviceConfigOrExit((message) => logger.error(message));
   const app = await createApi(config);
   const warning = await evictionWarning(app.get<Redis>(REDIS));
   if (warning) logger.warn(warning);

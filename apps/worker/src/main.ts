@@ -1,22 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, createRedis, evictionWarning, readServiceConfig } from '@tokensweep/queue';
+import { createRedis, evictionWarning, serviceConfigOrExit } from '@tokensweep/queue';
 import { WorkerModule } from './worker.module';
 
 /** A worker process: takes chunk and finalize jobs from Redis until SIGTERM/SIGINT, then drains and exits 0. */
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Worker');
-  let config;
-  try {
-    config = readServiceConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      logger.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = serviceConfigOrExit((message) => logger.error(message));
   const probe = createRedis(config.redisUrl, 'worker');
   const warning = await evictionWarning(probe);
   probe.disconnect();

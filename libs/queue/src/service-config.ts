@@ -53,3 +53,14 @@ export function readServiceConfig(env: Record<string, string | undefined> = proc
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return config;
 }
+
+/** The configuration of a starting process; a bad one is reported (one line per variable) and exits 2. */
+export function serviceConfigOrExit(report: (message: string) => void, env: Record<string, string | undefined> = process.env): ServiceConfig {
+  try {
+    return readServiceConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    report(error.message);
+    process.exit(2);
+  }
+}
