@@ -1,0 +1,128 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ChildOutput, exitOf, killOnExit } from './child-output';
+
+export interface RedisServerOptions {
+  /** AOF on, so that a restart (same port, same directory) keeps queues and sweep state. */
+  appendonly?: boolean;
+  /** How long to wait for "Ready to accept connections". */
+  readyTimeoutMs?: number;
+}
+
+const READY = /Ready to accept connections/;
+
+/**
+ * A real `redis-server` that a test file starts for itself: on a free port of 127.0.0.1, with its own
+ * temp directory, never the machine's Redis. `stop()` shuts it down (SIGTERM: Redis flushes the AOF
+ * first), `restart()` brings it back on the same port and directory, `close()` also removes the
+ * directory. Call `close()` in afterAll; a process exit kills a server left behind.
+ */
+export class RedisServer {
+  private child: ChildProcess | null = null;
+  private output = new ChildOutput('redis-server');
+
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+    private readonly options: Required<RedisServerOptions>,
+  ) {}
+
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tokensweep-redis-'));
+    const server = new RedisServer(await freePort(), dir, {
+      appendonly: false,
+      readyTimeoutMs: 10_000,
+      ...options,
+    });
+    try {
+      await server.launch();
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.child !== null;
+  }
+
+  /** What the server printed, for failure messages. */
+  log(): string {
+    return this.output.text();
+  }
+
+  /** Shuts the server down gracefully and resolves once the process has exited. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    await exitOf(child, 10_000);
+  }
+
+  /** Starts it again on the same port and directory (with AOF on, the data comes back). */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  /** Stops the server and removes its directory; safe to call twice or after a failed start. */
+  async close(): Promise<void> {
+    await this.stop();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private async launch(): Promise<void> {
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      this.options.appendonly ? 'yes' : 'no',
+      '--appendfsync',
+      'always',
+      '--maxmemory-policy',
+      'noeviction',
+      '--daemonize',
+      'no',
+      '--logfile',
+      '',
+    ];
+    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    killOnExit(child);
+    this.output.attach(child);
+    try {
+      await this.output.waitFor(READY, this.options.readyTimeoutMs, child);
+    } catch (error) {
+      this.child = null;
+      child.kill('SIGKILL');
+      throw error;
+    }
+  }
+}
+
+/** A TCP port of 127.0.0.1 that nothing listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
