@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Body,
   Controller,
   Delete,
@@ -51,7 +52,7 @@ export class SweepsController {
   @ApiOkResponse({ type: SweepListDto })
   list(@Query('limit') limit?: string, @Query('cursor') cursor?: string): Promise<SweepListDto> {
     const size = limit === undefined ? 20 : Number(limit);
-    if (!Number.isInteger(size) || size < 1) throw new NotFoundException('limit must be a positive integer');
+    if (!Number.isInteger(size) || size < 1) throw new BadRequestException(['limit: must be a positive integer']);
     return this.sweeps.list(size, cursor && isSweepId(cursor) ? cursor : undefined);
   }
 

@@ -19,7 +19,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return;
     }
     const [status, message] = this.describe(exception);
-    response.status(status).json({ statusCode: status, error: reason(status), message });
+    response.status(status).json({ statusCode: status, error: reason(status), message, ...details(exception) });
   }
 
   private describe(exception: unknown): [number, string | string[]] {
@@ -40,6 +40,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
     this.logger.error((exception as Error)?.stack ?? String(exception));
     return [HttpStatus.INTERNAL_SERVER_ERROR, 'internal error'];
   }
+}
+
+/** Fields an HttpException's body carries besides the standard three (e.g. readiness `checks`), kept in the answer. */
+function details(exception: unknown): Record<string, unknown> {
+  if (!(exception instanceof HttpException)) return {};
+  const body = exception.getResponse();
+  if (typeof body !== 'object' || body === null) return {};
+  return Object.fromEntries(Object.entries(body).filter(([key]) => !['statusCode', 'error', 'message'].includes(key)));
 }
 
 function reason(status: number): string {
