@@ -31,3 +31,4 @@ export * from './config/env-reader';
 export * from './config/analysis-config';
 export * from './output/sweep-id';
 export * from './plots/render-plots';
+export * from './output/arrow-columns';

@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { Analysis, ANALYSES, Manifest, ParsedSpec } from '@tokensweep/analysis';
+import { Analysis, ANALYSES, constantUtf8Column, Manifest, ParsedSpec } from '@tokensweep/analysis';
 import { SweepLifecycle, SweepNotFoundError, SweepState, SweepStore } from '@tokensweep/queue';
-import { Field, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Utf8, Vector, vectorFromArray } from 'apache-arrow';
+import { Field, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Utf8 } from 'apache-arrow';
 import { SweepDto, SweepListDto } from '../dtos/sweep-spec.dto';
 import { ResultsRepository } from '../repositories/results.repository';
 
@@ -105,9 +105,7 @@ function pick(s: SweepState | Manifest): Omit<SweepDto, 'progress'> {
 }
 
 function withPartition(batch: RecordBatch, model: string, format: string): RecordBatch {
-  const constant = (value: string): Vector<Utf8> => vectorFromArray(new Array<string>(batch.numRows).fill(value), new Utf8());
-  const extra = [constant(model), constant(format)];
   const schema = new Schema([...batch.schema.fields, new Field('model', new Utf8(), false), new Field('format', new Utf8(), false)], batch.schema.metadata);
-  const children = [...batch.data.children, ...extra.map((v) => v.data[0])];
+  const children = [...batch.data.children, constantUtf8Column(model, batch.numRows), constantUtf8Column(format, batch.numRows)];
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, children }));
 }

@@ -42,6 +42,16 @@ export function utf8Column(strings: string[]): Data<Utf8> {
   return makeData({ type: new Utf8(), length: strings.length, valueOffsets: offsets, data: bytes });
 }
 
+/** utf8 holding the same `value` in every one of `length` rows, built without a string per row. */
+export function constantUtf8Column(value: string, length: number): Data<Utf8> {
+  const bytes = encoder.encode(value);
+  const offsets = new Int32Array(length + 1);
+  for (let i = 1; i <= length; i++) offsets[i] = i * bytes.length;
+  const data = new Uint8Array(length * bytes.length);
+  for (let i = 0; i < length; i++) data.set(bytes, i * bytes.length);
+  return makeData({ type: new Utf8(), length, valueOffsets: offsets, data });
+}
+
 /** list<int32>: row i holds `values[offsets[i]..offsets[i + 1])`. */
 export function int32ListColumn(offsets: Int32Array, values: Int32Array): Data<List<Int32>> {
   const child = int32Column(values);
