@@ -102,19 +102,30 @@ export class SweepLifecycle {
 
   /** Every chunk is done: write the manifest and summary, then mark the sweep completed. */
   async complete(id: string, beforeManifest?: (dir: string, state: SweepState) => Promise<void>): Promise<Manifest | null> {
-    const state = await this.get(id);
-    if (state.status !== 'running' && state.status !== 'queued') return null;
-    const finishedAt = new Date().toISOString();
-    await beforeManifest?.(this.sweepDir(id), state);
-    const manifest = await finishSweep(this.sweepDir(id), { ...state, status: 'completed', finishedAt, error: null });
-    await this.store.transition(id, ['running', 'queued'], 'completed', { finishedAt, error: null });
-    return manifest;
+    const before = await this.get(id);
+    if (before.status !== 'running' && before.status !== 'queued') return null;
+    // figures take a while: drawn before taking the lock, so that a cancel meanwhile need not wait
+    await beforeManifest?.(this.sweepDir(id), before);
+    return this.store.withLock(id, async () => {
+      const state = await this.get(id);
+      if (state.status !== 'running' && state.status !== 'queued') return null;
+      const finishedAt = new Date().toISOString();
+      // every chunk is done, so a temporary file now is a stray
+      const manifest = await finishSweep(this.sweepDir(id), { ...state, status: 'completed', finishedAt, error: null });
+      await this.store.transition(id, ['running', 'queued'], 'completed', { finishedAt, error: null });
+      return manifest;
+    });
   }
 
-  /** Rewrites the manifest of a sweep from its current state and the parts on disk. */
+  /**
+   * Rewrites the manifest of a sweep from its current state and the parts on disk. Chunks may still
+   * be writing (a cancel or failure does not wait for running ones), so their temporary files stay.
+   */
   async writeManifest(id: string): Promise<Manifest> {
-    const state = await this.get(id);
-    return finishSweep(this.sweepDir(id), state);
+    return this.store.withLock(id, async () => {
+      const state = await this.get(id);
+      return finishSweep(this.sweepDir(id), state, { removeTempFiles: false });
+    });
   }
 
   private async unfinished(state: SweepState): Promise<number[]> {

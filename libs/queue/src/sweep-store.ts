@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { SweepRecord, SweepSpec, SweepStatus } from '@tokensweep/analysis';
 
@@ -24,6 +26,9 @@ redis.call('HSET', KEYS[1], 'status', ARGV[1])
 for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 1
 `;
+
+// Deletes the lock KEYS[1] only if it still holds this holder's token ARGV[1].
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /**
  * The one repository of sweep state in Redis: a hash per sweep, a set of its finished chunk indices
@@ -91,6 +96,26 @@ export class SweepStore {
       for (const [, status] of (await pipeline.exec()) ?? []) if (typeof status === 'string') counts[status] = (counts[status] ?? 0) + 1;
     }
     return counts;
+  }
+
+  /**
+   * Runs `task` while holding the sweep's lock, so that only one process at a time writes its manifest
+   * (the API cancelling, a worker whose chunk finished meanwhile, the finalize job): the last writer
+   * then always read the parts last. The lock expires after `ttlMs` should its holder die.
+   */
+  async withLock<T>(id: string, task: () => Promise<T>, ttlMs = 120_000, waitMs = 120_000): Promise<T> {
+    const key = `${this.key(id)}:lock`;
+    const token = randomBytes(8).toString('hex');
+    const deadline = Date.now() + waitMs;
+    while ((await this.redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') {
+      if (Date.now() > deadline) throw new Error(`sweep ${id} stayed locked for ${waitMs} ms; try again`);
+      await delay(25);
+    }
+    try {
+      return await task();
+    } finally {
+      await this.redis.eval(UNLOCK, 1, key, token).catch(() => undefined);
+    }
   }
 
   async remove(id: string): Promise<void> {

@@ -6,10 +6,11 @@ import { listFiles, removeStrayTempFiles, writeFileAtomically } from './sweep-la
 /**
  * Closes a sweep directory, whatever its outcome: removes stray temporary files, then writes
  * spec.json, summary.json and manifest.json from the parts actually on disk, so a cancelled or
- * failed sweep lists exactly the parts it finished.
+ * failed sweep lists exactly the parts it finished. `removeTempFiles: false` when chunks may still be
+ * writing (a distributed sweep just cancelled or failed): their temporary files are not strays yet.
  */
-export async function finishSweep(sweepDir: string, record: SweepRecord): Promise<Manifest> {
-  await removeStrayTempFiles(sweepDir);
+export async function finishSweep(sweepDir: string, record: SweepRecord, options: { removeTempFiles?: boolean } = {}): Promise<Manifest> {
+  if (options.removeTempFiles ?? true) await removeStrayTempFiles(sweepDir);
   const parts = await findParts(sweepDir);
   const summary = await summarize(sweepDir, parts, specModels(record.spec), record.spec.formats);
   const plots = (await listFiles(sweepDir)).filter((f) => f.startsWith('plots/'));
