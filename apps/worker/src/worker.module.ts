@@ -24,6 +24,9 @@ class WorkerStartup implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // Nest runs the shutdown hooks of one module side by side: the workers must have stopped (their
+    // active chunks finished or handed back) before the threads those chunks run on are terminated
+    await this.workers.close();
     await this.executor.close();
   }
 }

@@ -46,9 +46,19 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
     this.logger.log(`processing ${Object.values(QueueName).join(', ')} with concurrency ${this.config.workerConcurrency}`);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => this.closeWorker(worker)));
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+  private closing?: Promise<void>;
+
+  /** Stops taking jobs and lets active ones finish (or hands them back); once, however often it is called. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all(this.workers.map((worker) => this.closeWorker(worker)));
+      await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    })();
+    return this.closing;
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 
   private async dispatch(queue: QueueName, handlers: Record<JobName, JobHandler>, job: Job, token: string): Promise<unknown> {
