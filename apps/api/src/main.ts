@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { TOOL_VERSION } from '@tokensweep/analysis';
-import { evictionWarning, REDIS, serviceConfigOrExit, ServiceConfig, SweepQueue } from '@tokensweep/queue';
+import { evictionWarning, REDIS, redisReady, serviceConfigOrExit, ServiceConfig, SweepQueue } from '@tokensweep/queue';
 import { Redis } from 'ioredis';
 import { AppModule } from './app.module';
 import { PAGE_DIR } from './controllers/page.controller';
@@ -40,7 +40,11 @@ async function bootstrap(): Promise<void> {
   const logger = new Logger('Api');
   const config = serviceConfigOrExit((message) => logger.error(message));
   const app = await createApi(config);
-  const warning = await evictionWarning(app.get<Redis>(REDIS));
+  const redis = app.get<Redis>(REDIS);
+  if (!(await redisReady(redis, 10_000))) {
+    logger.warn(`Redis at ${config.redisUrl} does not answer yet; /health/ready says 503 until it does`);
+  }
+  const warning = await evictionWarning(redis);
   if (warning) logger.warn(warning);
   await app.listen(config.port);
   logger.log(`tokensweep API listening on ${await app.getUrl()} (results in ${config.resultsDir})`);

@@ -16,6 +16,26 @@ export function createRedis(url: string, role: 'worker' | 'api'): Redis {
   return redis;
 }
 
+/**
+ * Resolves true once `redis` is connected, false if it is not within `timeoutMs` (it keeps retrying).
+ * The API must await this before listening: with its offline queue off, a request that comes before
+ * the connection is up would be answered 503 although Redis is fine.
+ */
+export function redisReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    redis.once('ready', onReady);
+  });
+}
+
 /** Warns (once) when Redis may evict keys: queues and sweep state need `maxmemory-policy noeviction`. */
 export async function evictionWarning(redis: Redis): Promise<string | null> {
   try {
