@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_MODELS, DistributedStack } from './helpers/distributed-stack';
 import { analysisTable, DuckDb } from './helpers/duckdb';
 import { runCliOk } from './helpers/run-cli';
+import { ServiceProcess, startApi } from './helpers/services';
+import { SweepApi } from './helpers/sweep-api';
 
 /**
  * The system as users run it: the API and two worker processes over a real redis-server, a sweep
@@ -41,6 +43,8 @@ describe('distributed sweep end to end', () => {
   let sweepDir: string;
   let embeddedDir: string;
   let manifest: { status: string; files: ManifestFile[] };
+  const restartedApis: ServiceProcess[] = [];
+  let restartedUrl: string;
   const timings: Record<string, number> = {};
 
   DistributedStack.logsOnFailure(() => stack);
@@ -86,6 +90,7 @@ describe('distributed sweep end to end', () => {
 
   afterAll(async () => {
     db?.close();
+    await Promise.all(restartedApis.map((p) => p.stop()));
     await stack?.close();
     console.log(`e2e timings: ${JSON.stringify(timings)}`);
   });
@@ -162,6 +167,40 @@ describe('distributed sweep end to end', () => {
       const fetched = await readFile(path.join(out, file));
       const original = await readFile(path.join(sweepDir, file));
       expect(fetched.equals(original), `${file} differs`).toBe(true);
+    }
+  });
+
+  it('loses nothing when the API restarts: a new API process answers for the sweep', async () => {
+    const exit = await stack.services!.api.stop();
+    expect(exit.signal ?? exit.code).toBeTruthy();
+    const started = await startApi(stack.env);
+    restartedApis.push(started.process);
+    restartedUrl = started.url;
+    const api = new SweepApi(started.url);
+    expect(await api.sweep(id)).toMatchObject({
+      status: 'completed',
+      progress: { done: CHUNKS, total: CHUNKS },
+    });
+    expect((await api.get(`/sweeps/${id}/manifest`)).json).toEqual(manifest);
+  });
+
+  it('finishes a sweep on the other worker when one is stopped with SIGTERM mid-sweep (it exits 0)', async () => {
+    const api = new SweepApi(restartedUrl);
+    const { id: second } = await api.submit(SPEC);
+    await api.awaitSweep(second, (s) => s.progress.done >= 1, { what: 'started', context: stack.logs });
+    const [leaving, staying] = stack.services!.workers;
+    expect(await leaving.stop()).toEqual({ code: 0, signal: null });
+    await api.awaitStatus(second, 'completed', { timeoutMs: 40_000, context: stack.logs });
+    expect(leaving.output.text()).toMatch(/SIGTERM: no new jobs/);
+    // its running chunk finished on its threads: no attempt failed, nothing had to be handed back
+    expect(leaving.output.text()).not.toMatch(/failed \(attempt|handed back/);
+    expect(staying.exited).toBe(false);
+    const count = async (sql: string) => Number(await db.value(`select count(*) from (${sql})`));
+    for (const analysis of ANALYSES) {
+      const a = analysisTable(stack.sweepDir(second), analysis);
+      const b = analysisTable(embeddedDir, analysis);
+      expect(await count(`select * from ${a} except all select * from ${b}`), analysis).toBe(0);
+      expect(await count(`select * from ${b} except all select * from ${a}`), analysis).toBe(0);
     }
   });
 });
