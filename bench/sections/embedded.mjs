@@ -1,0 +1,102 @@
+// d. End to end, embedded: `tokensweep run` as a process, 1 and 2 threads, and a 4096-number cosine matrix.
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { round, row } from '../lib/common.mjs';
+import { runMeasured } from '../lib/processes.mjs';
+
+export const SWEEP_ANALYSES = ['tokens', 'sign-symmetry', 'successive-cosine'];
+
+/** Wall time and peak memory of the CLI over 0..999,999 (three analyses, pooling mean), then the matrix run. */
+export async function embeddedSection(ctx) {
+  const numbers = ctx.quick ? '0..99999' : '0..999999';
+  const matrixNumbers = ctx.quick ? '0..1023' : '0..4095';
+  const cli = (out, args) =>
+    runMeasured(process.execPath, [
+      'bin/tokensweep.js',
+      'run',
+      '--model',
+      ctx.modelDir,
+      '--out',
+      out,
+      '--force',
+      '--json',
+      ...args,
+    ]);
+  const sweepArgs = [
+    '--numbers',
+    numbers,
+    ...SWEEP_ANALYSES.flatMap((a) => ['--analysis', a]),
+    '--pooling',
+    'mean',
+  ];
+
+  const runs = {};
+  for (const threads of [1, 2]) {
+    const out = path.join(ctx.workDir, `embedded-${threads}`);
+    const result = await cli(out, [...sweepArgs, '--threads', String(threads)]);
+    const manifest = JSON.parse(result.stdout);
+    runs[threads] = {
+      wallS: result.wallS,
+      peakMiB: result.peakMiB,
+      files: manifest.files.length,
+      rows: rowsBy(manifest),
+    };
+    // the chunk section times finishing (the summary read back from the parts) on the 2-thread output
+    if (threads === 2) ctx.embeddedOut = out;
+    else await rm(out, { recursive: true, force: true });
+  }
+  const speedup = runs[1].wallS / runs[2].wallS;
+  const count = ctx.quick ? 100_000 : 1_000_000;
+  const matrixOut = path.join(ctx.workDir, 'embedded-matrix');
+  const matrix = await cli(matrixOut, [
+    '--numbers',
+    matrixNumbers,
+    '--analysis',
+    'cosine-matrix',
+    '--pooling',
+    'mean',
+    '--threads',
+    '2',
+  ]);
+  const matrixManifest = JSON.parse(matrix.stdout);
+  const matrixRows = rowsBy(matrixManifest)['cosine-matrix'];
+  await rm(matrixOut, { recursive: true, force: true });
+
+  const rows = [
+    row('d.1thread', `embedded run ${numbers} (3 analyses, mean), 1 thread`, round(runs[1].wallS), 's', {
+      note: `${Math.round(count / runs[1].wallS)} numbers/s; peak RSS ${Math.round(runs[1].peakMiB)} MiB`,
+    }),
+    row('d.2threads', `embedded run ${numbers}, 2 threads: speed-up`, round(runs[2].wallS), 's', {
+      anchor: '1 thread',
+      anchorValue: round(runs[1].wallS),
+      ratio: round(speedup, 2),
+      goal: '≥ 1.7×',
+      pass: speedup >= 1.7,
+      note: `${Math.round(count / runs[2].wallS)} numbers/s; peak RSS ${Math.round(runs[2].peakMiB)} MiB`,
+    }),
+    row('d.matrix', `embedded cosine-matrix ${matrixNumbers} (mean), 2 threads`, round(matrix.wallS), 's', {
+      note: `${(matrixRows / 1e6).toFixed(1)} M rows, ${(matrixRows / matrix.wallS / 1e6).toFixed(2)} M rows/s; peak RSS ${Math.round(matrix.peakMiB)} MiB`,
+    }),
+  ];
+  return {
+    rows,
+    details: {
+      numbers,
+      runs,
+      speedup,
+      matrix: {
+        numbers: matrixNumbers,
+        wallS: matrix.wallS,
+        peakMiB: matrix.peakMiB,
+        rows: matrixRows,
+        files: matrixManifest.files.length,
+      },
+    },
+  };
+}
+
+function rowsBy(manifest) {
+  const rows = {};
+  for (const file of manifest.files) rows[file.analysis] = (rows[file.analysis] ?? 0) + file.rows;
+  return rows;
+}

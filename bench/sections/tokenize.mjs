@@ -1,0 +1,148 @@
+// a. Tokenization: tokenizeNumbers against the plain AutoTokenizer loop and gpt-tokenizer's r50k_base.
+import { lib, median, now, require, round, row } from '../lib/common.mjs';
+
+const RANGE = 1_000_000;
+const BLOCK = 100_000;
+
+/**
+ * For each format: one sequential pass over 0..999,999, the three tokenizers taking turns block by
+ * block (load spikes hit all three alike), each block timed and every id compared; then five timed
+ * runs of an unseen 20k sample spread over the range (after a churn pass, so every cache is full of
+ * other numbers, as deep in a sweep), whose median is the per-core rate.
+ */
+export async function tokenizeSection(ctx) {
+  const { NumberTokenizer } = lib('models/tokenizer');
+  const { tokenizeNumbers } = lib('compute/tokenize-numbers');
+  const { formatNumber } = lib('compute/format-number');
+  const { AutoTokenizer } = await import('@huggingface/transformers');
+  const r50k = require('gpt-tokenizer/encoding/r50k_base');
+
+  const ours = await NumberTokenizer.load(ctx.modelDir);
+  const auto = await AutoTokenizer.from_pretrained(ctx.modelDir, { local_files_only: true });
+  const range = ctx.quick ? RANGE / 10 : RANGE;
+  const block = ctx.quick ? BLOCK / 10 : BLOCK;
+
+  const contenders = {
+    ours: (values, format) => tokenizeNumbers(ours, values, format),
+    // the straightforward loop: format, encode, keep the array
+    auto: (values, format) => {
+      const out = new Array(values.length);
+      for (let i = 0; i < values.length; i++)
+        out[i] = auto.encode(formatNumber(values[i], format), { add_special_tokens: false });
+      return out;
+    },
+    gptTokenizer: (values, format) => {
+      const out = new Array(values.length);
+      for (let i = 0; i < values.length; i++) out[i] = r50k.encode(formatNumber(values[i], format));
+      return out;
+    },
+  };
+  const names = Object.keys(contenders);
+  const rows = [];
+  const details = {};
+  for (const format of ['plain', 'space']) {
+    // warm-up on numbers outside the range, so no cache starts with the range's numbers
+    const warm = Float64Array.from({ length: 5_000 }, (_, i) => 2_000_000 + i);
+    for (const name of names) contenders[name](warm, format);
+
+    const blockMs = Object.fromEntries(names.map((n) => [n, []]));
+    let mismatches = 0;
+    let firstMismatch = null;
+    let tokensTotal = 0;
+    for (let from = 0; from < range; from += block) {
+      const values = Float64Array.from({ length: block }, (_, i) => from + i);
+      const results = {};
+      for (const name of names) {
+        const start = now();
+        results[name] = contenders[name](values, format);
+        blockMs[name].push(now() - start);
+      }
+      const { offsets, ids } = results.ours;
+      tokensTotal += ids.length;
+      for (let i = 0; i < values.length; i++) {
+        const mine = ids.subarray(offsets[i], offsets[i + 1]);
+        for (const other of ['auto', 'gptTokenizer']) {
+          const theirs = results[other][i];
+          if (theirs.length !== mine.length || theirs.some((id, t) => id !== mine[t])) {
+            mismatches++;
+            firstMismatch ??= { number: values[i], format, ours: [...mine], [other]: theirs };
+          }
+        }
+      }
+      if (format === 'plain' && ctx.keepTokens) ctx.keepTokens(results.ours);
+    }
+    // churn: 100k other numbers through every tokenizer, then five unseen samples of the range
+    const churn = Float64Array.from({ length: ctx.quick ? 10_000 : 100_000 }, (_, i) => 3_000_000 + i);
+    for (const name of names) contenders[name](churn, format);
+    const sampleRuns = Object.fromEntries(names.map((n) => [n, []]));
+    const sampleSize = ctx.quick ? 2_000 : 20_000;
+    const stride = range / sampleSize;
+    for (let run = 0; run < 5; run++) {
+      const values = Float64Array.from({ length: sampleSize }, (_, j) => j * stride + 7 + run * 9);
+      for (const name of names) {
+        const start = now();
+        contenders[name](values, format);
+        sampleRuns[name].push(sampleSize / ((now() - start) / 1000));
+      }
+    }
+    const perCore = Object.fromEntries(names.map((n) => [n, median(sampleRuns[n])]));
+    const whole = Object.fromEntries(
+      names.map((n) => [n, range / (blockMs[n].reduce((a, b) => a + b, 0) / 1000)]),
+    );
+    const perBlock = Object.fromEntries(
+      names.map((n) => [n, blockMs[n].map((ms) => Math.round(block / (ms / 1000)))]),
+    );
+    details[format] = {
+      perCoreMedian: perCore,
+      sampleRuns,
+      wholeRange: whole,
+      perBlockRate: perBlock,
+      mismatches,
+      firstMismatch,
+      tokens: tokensTotal,
+    };
+
+    rows.push(
+      row(
+        `a.${format}.auto`,
+        `tokenize ${format}: numbers/s/core vs AutoTokenizer loop`,
+        round(perCore.ours, 0),
+        'n/s',
+        {
+          anchor: 'AutoTokenizer.encode loop',
+          anchorValue: round(perCore.auto, 0),
+          ratio: round(perCore.ours / perCore.auto, 2),
+          note: `ids equal on all ${range.toLocaleString('en')}: ${mismatches === 0 ? 'yes' : `NO (${mismatches})`}`,
+        },
+      ),
+      row(
+        `a.${format}.gpt`,
+        `tokenize ${format}: numbers/s/core vs gpt-tokenizer`,
+        round(perCore.ours, 0),
+        'n/s',
+        {
+          anchor: 'gpt-tokenizer r50k_base',
+          anchorValue: round(perCore.gptTokenizer, 0),
+          ratio: round(perCore.ours / perCore.gptTokenizer, 2),
+        },
+      ),
+      row(
+        `a.${format}.blocks`,
+        `tokenize ${format}: per-100k block, min..max (whole range)`,
+        `${minMax(perBlock.ours)}`,
+        'n/s',
+        {
+          anchor: 'gpt-tokenizer per block',
+          anchorValue: minMax(perBlock.gptTokenizer),
+          ratio: round(whole.ours / whole.gptTokenizer, 2),
+          note: `whole range ${Math.round(whole.ours)} vs ${Math.round(whole.gptTokenizer)} n/s (AutoTokenizer ${Math.round(whole.auto)})`,
+        },
+      ),
+    );
+  }
+  return { rows, details };
+}
+
+function minMax(values) {
+  return `${Math.round(Math.min(...values) / 1000)}k..${Math.round(Math.max(...values) / 1000)}k`;
+}
