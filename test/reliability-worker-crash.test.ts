@@ -1,0 +1,196 @@
+import { Job, Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitOf } from './helpers/child-output';
+import { DistributedStack } from './helpers/distributed-stack';
+import { DuckDb } from './helpers/duckdb';
+import { awaitActiveChunk, layoutProblems, pidOf, pollUntil, tokenRowCounts } from './helpers/faults';
+import { ServiceProcess, startWorker } from './helpers/services';
+
+/**
+ * Workers that die or are stopped in the middle of a chunk lose nothing: BullMQ redelivers the chunk
+ * (at least once), and tokensweep turns that into exactly-once results (a chunk rewrites the same
+ * part under a temporary name, then renames it). Short locks, as in BullMQ's own tests, so a dead
+ * worker's chunk is noticed as stalled within seconds. Chunks of 100,000 numbers take seconds, so
+ * that a kill lands inside one.
+ */
+const CHUNK = 100_000;
+const spec = (count: number) => ({
+  models: ['demo-a'],
+  numbers: `0..${count - 1}`,
+  formats: ['plain'],
+  analyses: ['tokens'],
+  chunkSize: CHUNK,
+});
+const SWEEP_TIMEOUT_MS = 240_000;
+
+describe('workers killed or stopped mid-chunk', () => {
+  let stack: DistributedStack;
+  let db: DuckDb;
+  let chunks: Queue;
+  /** Workers of the file that are still running (the stack's two, then replacements). */
+  let live: ServiceProcess[] = [];
+  const started: ServiceProcess[] = [];
+  const figures: Record<string, unknown> = {};
+
+  DistributedStack.logsOnFailure(() => stack);
+
+  beforeAll(async () => {
+    stack = await DistributedStack.start({
+      label: 'crash',
+      workers: 2,
+      env: {
+        WORKER_CONCURRENCY: '1',
+        LOCK_DURATION_MS: '2000',
+        STALLED_INTERVAL_MS: '1000',
+        KEEP_COMPLETED_JOBS: '10000',
+      },
+    });
+    live = [...stack.services!.workers];
+    chunks = stack.queue('chunks');
+    db = await DuckDb.open();
+  }, 120_000);
+
+  afterAll(async () => {
+    db?.close();
+    await Promise.all(started.map((w) => w.stop()));
+    await stack?.close();
+    console.log(`worker crash figures: ${JSON.stringify(figures)}`);
+  });
+
+  const logs = () => [stack.logs(), ...started.map((w) => w.output.tail(30))].join('\n');
+
+  async function addWorker(env: Record<string, string> = {}, label = `worker ${started.length + 3}`): Promise<ServiceProcess> {
+    const worker = await startWorker({ ...stack.env, ...env }, label);
+    started.push(worker);
+    live.push(worker);
+    return worker;
+  }
+
+  async function kill(worker: ServiceProcess): Promise<void> {
+    const status = await exitOf(worker.child, 10_000, 'SIGKILL');
+    expect(status.signal).toBe('SIGKILL');
+    live = live.filter((w) => w !== worker);
+  }
+
+  /** The completed chunk jobs of a sweep, by id. */
+  async function completedJobs(id: string): Promise<Map<string, Job>> {
+    const jobs = await chunks.getJobs(['completed'], 0, -1);
+    return new Map(jobs.filter((j) => j.id!.startsWith(`${id}-`)).map((j) => [j.id!, j]));
+  }
+
+  /** Every number of the sweep exactly once, read back by DuckDB from the parts the manifest lists. */
+  async function expectExactlyOnce(id: string, count: number): Promise<void> {
+    const dir = stack.sweepDir(id);
+    expect(await layoutProblems(dir)).toEqual([]);
+    expect(await tokenRowCounts(db, dir)).toEqual({ rows: count, distinct: count, min: 0, max: count - 1, listedRows: count });
+  }
+
+  it('SIGKILL of a worker mid-chunk while another runs: the chunk is taken over, every row exactly once', async () => {
+    const count = 6 * CHUNK;
+    const { id, chunks: total } = await stack.api.submit(spec(count));
+    const { job, pid } = await awaitActiveChunk(chunks, id, { among: live.map((w) => w.pid), context: logs });
+    const victim = live.find((w) => w.pid === pid)!;
+    await kill(victim);
+    const killedAt = Date.now();
+    expect((await stack.api.sweep(id)).status).not.toBe('completed');
+
+    const sweep = await stack.api.awaitStatus(id, 'completed', { timeoutMs: SWEEP_TIMEOUT_MS, context: logs });
+    expect(sweep.progress).toEqual({ done: total, total });
+    const completed = await completedJobs(id);
+    expect(completed.size).toBe(total);
+    // the chunk the dead worker held was finished by the other one, after the kill
+    const taken = completed.get(job.id!)!;
+    expect(pidOf(taken)).toBe(live[0].pid);
+    expect(taken.processedOn!).toBeGreaterThan(killedAt);
+    expect(taken.stalledCounter).toBe(1);
+    // no chunk counts as finished by the dead worker unless it finished before the kill
+    for (const other of completed.values()) if (pidOf(other) === pid) expect(other.finishedOn!).toBeLessThan(killedAt);
+    await expectExactlyOnce(id, count);
+    figures.sigkill = { chunks: total, recovered: 1, takenOverAfterMs: taken.processedOn! - killedAt };
+  });
+
+  it('every worker killed, then one started: the sweep resumes where it was and completes', async () => {
+    await addWorker();
+    expect(live).toHaveLength(2);
+    const count = 5 * CHUNK;
+    const { id, chunks: total } = await stack.api.submit(spec(count));
+    // at least one chunk finished and another one running, so that there is something to resume from
+    await stack.api.awaitSweep(id, (s) => s.progress.done >= 1, { timeoutMs: SWEEP_TIMEOUT_MS, what: 'one chunk done', context: logs });
+    const { job: interrupted } = await awaitActiveChunk(chunks, id, { among: live.map((w) => w.pid), context: logs });
+    await Promise.all([...live].map((w) => kill(w)));
+    const before = await completedJobs(id);
+    const atKill = await stack.api.sweep(id);
+    expect(atKill.status).toBe('running');
+    expect(atKill.progress.done).toBe(before.size);
+    expect(before.size).toBeLessThan(total);
+    expect(before.has(interrupted.id!)).toBe(false);
+
+    const restarted = await addWorker({}, 'restarted worker');
+    await stack.api.awaitStatus(id, 'completed', { timeoutMs: SWEEP_TIMEOUT_MS, context: logs });
+    const after = await completedJobs(id);
+    expect(after.size).toBe(total);
+    // what was done stays done: only the chunks unfinished at the kill ran again, on the new worker
+    for (const [jobId, job] of before) expect(after.get(jobId)!.finishedOn).toBe(job.finishedOn);
+    const rerun = [...after.values()].filter((j) => !before.has(j.id!));
+    expect(rerun.length).toBe(total - before.size);
+    for (const job of rerun) expect(pidOf(job)).toBe(restarted.pid);
+    expect(after.get(interrupted.id!)!.stalledCounter).toBe(1);
+    await expectExactlyOnce(id, count);
+    figures.allKilled = { chunks: total, doneBeforeKill: before.size, resumed: rerun.length };
+  });
+
+  it('SIGTERM while busy: the worker finishes its chunk within SHUTDOWN_TIMEOUT_MS and exits 0', async () => {
+    // live: the restarted worker; the one stopped here gets a generous shutdown time
+    const stopping = await addWorker({ SHUTDOWN_TIMEOUT_MS: '60000' }, 'worker stopped with time to finish');
+    const count = 4 * CHUNK;
+    const { id, chunks: total } = await stack.api.submit(spec(count));
+    const { job } = await awaitActiveChunk(chunks, id, { among: [stopping.pid], context: logs });
+    const asked = Date.now();
+    const status = await stopping.stop(70_000);
+    const stoppedAfterMs = Date.now() - asked;
+    live = live.filter((w) => w !== stopping);
+    expect(status).toEqual({ code: 0, signal: null });
+    // the chunk it held was finished by it, not handed back after the timeout
+    const finished = await Job.fromId(chunks, job.id!);
+    const why = () => `job ${job.id}: ${finished!.failedReason ?? ''}\n${stopping.output.tail(20)}`;
+    expect(await finished!.getState(), why()).toBe('completed');
+    expect(pidOf(finished!)).toBe(stopping.pid);
+    expect(finished!.finishedOn!).toBeLessThanOrEqual(Date.now());
+    expect(stoppedAfterMs).toBeLessThan(60_000);
+
+    await stack.api.awaitStatus(id, 'completed', { timeoutMs: SWEEP_TIMEOUT_MS, context: logs });
+    expect((await completedJobs(id)).size).toBe(total);
+    await expectExactlyOnce(id, count);
+    figures.sigtermFinish = { stoppedAfterMs, chunkMs: finished!.finishedOn! - finished!.processedOn! };
+  });
+
+  it('SIGTERM with a chunk longer than SHUTDOWN_TIMEOUT_MS: it is handed back at once, the worker exits 0, another finishes it', async () => {
+    const timeoutMs = 500;
+    const stopping = await addWorker({ SHUTDOWN_TIMEOUT_MS: String(timeoutMs) }, 'worker stopped with little time');
+    const count = 3 * CHUNK;
+    const { id, chunks: total } = await stack.api.submit(spec(count));
+    const { job } = await awaitActiveChunk(chunks, id, { among: [stopping.pid], context: logs });
+    const asked = Date.now();
+    const status = await stopping.stop(30_000);
+    const stoppedAfterMs = Date.now() - asked;
+    live = live.filter((w) => w !== stopping);
+    expect(status).toEqual({ code: 0, signal: null });
+    expect(stopping.output.text()).toMatch(/1 job\(s\) still running after 500 ms were handed back/);
+    // bounded by the timeout plus closing connections, on a loaded two-core machine
+    expect(stoppedAfterMs).toBeLessThan(timeoutMs + 10_000);
+    const handedBack = await pollUntil(
+      async () => (await Job.fromId(chunks, job.id!))!,
+      (j) => pidOf(j) !== stopping.pid,
+      { timeoutMs: 60_000, what: `job ${job.id} taken by another worker`, context: logs },
+    );
+    // handed back is not a failed attempt, and not a stall either
+    expect(handedBack.attemptsMade).toBe(0);
+
+    await stack.api.awaitStatus(id, 'completed', { timeoutMs: SWEEP_TIMEOUT_MS, context: logs });
+    const completed = await completedJobs(id);
+    expect(completed.size).toBe(total);
+    expect(pidOf(completed.get(job.id!)!)).toBe(live[0].pid);
+    await expectExactlyOnce(id, count);
+    figures.sigtermHandBack = { stoppedAfterMs, shutdownTimeoutMs: timeoutMs };
+  });
+});
