@@ -1,10 +1,10 @@
 import { Table } from 'apache-arrow';
-import { cosineMatrixTile, withEmbedding } from './analyses/cosine-matrix';
+import { cosineMatrixTile } from './analyses/cosine-matrix';
 import { fourierTable, longestEmbeddedRun } from './analyses/fourier';
 import { signSymmetryTable } from './analyses/sign-symmetry';
 import { successiveCosineTable } from './analyses/successive-cosine';
 import { tokensTable } from './analyses/tokens';
-import { embedNumbers } from './compute/number-embeddings';
+import { rawEmbeddings, unitVectors } from './compute/number-embeddings';
 import { dropFirst, tokenizeNumbers } from './compute/tokenize-numbers';
 import { LoadedModel, ModelCache } from './models/model-cache';
 import { encodeParquet } from './output/parquet-file';
@@ -88,9 +88,8 @@ function numbersTables(task: NumbersTask, spec: SweepSpec, model: LoadedModel, n
     ]);
   }
   if (task.analyses.includes('successive-cosine')) {
-    const embeddings = embedNumbers(tokens, requireEmbeddings(model), spec.pooling);
     // with no predecessor (the sweep's first number), the first value only anchors the next row
-    tables.push(['successive-cosine', successiveCosineTable(values, embeddings)]);
+    tables.push(['successive-cosine', successiveCosineTable(tokens, requireEmbeddings(model), spec.pooling)]);
   }
   return tables;
 }
@@ -99,16 +98,16 @@ async function matrixTileTables(task: MatrixTileTask, spec: SweepSpec, model: Lo
   const matrix = requireEmbeddings(model);
   const edge = ([from, to]: [number, number]) => {
     const values = numbers.slice(from, to);
-    return withEmbedding(values, embedNumbers(tokenizeNumbers(model.tokenizer, values, task.format), matrix, spec.pooling));
+    return unitVectors(tokenizeNumbers(model.tokenizer, values, task.format), matrix, spec.pooling);
   };
   const rows = edge(task.rows);
   const cols = task.cols[0] === task.rows[0] && task.cols[1] === task.rows[1] ? rows : edge(task.cols);
-  return [['cosine-matrix', await cosineMatrixTile(rows, cols, matrix.dim)]];
+  return [['cosine-matrix', await cosineMatrixTile(rows, cols)]];
 }
 
 function fourierTables(task: FourierTask, spec: SweepSpec, model: LoadedModel, numbers: NumberSet): [Analysis, Table][] {
   const values = numbers.slice(0, numbers.size);
-  const embeddings = embedNumbers(tokenizeNumbers(model.tokenizer, values, task.format), requireEmbeddings(model), spec.pooling, false);
+  const embeddings = rawEmbeddings(tokenizeNumbers(model.tokenizer, values, task.format), requireEmbeddings(model), spec.pooling);
   const run = longestEmbeddedRun(values, embeddings.present);
   return [['fourier', fourierTable(embeddings, run.from, run.to)]];
 }

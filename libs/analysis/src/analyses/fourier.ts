@@ -1,6 +1,5 @@
 import { Table } from 'apache-arrow';
 import { DftPlan } from '../compute/fft';
-import { NumberEmbeddings } from '../compute/number-embeddings';
 import { float64Column } from '../output/arrow-columns';
 import { tableOf } from '../output/parquet-file';
 import { ANALYSIS_SCHEMAS } from '../output/schemas';
@@ -23,14 +22,14 @@ export function longestEmbeddedRun(values: Float64Array, present: Uint8Array): {
  * the number axis per dimension, power summed over dimensions; k = 1..⌊N/2⌋ (the constant term left
  * out, and the mirrored half of a real signal's spectrum too), `period` = N/k.
  */
-export function fourierTable(embeddings: NumberEmbeddings, from: number, to: number): Table {
+export function fourierTable(embeddings: { dim: number; vectors: Float32Array }, from: number, to: number): Table {
   const n = to - from;
   const half = Math.floor(n / 2);
   const period = new Float64Array(half);
   const power = new Float64Array(half);
   const normalized = new Float64Array(half);
   if (half > 0) {
-    const { dim, unit } = embeddings;
+    const { dim, vectors: unit } = embeddings;
     const plan = new DftPlan(n);
     const spectrum = new Float64Array(n);
     const signal = new Float64Array(n);

@@ -1,23 +1,37 @@
 import { Table } from 'apache-arrow';
-import { NumberEmbeddings, unitDot } from '../compute/number-embeddings';
+import { normalize, poolInto } from '../compute/number-embeddings';
+import { TokenizedNumbers } from '../compute/tokenize-numbers';
+import { EmbeddingMatrix } from '../models/embeddings';
 import { float32Column, int64Column } from '../output/arrow-columns';
 import { tableOf } from '../output/parquet-file';
 import { ANALYSIS_SCHEMAS } from '../output/schemas';
+import { Pooling } from '../spec/vocabulary';
 
 /**
- * `successive-cosine` rows: for positions 1..n-1 of `values` (position 0 is the predecessor of the
+ * `successive-cosine` rows: for positions 1..n-1 of `tokens` (position 0 is the predecessor of the
  * first row, from the previous chunk or none), the cosine with the preceding number; null when either
- * has no embedding.
+ * has no embedding. Streams two vectors at a time, so memory does not grow with the chunk.
  */
-export function successiveCosineTable(values: Float64Array, embeddings: NumberEmbeddings): Table {
+export function successiveCosineTable(tokens: TokenizedNumbers, matrix: EmbeddingMatrix, pooling: Pooling): Table {
+  const { values } = tokens;
   const count = Math.max(0, values.length - 1);
   const cosine = new Float32Array(count);
   const valid = new Uint8Array(count);
+  let previous = new Float64Array(matrix.dim);
+  let current = new Float64Array(matrix.dim);
+  let hadPrevious = values.length > 0 && poolInto(tokens, 0, matrix, pooling, previous);
+  if (hadPrevious) normalize(previous);
   for (let i = 0; i < count; i++) {
-    if (embeddings.present[i] && embeddings.present[i + 1]) {
-      cosine[i] = unitDot(embeddings.unit, i + 1, embeddings.unit, i, embeddings.dim);
+    const has = poolInto(tokens, i + 1, matrix, pooling, current);
+    if (has) normalize(current);
+    if (has && hadPrevious) {
+      let dot = 0;
+      for (let d = 0; d < current.length; d++) dot += current[d] * previous[d];
+      cosine[i] = dot;
       valid[i] = 1;
     }
+    [previous, current] = [current, previous];
+    hadPrevious = has;
   }
   return tableOf(ANALYSIS_SCHEMAS['successive-cosine'], [
     int64Column(values.subarray(1)),

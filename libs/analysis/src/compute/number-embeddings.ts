@@ -2,53 +2,77 @@ import { EmbeddingMatrix } from '../models/embeddings';
 import { Pooling } from '../spec/vocabulary';
 import { TokenizedNumbers } from './tokenize-numbers';
 
-/** Embeddings of numbers, row-major [count × dim] (unit length unless asked raw); `present[i]` is 0 where number i has none. */
-export interface NumberEmbeddings {
-  dim: number;
-  unit: Float32Array;
-  present: Uint8Array;
+/**
+ * Number i's embedding into `out` (float64, length dim): with pooling `none` the row of its single
+ * token (none if it has several), with `mean` the mean of its tokens' rows. Returns false when it
+ * has none — several tokens under `none`, or a zero (or non-finite) vector, which has no direction.
+ */
+export function poolInto(tokens: TokenizedNumbers, i: number, matrix: EmbeddingMatrix, pooling: Pooling, out: Float64Array): boolean {
+  const from = tokens.offsets[i];
+  const to = tokens.offsets[i + 1];
+  if (to === from || (pooling === 'none' && to - from !== 1)) return false;
+  const { dim, data } = matrix;
+  out.fill(0);
+  for (let t = from; t < to; t++) {
+    const id = tokens.ids[t];
+    if (id < 0 || id >= matrix.rows) {
+      throw new Error(`token id ${id} is outside the embedding matrix (${matrix.rows} rows); tokenizer and weights do not match`);
+    }
+    const row = id * dim;
+    for (let d = 0; d < dim; d++) out[d] += data[row + d];
+  }
+  const count = to - from;
+  let norm = 0;
+  for (let d = 0; d < dim; d++) {
+    out[d] /= count;
+    norm += out[d] * out[d];
+  }
+  return norm > 0 && Number.isFinite(norm);
 }
 
-/**
- * The embedding of each number: with pooling `none` the row of its single token (none if it has
- * several), with `mean` the mean of its tokens' rows. Vectors are normalized in float64 (unless
- * `normalize` is false); a zero vector has no direction and so no embedding.
- */
-export function embedNumbers(tokens: TokenizedNumbers, matrix: EmbeddingMatrix, pooling: Pooling, normalize = true): NumberEmbeddings {
+/** Scales a vector to unit length in place (its norm must be positive). */
+export function normalize(vector: Float64Array): Float64Array {
+  let norm = 0;
+  for (let d = 0; d < vector.length; d++) norm += vector[d] * vector[d];
+  const scale = 1 / Math.sqrt(norm);
+  for (let d = 0; d < vector.length; d++) vector[d] *= scale;
+  return vector;
+}
+
+/** The numbers that have an embedding, with their unit vectors packed row-major in float64. */
+export interface UnitVectors {
+  values: Float64Array;
+  dim: number;
+  vectors: Float64Array;
+}
+
+/** Unit vectors (float64) of the numbers of `tokens` that have an embedding, in order. */
+export function unitVectors(tokens: TokenizedNumbers, matrix: EmbeddingMatrix, pooling: Pooling): UnitVectors {
+  const { dim } = matrix;
+  const scratch = new Float64Array(dim);
+  const kept: number[] = [];
+  const packed: Float64Array[] = [];
+  for (let i = 0; i < tokens.values.length; i++) {
+    if (!poolInto(tokens, i, matrix, pooling, scratch)) continue;
+    kept.push(tokens.values[i]);
+    packed.push(normalize(scratch.slice()));
+  }
+  const vectors = new Float64Array(kept.length * dim);
+  packed.forEach((v, k) => vectors.set(v, k * dim));
+  return { values: Float64Array.from(kept), dim, vectors };
+}
+
+/** Raw (not normalized) embeddings of every number as float32 [count × dim], and which numbers have one. */
+export function rawEmbeddings(tokens: TokenizedNumbers, matrix: EmbeddingMatrix, pooling: Pooling): { dim: number; vectors: Float32Array; present: Uint8Array } {
+  const { dim } = matrix;
   const count = tokens.values.length;
-  const { dim, data } = matrix;
-  const unit = new Float32Array(count * dim);
+  const vectors = new Float32Array(count * dim);
   const present = new Uint8Array(count);
-  const sum = new Float64Array(dim);
+  const scratch = new Float64Array(dim);
   for (let i = 0; i < count; i++) {
-    const from = tokens.offsets[i];
-    const to = tokens.offsets[i + 1];
-    if (to === from || (pooling === 'none' && to - from !== 1)) continue;
-    sum.fill(0);
-    for (let t = from; t < to; t++) {
-      const id = tokens.ids[t];
-      if (id < 0 || id >= matrix.rows) {
-        throw new Error(`token id ${id} is outside the embedding matrix (${matrix.rows} rows); tokenizer and weights do not match`);
-      }
-      const row = id * dim;
-      for (let d = 0; d < dim; d++) sum[d] += data[row + d];
-    }
-    let norm = 0;
-    for (let d = 0; d < dim; d++) norm += sum[d] * sum[d];
-    if (norm === 0 || !Number.isFinite(norm)) continue;
-    const scale = normalize ? 1 / Math.sqrt(norm) : 1 / (to - from);
-    const out = i * dim;
-    for (let d = 0; d < dim; d++) unit[out + d] = sum[d] * scale;
+    if (!poolInto(tokens, i, matrix, pooling, scratch)) continue;
+    vectors.set(scratch, i * dim);
     present[i] = 1;
   }
-  return { dim, unit, present };
-}
-
-/** Cosine of unit vectors i and j of `a` and `b`, accumulated in float64. */
-export function unitDot(a: Float32Array, i: number, b: Float32Array, j: number, dim: number): number {
-  let dot = 0;
-  const x = i * dim;
-  const y = j * dim;
-  for (let d = 0; d < dim; d++) dot += a[x + d] * b[y + d];
-  return dot;
+  return { dim, vectors, present };
 }
