@@ -46,8 +46,15 @@ export class ThreadPoolExecutor implements ChunkExecutor {
     });
   }
 
+  /** Stops every thread; chunks still running or queued fail (so nobody waits on them forever). */
   async close(): Promise<void> {
     this.closed = true;
+    const closing = new Error('the thread pool closed before this chunk finished');
+    for (const { pending } of this.queue.splice(0)) pending.reject(closing);
+    for (const slot of this.slots) {
+      slot.busy?.reject(closing);
+      slot.busy = null;
+    }
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 
