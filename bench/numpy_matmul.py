@@ -1,7 +1,8 @@
-"""Times numpy's a @ b.T for the benchmark's cosine-kernel row: float32 unit vectors, width 768.
+"""Times numpy's a @ a.T for the benchmark's cosine-kernel rows: unit vectors of width 768, float64
+(what tokensweep's kernel computes in) and float32.
 
-Prints one JSON object: numpy's version, its BLAS, and per N the median milliseconds of 5 runs
-(after one warm-up), measured inside Python so process start-up is not counted.
+Prints one JSON object: numpy's version, its BLAS, and per dtype and N the median milliseconds of
+5 runs (after one warm-up), measured inside Python so process start-up is not counted.
 """
 import json
 import sys
@@ -24,17 +25,18 @@ def main():
     dim = int(sys.argv[2])
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     rng = np.random.default_rng(1234)
-    out = {"numpy": np.__version__, "blas": blas_name(), "ms": {}}
-    for n in sizes:
-        a = rng.standard_normal((n, dim), dtype=np.float32)
-        a /= np.linalg.norm(a, axis=1, keepdims=True)
-        a @ a.T
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
+    out = {"numpy": np.__version__, "blas": blas_name(), "ms": {"float64": {}, "float32": {}}}
+    for dtype in ("float64", "float32"):
+        for n in sizes:
+            a = rng.standard_normal((n, dim)).astype(dtype)
+            a /= np.linalg.norm(a, axis=1, keepdims=True)
             a @ a.T
-            times.append((time.perf_counter() - start) * 1000)
-        out["ms"][str(n)] = sorted(times)[len(times) // 2]
+            times = []
+            for _ in range(runs):
+                start = time.perf_counter()
+                a @ a.T
+                times.append((time.perf_counter() - start) * 1000)
+            out["ms"][dtype][str(n)] = sorted(times)[len(times) // 2]
     print(json.dumps(out))
 
 

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { lib, median, now, require, round, row, seeded, unitVectors } from '../lib/common.mjs';
 
 const ROWS = 1_000_000;
-const PARQUETJS_ROWS = 250_000;
+const PARQUETJS_ROWS = 100_000;
 const METADATA = { 'tokensweep.bench': 'true' };
 
 /**
@@ -116,7 +116,11 @@ async function tableBuilders(ctx, count) {
   const cosines = Float32Array.from({ length: count }, () => random() * 1.1 - 0.1);
   const valid = Uint8Array.from({ length: count }, (_, i) => (i % 1000 === 999 ? 0 : 1));
   const edge = Math.round(Math.sqrt(count));
-  const tile = { values: Float64Array.from({ length: edge }, (_, i) => i), unit: unitVectors(edge, 768, 5) };
+  const tile = {
+    values: Float64Array.from({ length: edge }, (_, i) => i),
+    dim: 768,
+    vectors: Float64Array.from(unitVectors(edge, 768, 5)),
+  };
   const power = Float64Array.from({ length: count }, () => random());
   const total = power.reduce((a, b) => a + b, 0);
 
@@ -129,7 +133,7 @@ async function tableBuilders(ctx, count) {
         int64Column(numbers.subarray(0, count)),
         float32Column(cosines, valid),
       ]),
-    'cosine-matrix': () => cosineMatrixTile(tile, tile, 768),
+    'cosine-matrix': () => cosineMatrixTile(tile, tile),
     fourier: () =>
       tableOf(ANALYSIS_SCHEMAS.fourier, [
         float64Column(Float64Array.from({ length: count }, (_, k) => (2 * count) / (k + 1))),

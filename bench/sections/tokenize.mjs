@@ -3,12 +3,13 @@ import { lib, median, now, require, round, row } from '../lib/common.mjs';
 
 const RANGE = 1_000_000;
 const BLOCK = 100_000;
+const RUNS = 5;
 
 /**
- * For each format: one sequential pass over 0..999,999, the three tokenizers taking turns block by
- * block (load spikes hit all three alike), each block timed and every id compared; then five timed
- * runs of an unseen 20k sample spread over the range (after a churn pass, so every cache is full of
- * other numbers, as deep in a sweep), whose median is the per-core rate.
+ * For each format, one sequential pass over 0..999,999 (each tokenizer's caches see the range in
+ * order, as in a sweep). Each 100k block is cut into five 20k slices that the three tokenizers take
+ * in turn (a load spike hits all three alike); slice k of every block makes up run k, so the five runs
+ * each span the whole range and their median is the per-core rate. Every id is compared.
  */
 export async function tokenizeSection(ctx) {
   const { NumberTokenizer } = lib('models/tokenizer');
@@ -21,6 +22,7 @@ export async function tokenizeSection(ctx) {
   const auto = await AutoTokenizer.from_pretrained(ctx.modelDir, { local_files_only: true });
   const range = ctx.quick ? RANGE / 10 : RANGE;
   const block = ctx.quick ? BLOCK / 10 : BLOCK;
+  const slice = block / RUNS;
 
   const contenders = {
     ours: (values, format) => tokenizeNumbers(ours, values, format),
@@ -46,45 +48,43 @@ export async function tokenizeSection(ctx) {
     for (const name of names) contenders[name](warm, format);
 
     const blockMs = Object.fromEntries(names.map((n) => [n, []]));
+    const runMs = Object.fromEntries(names.map((n) => [n, new Array(RUNS).fill(0)]));
     let mismatches = 0;
     let firstMismatch = null;
     let tokensTotal = 0;
+    const kept = [];
     for (let from = 0; from < range; from += block) {
-      const values = Float64Array.from({ length: block }, (_, i) => from + i);
-      const results = {};
-      for (const name of names) {
-        const start = now();
-        results[name] = contenders[name](values, format);
-        blockMs[name].push(now() - start);
-      }
-      const { offsets, ids } = results.ours;
-      tokensTotal += ids.length;
-      for (let i = 0; i < values.length; i++) {
-        const mine = ids.subarray(offsets[i], offsets[i + 1]);
-        for (const other of ['auto', 'gptTokenizer']) {
-          const theirs = results[other][i];
-          if (theirs.length !== mine.length || theirs.some((id, t) => id !== mine[t])) {
-            mismatches++;
-            firstMismatch ??= { number: values[i], format, ours: [...mine], [other]: theirs };
+      const spent = Object.fromEntries(names.map((n) => [n, 0]));
+      for (let run = 0; run < RUNS; run++) {
+        const values = Float64Array.from({ length: slice }, (_, i) => from + run * slice + i);
+        const results = {};
+        for (const name of names) {
+          const start = now();
+          results[name] = contenders[name](values, format);
+          const ms = now() - start;
+          spent[name] += ms;
+          runMs[name][run] += ms;
+        }
+        const { offsets, ids } = results.ours;
+        tokensTotal += ids.length;
+        for (let i = 0; i < values.length; i++) {
+          const mine = ids.subarray(offsets[i], offsets[i + 1]);
+          for (const other of ['auto', 'gptTokenizer']) {
+            const theirs = results[other][i];
+            if (theirs.length !== mine.length || theirs.some((id, t) => id !== mine[t])) {
+              mismatches++;
+              firstMismatch ??= { number: values[i], format, ours: [...mine], [other]: theirs };
+            }
           }
         }
+        if (format === 'plain') kept.push(results.ours);
       }
-      if (format === 'plain' && ctx.keepTokens) ctx.keepTokens(results.ours);
+      for (const name of names) blockMs[name].push(spent[name]);
     }
-    // churn: 100k other numbers through every tokenizer, then five unseen samples of the range
-    const churn = Float64Array.from({ length: ctx.quick ? 10_000 : 100_000 }, (_, i) => 3_000_000 + i);
-    for (const name of names) contenders[name](churn, format);
-    const sampleRuns = Object.fromEntries(names.map((n) => [n, []]));
-    const sampleSize = ctx.quick ? 2_000 : 20_000;
-    const stride = range / sampleSize;
-    for (let run = 0; run < 5; run++) {
-      const values = Float64Array.from({ length: sampleSize }, (_, j) => j * stride + 7 + run * 9);
-      for (const name of names) {
-        const start = now();
-        contenders[name](values, format);
-        sampleRuns[name].push(sampleSize / ((now() - start) / 1000));
-      }
-    }
+    if (ctx.keepTokens) for (const part of kept) ctx.keepTokens(part);
+    const sampleRuns = Object.fromEntries(
+      names.map((n) => [n, runMs[n].map((ms) => range / RUNS / (ms / 1000))]),
+    );
     const perCore = Object.fromEntries(names.map((n) => [n, median(sampleRuns[n])]));
     const whole = Object.fromEntries(
       names.map((n) => [n, range / (blockMs[n].reduce((a, b) => a + b, 0) / 1000)]),
