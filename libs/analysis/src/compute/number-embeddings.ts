@@ -11,21 +11,52 @@ export function poolInto(tokens: TokenizedNumbers, i: number, matrix: EmbeddingM
   const from = tokens.offsets[i];
   const to = tokens.offsets[i + 1];
   if (to === from || (pooling === 'none' && to - from !== 1)) return false;
-  const { dim, data } = matrix;
-  out.fill(0);
+  const { dim, data, rows } = matrix;
+  const ids = tokens.ids;
   for (let t = from; t < to; t++) {
-    const id = tokens.ids[t];
-    if (id < 0 || id >= matrix.rows) {
-      throw new Error(`token id ${id} is outside the embedding matrix (${matrix.rows} rows); tokenizer and weights do not match`);
+    const id = ids[t];
+    if (id < 0 || id >= rows) {
+      throw new Error(`token id ${id} is outside the embedding matrix (${rows} rows); tokenizer and weights do not match`);
     }
-    const row = id * dim;
-    for (let d = 0; d < dim; d++) out[d] += data[row + d];
   }
   const count = to - from;
   let norm = 0;
-  for (let d = 0; d < dim; d++) {
-    out[d] /= count;
-    norm += out[d] * out[d];
+  // One pass for the usual one to three tokens, with the very same float64 operations in the same
+  // order as the general loop below ((0 + x0) + x1 + x2, then / count), so the result is bit-identical.
+  if (count === 1) {
+    const r0 = ids[from] * dim;
+    for (let d = 0; d < dim; d++) {
+      const s = (0 + data[r0 + d]) / 1;
+      out[d] = s;
+      norm += s * s;
+    }
+  } else if (count === 2) {
+    const r0 = ids[from] * dim;
+    const r1 = ids[from + 1] * dim;
+    for (let d = 0; d < dim; d++) {
+      const s = (0 + data[r0 + d] + data[r1 + d]) / 2;
+      out[d] = s;
+      norm += s * s;
+    }
+  } else if (count === 3) {
+    const r0 = ids[from] * dim;
+    const r1 = ids[from + 1] * dim;
+    const r2 = ids[from + 2] * dim;
+    for (let d = 0; d < dim; d++) {
+      const s = (0 + data[r0 + d] + data[r1 + d] + data[r2 + d]) / 3;
+      out[d] = s;
+      norm += s * s;
+    }
+  } else {
+    out.fill(0);
+    for (let t = from; t < to; t++) {
+      const row = ids[t] * dim;
+      for (let d = 0; d < dim; d++) out[d] += data[row + d];
+    }
+    for (let d = 0; d < dim; d++) {
+      out[d] /= count;
+      norm += out[d] * out[d];
+    }
   }
   return norm > 0 && Number.isFinite(norm);
 }
