@@ -5,7 +5,7 @@ import { signSymmetryTable } from './analyses/sign-symmetry';
 import { successiveCosineTable } from './analyses/successive-cosine';
 import { tokensTable } from './analyses/tokens';
 import { rawEmbeddings, unitVectors } from './compute/number-embeddings';
-import { dropFirst, tokenizeNumbers } from './compute/tokenize-numbers';
+import { dropFirst, pick, tokenizeNumbers } from './compute/tokenize-numbers';
 import { LoadedModel, ModelCache } from './models/model-cache';
 import { encodeParquet } from './output/parquet-file';
 import { partMetadata } from './output/provenance';
@@ -80,12 +80,10 @@ function numbersTables(task: NumbersTask, spec: SweepSpec, model: LoadedModel, n
   if (task.analyses.includes('sign-symmetry')) {
     const positions: number[] = [];
     for (let i = 0; i < own.values.length; i++) if (own.values[i] >= 1 && numbers.has(-own.values[i])) positions.push(i);
-    const positives = Float64Array.from(positions, (i) => own.values[i]);
-    const negatives = positives.map((v) => -v);
-    tables.push([
-      'sign-symmetry',
-      signSymmetryTable(tokenizeNumbers(model.tokenizer, positives, task.format), tokenizeNumbers(model.tokenizer, negatives, task.format)),
-    ]);
+    // the positives are tokenized already (the same text always gives the same ids); only -n is new
+    const positives = pick(own, positions);
+    const negatives = positives.values.map((v) => -v);
+    tables.push(['sign-symmetry', signSymmetryTable(positives, tokenizeNumbers(model.tokenizer, negatives, task.format))]);
   }
   if (task.analyses.includes('successive-cosine')) {
     // with no predecessor (the sweep's first number), the first value only anchors the next row

@@ -31,6 +31,26 @@ export function tokenizeNumbers(tokenizer: NumberTokenizer, values: Float64Array
   return { values, texts, offsets, ids: ids.slice(0, used) };
 }
 
+/**
+ * The numbers at `positions` (ascending indexes into `tokens`) with their texts and ids: exactly what
+ * tokenizing those numbers again would give (the same text always tokenizes the same), without the cost.
+ */
+export function pick(tokens: TokenizedNumbers, positions: ArrayLike<number>): TokenizedNumbers {
+  const count = positions.length;
+  const values = new Float64Array(count);
+  const texts = new Array<string>(count);
+  const offsets = new Int32Array(count + 1);
+  for (let k = 0; k < count; k++) offsets[k + 1] = offsets[k] + tokenCount(tokens, positions[k]);
+  const ids = new Int32Array(offsets[count]);
+  for (let k = 0; k < count; k++) {
+    const i = positions[k];
+    values[k] = tokens.values[i];
+    texts[k] = tokens.texts[i];
+    ids.set(tokens.ids.subarray(tokens.offsets[i], tokens.offsets[i + 1]), offsets[k]);
+  }
+  return { values, texts, offsets, ids };
+}
+
 /** Number of tokens of number i. */
 export function tokenCount(tokens: TokenizedNumbers, i: number): number {
   return tokens.offsets[i + 1] - tokens.offsets[i];
