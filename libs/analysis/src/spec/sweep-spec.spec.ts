@@ -31,6 +31,12 @@ describe(parseSweepSpec.name, () => {
     expect(numbers.size).toBe(2001);
   });
 
+  it('fits the default tileSize under a lower MAX_MATRIX_NUMBERS, so the filled-in spec passes again (as workers check it)', () => {
+    const { spec } = parseSweepSpec({ numbers: '0..9' }, { limits: LIMITS });
+    expect(spec.tileSize).toBe(LIMITS.maxMatrixNumbers);
+    expect(parseSweepSpec(spec, { limits: LIMITS }).spec).toEqual(spec);
+  });
+
   it('keeps what it is given, de-duplicated and trimmed', () => {
     const { spec, numbers } = parseSweepSpec({
       models: ['org/name@v1', 'gpt2', 'gpt2'],

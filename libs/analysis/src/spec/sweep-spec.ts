@@ -80,7 +80,9 @@ export function parseSweepSpec(input: unknown, options: SpecOptions = {}): Parse
   const pooling = field('pooling', (v) => readEnum(v, POOLINGS, 'pooling'));
   const plots = field('plots', readBoolean);
   const chunkSize = field('chunkSize', (v) => readInteger(v, 1, MAX_CHUNK_SIZE));
-  const tileSize = field('tileSize', (v) => readInteger(v, 1, limits.maxMatrixNumbers));
+  // The default tile must fit under MAX_MATRIX_NUMBERS too: workers re-validate the filled-in spec,
+  // and would refuse a default the API let through (1,024 when the limit is set lower).
+  const tileSize = Math.min(field('tileSize', (v) => readInteger(v, 1, limits.maxMatrixNumbers)), limits.maxMatrixNumbers);
   const spec: SweepSpec = { models, numbers, formats, analyses, pooling, plots, chunkSize, tileSize };
 
   const set = problems.some((p) => p.startsWith('numbers:')) ? null : expand(spec, limits, problems);
