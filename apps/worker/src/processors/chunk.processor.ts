@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
-import { ChunkExecutor, ChunkTask, ModelUnavailableError, SpecError } from '@tokensweep/analysis';
+import { ChunkExecutor, ChunkTask, isSweepId, ModelUnavailableError, SpecError } from '@tokensweep/analysis';
 import { SERVICE_CONFIG, ServiceConfig, SweepLifecycle, SweepStore } from '@tokensweep/queue';
 import { CHUNK_EXECUTOR } from '../tokens';
 import { parseChunkJobData } from './chunk-job-data';
@@ -29,7 +29,7 @@ export class ChunkProcessor {
 
   async process(job: Job): Promise<ChunkOutcome> {
     const started = Date.now();
-    const { sweepId, job: chunk } = parseChunkJobData(job.data, this.config.limits);
+    const { sweepId, job: chunk } = await this.parse(job);
     const state = await this.store.get(sweepId);
     if (!state || state.status === 'cancelled' || state.status === 'failed') {
       return { skipped: state ? `sweep is ${state.status}` : 'sweep is gone', files: 0, rows: 0, durationMs: 0 };
@@ -50,6 +50,20 @@ export class ChunkProcessor {
     // A chunk that finishes after its sweep was cancelled or failed still lands in the manifest.
     if (after && (after.status === 'cancelled' || after.status === 'failed')) await this.lifecycle.writeManifest(sweepId);
     return { files: files.length, rows: files.reduce((sum, f) => sum + f.rows, 0), durationMs: Date.now() - started };
+  }
+
+  /**
+   * Job data this worker refuses (malformed, or over its own limits) is refused for good; its sweep
+   * fails with the reason, since a sweep whose chunk never runs would otherwise stay queued forever.
+   */
+  private async parse(job: Job): Promise<ReturnType<typeof parseChunkJobData>> {
+    try {
+      return parseChunkJobData(job.data, this.config.limits);
+    } catch (error) {
+      const sweepId = (job.data as { sweepId?: unknown } | null)?.sweepId;
+      if (typeof sweepId === 'string' && isSweepId(sweepId)) await this.lifecycle.fail(sweepId, (error as Error).message);
+      throw error;
+    }
   }
 }
 
