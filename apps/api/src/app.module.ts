@@ -6,6 +6,7 @@ import { MetricsController } from './controllers/metrics.controller';
 import { PageController } from './controllers/page.controller';
 import { SweepsController } from './controllers/sweeps.controller';
 import { ApiExceptionFilter } from './filters/api-exception.filter';
+import { JsonBodyGuard } from './guards/json-body.guard';
 import { RateLimitGuard } from './guards/rate-limit.guard';
 import { SweepSpecPipe } from './pipes/sweep-spec.pipe';
 import { ResultsRepository } from './repositories/results.repository';
@@ -24,6 +25,7 @@ export class AppModule {
         MetricsService,
         ResultsRepository,
         SweepSpecPipe,
+        JsonBodyGuard,
         RateLimitGuard,
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
       ],

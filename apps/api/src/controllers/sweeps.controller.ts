@@ -4,7 +4,6 @@ import {
   Controller,
   Delete,
   Get,
-  Headers,
   HttpCode,
   NotFoundException,
   Param,
@@ -12,13 +11,13 @@ import {
   Post,
   Query,
   Res,
-  UnsupportedMediaTypeException,
   UseGuards,
 } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { isSweepId, ParsedSpec } from '@tokensweep/analysis';
 import type { Response } from 'express';
 import { SweepCreatedDto, SweepDto, SweepListDto, SweepSpecDto } from '../dtos/sweep-spec.dto';
+import { JsonBodyGuard } from '../guards/json-body.guard';
 import { RateLimitGuard } from '../guards/rate-limit.guard';
 import { SweepSpecPipe } from '../pipes/sweep-spec.pipe';
 import { SweepsService } from '../services/sweeps.service';
@@ -36,15 +35,12 @@ export class SweepsController {
 
   @Post()
   @HttpCode(202)
-  @UseGuards(RateLimitGuard)
+  @UseGuards(JsonBodyGuard, RateLimitGuard)
   @ApiBody({ type: SweepSpecDto })
   @ApiResponse({ status: 202, type: SweepCreatedDto })
   @ApiResponse({ status: 400, description: 'the spec is invalid; `message` has one line per problem' })
-  submit(@Headers('content-type') contentType: string | undefined, @Body(SweepSpecPipe) parsed: ParsedSpec): Promise<SweepCreatedDto> {
-    // without a JSON content type the body parser leaves the body empty, which would mean "the default sweep"
-    if (!contentType?.toLowerCase().startsWith('application/json')) {
-      throw new UnsupportedMediaTypeException('send the spec as JSON with Content-Type: application/json');
-    }
+  @ApiResponse({ status: 415, description: 'the body is not sent as application/json' })
+  submit(@Body(SweepSpecPipe) parsed: ParsedSpec): Promise<SweepCreatedDto> {
     return this.sweeps.submit(parsed);
   }
 
