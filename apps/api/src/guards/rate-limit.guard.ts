@@ -3,8 +3,9 @@ import { SERVICE_CONFIG, ServiceConfig } from '@tokensweep/queue';
 import type { Request, Response } from 'express';
 
 /**
- * Limits submissions per client (by API key when one is sent, else by address) to
- * RATE_LIMIT_PER_MINUTE in any sliding minute; 0 turns it off. Over the limit: 429 with Retry-After.
+ * Limits submissions per client (by address; behind a reverse proxy on loopback, the address it
+ * forwards) to RATE_LIMIT_PER_MINUTE in any sliding minute; 0 turns it off. Over the limit: 429 with
+ * Retry-After.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
@@ -16,7 +17,9 @@ export class RateLimitGuard implements CanActivate {
     const limit = this.config.rateLimitPerMinute;
     if (limit === 0) return true;
     const request = context.switchToHttp().getRequest<Request>();
-    const client = request.headers.authorization ?? request.ip ?? 'unknown';
+    // Not keyed by the Authorization header: a client chooses it freely (any value when API_KEY is
+    // unset, and `Bearer <key> ` with extra spaces still matches), so each new value was a new budget.
+    const client = request.ip ?? request.socket.remoteAddress ?? 'unknown';
     const now = Date.now();
     const recent = (this.hits.get(client) ?? []).filter((t) => t > now - 60_000);
     if (recent.length >= limit) {
