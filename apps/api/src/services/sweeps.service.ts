@@ -76,6 +76,11 @@ export class SweepsService {
       (f) => f.analysis === (analysis as Analysis) && (format === undefined || f.format === format) && (wantedSlug === undefined || slugs.get(f.model) === wantedSlug || f.model === wantedSlug),
     );
     if (parts.length === 0) throw new NotFoundException(`sweep ${id} has no ${analysis} parts${model ? ` for model ${model}` : ''}${format ? ` in format ${format}` : ''}`);
+    // Every part through the check GET /files makes (a file really inside the sweep directory), before
+    // the stream starts: a part that is missing or a symlink leading out is refused here, not read.
+    for (const part of parts) {
+      if (!(await this.results.listedFile(id, manifest, part.path))) throw new NotFoundException(`sweep ${id} lists ${JSON.stringify(part.path.slice(0, 200))}, which is not a file inside its directory`);
+    }
     const writer = new RecordBatchStreamWriter();
     const stream = writer.toNodeStream();
     void (async () => {
