@@ -17,10 +17,13 @@ class WorkerStartup implements OnApplicationBootstrap, OnApplicationShutdown {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.workers.start({
-      [JobName.RunChunk]: (job) => this.chunks.process(job),
-      [JobName.FinalizeSweep]: (job) => this.finalize.process(job),
-    });
+    this.workers.start(
+      {
+        [JobName.RunChunk]: (job) => this.chunks.process(job),
+        [JobName.FinalizeSweep]: (job) => this.finalize.process(job),
+      },
+      (job, reason) => (job.name === JobName.RunChunk ? this.chunks.abandoned(job, reason) : this.finalize.abandoned(job, reason)),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

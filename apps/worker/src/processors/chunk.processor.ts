@@ -52,6 +52,13 @@ export class ChunkProcessor {
     return { files: files.length, rows: files.reduce((sum, f) => sum + f.rows, 0), durationMs: Date.now() - started };
   }
 
+  /** BullMQ gave the chunk up without running it again (its workers were lost with it too often): the sweep fails. */
+  async abandoned(job: Job, reason: string): Promise<void> {
+    const { sweepId, job: chunk } = parseChunkJobData(job.data, this.config.limits);
+    const why = `a worker was lost while running it ${job.stalledCounter} times (killed, out of memory, or stuck past LOCK_DURATION_MS)`;
+    await this.lifecycle.fail(sweepId, `chunk ${chunk.task.index} (${describe(chunk.task)}) failed: ${reason}; ${why}`);
+  }
+
   /**
    * Job data this worker refuses (malformed, or over its own limits) is refused for good; its sweep
    * fails with the reason, since a sweep whose chunk never runs would otherwise stay queued forever.

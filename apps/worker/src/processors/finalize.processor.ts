@@ -12,6 +12,12 @@ import { FinalizeJobData, SweepLifecycle } from '@tokensweep/queue';
 export class FinalizeProcessor {
   constructor(private readonly lifecycle: SweepLifecycle) {}
 
+  /** BullMQ gave the finalize job up without running it again (its workers were lost with it too often): the sweep fails. */
+  async abandoned(job: Job, reason: string): Promise<void> {
+    const { sweepId } = (job.data ?? {}) as Partial<FinalizeJobData>;
+    if (typeof sweepId === 'string' && isSweepId(sweepId)) await this.lifecycle.fail(sweepId, `finishing the sweep failed: ${reason}`);
+  }
+
   async process(job: Job): Promise<{ completed: boolean }> {
     const { sweepId } = (job.data ?? {}) as Partial<FinalizeJobData>;
     if (typeof sweepId !== 'string' || !isSweepId(sweepId)) throw new UnrecoverableError('job data: sweepId is missing or malformed');

@@ -6,6 +6,9 @@ import { createRedis, JobName, QUEUE_OF, QueueName, SERVICE_CONFIG, ServiceConfi
 
 export type JobHandler = (job: Job) => Promise<unknown>;
 
+/** Told of a job BullMQ failed without running its handler: one that stalled too often (its workers died or hung with it). */
+export type AbandonedHandler = (job: Job, reason: string) => Promise<void>;
+
 /**
  * The one adapter over BullMQ workers: one Worker per queue, built from validated configuration
  * (concurrency, lock duration, stalled interval), dispatching each job to the handler of its name.
@@ -22,7 +25,7 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
   constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {}
 
   /** Starts the workers; refuses to start when a job name has no handler. */
-  start(handlers: Record<JobName, JobHandler>): void {
+  start(handlers: Record<JobName, JobHandler>, abandoned: AbandonedHandler): void {
     for (const name of Object.values(JobName)) {
       if (typeof handlers[name] !== 'function') throw new Error(`no handler registered for job ${name}`);
     }
@@ -40,7 +43,13 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
         maxStalledCount: 2,
       });
       worker.on('error', (error) => this.logger.warn(`${queue}: ${error.message}`));
-      worker.on('failed', (job, error) => job && this.logger.warn(`${queue} job ${job.id} failed (attempt ${job.attemptsMade}): ${error.message}`));
+      worker.on('failed', (job, error) => {
+        if (!job) return;
+        this.logger.warn(`${queue} job ${job.id} failed (attempt ${job.attemptsMade}): ${error.message}`);
+        // A job that stalled more than maxStalledCount times is failed by the next worker to take it,
+        // without its handler: its owner must hear of it, or the sweep would wait for it forever.
+        if (job.deferredFailure) abandoned(job, job.deferredFailure).catch((e: Error) => this.logger.warn(`${queue} job ${job.id}: ${e.message}`));
+      });
       this.workers.push(worker);
     }
     this.logger.log(`processing ${Object.values(QueueName).join(', ')} with concurrency ${this.config.workerConcurrency}`);
