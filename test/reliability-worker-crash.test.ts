@@ -23,7 +23,7 @@ const spec = (count: number) => ({
 });
 const SWEEP_TIMEOUT_MS = 240_000;
 
-describe('workers killed or stopped mid-chunk', () => {
+describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
   let stack: DistributedStack;
   let db: DuckDb;
   let chunks: Queue;
@@ -192,5 +192,27 @@ describe('workers killed or stopped mid-chunk', () => {
     expect(pidOf(completed.get(job.id!)!)).toBe(live[0].pid);
     await expectExactlyOnce(id, count);
     figures.sigtermHandBack = { stoppedAfterMs, shutdownTimeoutMs: timeoutMs };
+  });
+
+  it('a chunk that takes its worker down every time: after the third loss the sweep fails naming the chunk, it does not wait forever', async () => {
+    // one worker at a time, so that the poison chunk is the one each of them runs
+    await Promise.all([...live].map((w) => kill(w)));
+    const { id } = await stack.api.submit(spec(CHUNK));
+    const jobId = `${id}-0`;
+    for (let round = 1; round <= 3; round++) {
+      const worker = await addWorker({}, `worker lost to the chunk (${round})`);
+      await awaitActiveChunk(chunks, id, { among: [worker.pid], context: logs });
+      await kill(worker);
+    }
+    // BullMQ gives the chunk up (maxStalledCount 2) when the next worker takes it, without running it
+    await addWorker({}, 'worker after the losses');
+    const failed = await stack.api.awaitStatus(id, 'failed', { timeoutMs: 60_000, context: logs });
+    expect(failed.error).toMatch(/^chunk 0 \(numbers 0\.\.99999 of the sweep, model demo-a, format plain\) failed: job stalled more than allowable limit; /);
+    expect(failed.error).toMatch(/a worker was lost while running it 3 times .*LOCK_DURATION_MS/);
+    // given up for good: nothing of it is left to run (its failed record goes with the sweep's pending chunks)
+    const job = await Job.fromId(chunks, jobId);
+    expect(job ? await job.getState() : 'removed').toMatch(/^(failed|removed)$/);
+    expect((await stack.api.get(`/sweeps/${id}/manifest`)).json).toMatchObject({ status: 'failed', error: failed.error, files: [] });
+    figures.poisonChunk = { lostWorkers: 3, error: failed.error };
   });
 });
