@@ -1,5 +1,6 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers' with { 'resolution-mode': 'import' };
 import { loadTransformers } from '../compute/transformers-runtime';
+import { installMergeLookup } from './bpe-merge-lookup';
 
 /** The one adapter over `@huggingface/transformers` tokenizers: encode without special tokens, decode one id. */
 export class NumberTokenizer {
@@ -11,6 +12,8 @@ export class NumberTokenizer {
   static async load(dir: string): Promise<NumberTokenizer> {
     const { AutoTokenizer } = await loadTransformers();
     const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
+    // BPE merge ranks found without a string per lookup: the same ids, a quarter faster (bpe-merge-lookup.ts)
+    installMergeLookup((tokenizer as unknown as { _tokenizer?: { model?: unknown } })._tokenizer?.model);
     return new NumberTokenizer(tokenizer);
   }
 
