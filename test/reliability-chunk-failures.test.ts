@@ -19,7 +19,7 @@ import { TEST_MODELS } from './helpers/test-model';
  */
 const ATTEMPTS = 3;
 
-describe('chunks that fail', () => {
+describe('chunks that fail', { timeout: 120_000 }, () => {
   let stack: DistributedStack;
   let chunks: Queue;
   const workers: { stop: () => Promise<unknown>; output: { tail: (n?: number) => string } }[] = [];
@@ -31,7 +31,12 @@ describe('chunks that fail', () => {
     stack = await DistributedStack.start({
       label: 'failures',
       workers: 0,
-      env: { WORKER_CONCURRENCY: '1', CHUNK_ATTEMPTS: String(ATTEMPTS), KEEP_FAILED_JOBS: '10000', RATE_LIMIT_PER_MINUTE: '0' },
+      env: {
+        WORKER_CONCURRENCY: '1',
+        CHUNK_ATTEMPTS: String(ATTEMPTS),
+        KEEP_FAILED_JOBS: '10000',
+        RATE_LIMIT_PER_MINUTE: '0',
+      },
     });
     chunks = stack.queue('chunks');
   }, 120_000);
@@ -51,7 +56,10 @@ describe('chunks that fail', () => {
   }
 
   /** Submits `spec` with the chunks queue paused, runs `prepare(id)`, then lets the workers go. */
-  async function submitPaused(spec: Record<string, unknown>, prepare: (id: string) => Promise<void>): Promise<{ id: string; resumedAt: number }> {
+  async function submitPaused(
+    spec: Record<string, unknown>,
+    prepare: (id: string) => Promise<void>,
+  ): Promise<{ id: string; resumedAt: number }> {
     await chunks.pause();
     try {
       const { id } = await stack.api.submit(spec);
@@ -71,7 +79,10 @@ describe('chunks that fail', () => {
   }
 
   /** Awaits the worker's log of each failed attempt of `jobId` in turn; returns when each was seen. */
-  async function attemptTimes(worker: { output: ServiceProcess['output'] }, jobId: string): Promise<number[]> {
+  async function attemptTimes(
+    worker: { output: ServiceProcess['output'] },
+    jobId: string,
+  ): Promise<number[]> {
     const times: number[] = [];
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       await worker.output.waitFor(new RegExp(`chunks job ${jobId} failed \\(attempt ${attempt}\\)`), 30_000);
@@ -90,20 +101,31 @@ describe('chunks that fail', () => {
   }
 
   describe('a part that cannot be written', () => {
-    const SPEC = { models: ['demo-a'], numbers: '0..9999', formats: ['plain'], analyses: ['tokens'], chunkSize: 10_000 };
+    const SPEC = {
+      models: ['demo-a'],
+      numbers: '0..9999',
+      formats: ['plain'],
+      analyses: ['tokens'],
+      chunkSize: 10_000,
+    };
     const PART = 'tokens/model=demo-a/format=plain/part-00000.parquet';
 
     it('a plain file where the partition folder must go: retried with backoff, then the sweep fails naming the path', async () => {
       const worker = await normalWorker();
       const { id } = await submitPaused(SPEC, async (sweepId) => {
         await mkdir(path.join(stack.sweepDir(sweepId), 'tokens'), { recursive: true });
-        await writeFile(path.join(stack.sweepDir(sweepId), 'tokens', 'model=demo-a'), 'a file, not a folder\n');
+        await writeFile(
+          path.join(stack.sweepDir(sweepId), 'tokens', 'model=demo-a'),
+          'a file, not a folder\n',
+        );
       });
       const times = await attemptTimes(worker, `${id}-0`);
       const sweep = await awaitFailed(id);
       const target = path.join(stack.sweepDir(id), PART);
       expect(sweep.error).toContain(`cannot write ${target}`);
-      expect(sweep.error).toMatch(/^chunk 0 \(numbers 0\.\.9999 of the sweep, model demo-a, format plain\) failed: cannot write .*: (ENOTDIR|EEXIST)/);
+      expect(sweep.error).toMatch(
+        /^chunk 0 \(numbers 0\.\.9999 of the sweep, model demo-a, format plain\) failed: cannot write .*: (ENOTDIR|EEXIST)/,
+      );
       const [job] = await failedJobs(id);
       expect(job.attemptsMade).toBe(ATTEMPTS);
       expect(job.failedReason).toBe(sweep.error);
@@ -112,7 +134,12 @@ describe('chunks that fail', () => {
       // the failed sweep has a manifest with its message and no parts, and no partial file anywhere
       const manifest = await readManifest(stack.sweepDir(id));
       expect(manifest).toMatchObject({ status: 'failed', error: sweep.error, files: [] });
-      expect(await filesUnder(stack.sweepDir(id))).toEqual(['manifest.json', 'spec.json', 'summary.json', 'tokens/model=demo-a']);
+      expect(await filesUnder(stack.sweepDir(id))).toEqual([
+        'manifest.json',
+        'spec.json',
+        'summary.json',
+        'tokens/model=demo-a',
+      ]);
       figures.folderIsAFile = { attempts: job.attemptsMade, gapsMs: gaps };
       await worker.stop();
       workers.splice(workers.indexOf(worker), 1);
@@ -120,7 +147,11 @@ describe('chunks that fail', () => {
 
     it('a worker under a file-size limit (ulimit -f): the write fails midway, the partial temp file is removed, the sweep fails naming the path', async () => {
       // 64 KiB: the manifest and summary fit, a part of 10,000 numbers (about 100 KB) does not
-      const worker = await ShellWorker.start("trap '' XFSZ; ulimit -f 64", stack.env, 'worker under ulimit -f 64');
+      const worker = await ShellWorker.start(
+        "trap '' XFSZ; ulimit -f 64",
+        stack.env,
+        'worker under ulimit -f 64',
+      );
       workers.push(worker);
       const { id } = await submitPaused(SPEC, async () => undefined);
       const times = await attemptTimes(worker, `${id}-0`);
@@ -167,24 +198,43 @@ describe('chunks that fail', () => {
         /model tokenizer-only: MODELS_DIR \(.*\) lacks model\.safetensors \(successive-cosine, cosine-matrix and fourier need the embedding matrix\)/,
       ],
     ];
-    it.each(CASES)('%s: the sweep fails at once with the model and what to do, one attempt per chunk', async (label, model, analyses, message) => {
-      const started = Date.now();
-      const { id, chunks: total } = await stack.api.submit({ models: [model], numbers: '0..99', analyses, chunkSize: 25 });
-      const sweep = await awaitFailed(id);
-      const elapsedMs = Date.now() - started;
-      expect(sweep.error).toMatch(message);
-      // no attempt is waiting for a retry, and the chunks not yet run were dropped
-      // (the last failing chunk may still be moving from active to failed when the status flips)
-      await pollUntil(
-        async () => (await chunks.getJobs(['delayed', 'waiting', 'prioritized', 'active'], 0, -1)).filter((j) => j.id!.startsWith(`${id}-`)).map((j) => j.id),
-        (pending) => pending.length === 0,
-        { timeoutMs: 10_000, what: 'no chunk of the failed sweep pending' },
-      );
-      const failed = await failedJobs(id);
-      expect(failed.length).toBeGreaterThanOrEqual(1);
-      for (const job of failed) expect(job.attemptsMade, `job ${job.id}`).toBe(1);
-      expect(await readManifest(stack.sweepDir(id))).toMatchObject({ status: 'failed', error: sweep.error });
-      figures[label] = { chunks: total, failedJobs: failed.length, attempts: failed.map((j) => j.attemptsMade), elapsedMs };
-    });
+    it.each(CASES)(
+      '%s: the sweep fails at once with the model and what to do, one attempt per chunk',
+      async (label, model, analyses, message) => {
+        const started = Date.now();
+        const { id, chunks: total } = await stack.api.submit({
+          models: [model],
+          numbers: '0..99',
+          analyses,
+          chunkSize: 25,
+        });
+        const sweep = await awaitFailed(id);
+        const elapsedMs = Date.now() - started;
+        expect(sweep.error).toMatch(message);
+        // no attempt is waiting for a retry, and the chunks not yet run were dropped
+        // (the last failing chunk may still be moving from active to failed when the status flips)
+        await pollUntil(
+          async () =>
+            (await chunks.getJobs(['delayed', 'waiting', 'prioritized', 'active'], 0, -1))
+              .filter((j) => j.id!.startsWith(`${id}-`))
+              .map((j) => j.id),
+          (pending) => pending.length === 0,
+          { timeoutMs: 10_000, what: 'no chunk of the failed sweep pending' },
+        );
+        const failed = await failedJobs(id);
+        expect(failed.length).toBeGreaterThanOrEqual(1);
+        for (const job of failed) expect(job.attemptsMade, `job ${job.id}`).toBe(1);
+        expect(await readManifest(stack.sweepDir(id))).toMatchObject({
+          status: 'failed',
+          error: sweep.error,
+        });
+        figures[label] = {
+          chunks: total,
+          failedJobs: failed.length,
+          attempts: failed.map((j) => j.attemptsMade),
+          elapsedMs,
+        };
+      },
+    );
   });
 });

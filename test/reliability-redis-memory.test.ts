@@ -15,7 +15,7 @@ const SWEEP_ID = /^\d{8}-\d{9}-[0-9a-f]{6}$/;
 /** Upper bound of one job hash (data, options, return value, timestamps), whatever the chunk's size. */
 const MAX_JOB_BYTES = 4_096;
 
-describe('Redis memory', () => {
+describe('Redis memory', { timeout: 180_000 }, () => {
   let stack: DistributedStack;
   let redis: Redis;
   const extra: ServiceProcess[] = [];
@@ -70,19 +70,24 @@ describe('Redis memory', () => {
   async function hashBytes(key: string): Promise<{ total: number; fields: Record<string, number> }> {
     const hash = await redis.hgetallBuffer(key);
     const fields = Object.fromEntries(Object.entries(hash).map(([field, value]) => [field, value.length]));
-    const total = Object.entries(fields).reduce((sum, [field, size]) => sum + Buffer.byteLength(field) + size, 0);
+    const total = Object.entries(fields).reduce(
+      (sum, [field, size]) => sum + Buffer.byteLength(field) + size,
+      0,
+    );
     return { total, fields };
   }
 
   describe('maxmemory-policy', () => {
     it('neither the API nor a worker warns when Redis is set to noeviction', async () => {
-      for (const process of stack.services!.all) expect(process.output.text(), process.label).not.toMatch(/maxmemory-policy/);
+      for (const process of stack.services!.all)
+        expect(process.output.text(), process.label).not.toMatch(/maxmemory-policy/);
     });
 
     it('the API and a worker started against a Redis that may evict warn at start-up, naming the policy and the fix', async () => {
       await redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
       try {
-        const warning = /WARN .*Redis maxmemory-policy is "allkeys-lru": .*may evict jobs and sweep state; set it to noeviction/;
+        const warning =
+          /WARN .*Redis maxmemory-policy is "allkeys-lru": .*may evict jobs and sweep state; set it to noeviction/;
         const api = await startApi(stack.env);
         extra.push(api.process);
         const worker = await startWorker(stack.env, 'worker on an evicting Redis');
@@ -115,7 +120,10 @@ describe('Redis memory', () => {
       // 120 chunk jobs and 4 finalize jobs ran; the last 5 of each are kept
       const queue = stack.queue('chunks');
       const finalize = stack.queue('finalize');
-      expect(await queue.getJobCounts('completed', 'failed')).toEqual({ completed: KEEP_COMPLETED, failed: 0 });
+      expect(await queue.getJobCounts('completed', 'failed')).toEqual({
+        completed: KEEP_COMPLETED,
+        failed: 0,
+      });
       expect((await jobKeys('chunks')).length).toBe(KEEP_COMPLETED);
       expect((await finalize.getJobCounts('completed')).completed).toBe(SWEEPS);
       // failing fast (a model that is nowhere), so that failed jobs pile up
@@ -134,16 +142,27 @@ describe('Redis memory', () => {
         await queue.resume();
       }
 
-      const settled = (q: typeof queue) => q.getJobCounts('active', 'waiting', 'delayed', 'waiting-children', 'prioritized');
+      const settled = (q: typeof queue) =>
+        q.getJobCounts('active', 'waiting', 'delayed', 'waiting-children', 'prioritized');
       for (const q of [queue, finalize]) {
-        await pollUntil(() => settled(q), (c) => Object.values(c).every((n) => n === 0), {
-          timeoutMs: 30_000,
-          what: `${q.name} queue settled`,
-          context: stack.logs,
-        });
+        await pollUntil(
+          () => settled(q),
+          (c) => Object.values(c).every((n) => n === 0),
+          {
+            timeoutMs: 30_000,
+            what: `${q.name} queue settled`,
+            context: stack.logs,
+          },
+        );
       }
-      const counts = { chunks: await queue.getJobCounts('completed', 'failed'), finalize: await finalize.getJobCounts('completed', 'failed') };
-      const hashes = { chunks: (await jobKeys('chunks')).length, finalize: (await jobKeys('finalize')).length };
+      const counts = {
+        chunks: await queue.getJobCounts('completed', 'failed'),
+        finalize: await finalize.getJobCounts('completed', 'failed'),
+      };
+      const hashes = {
+        chunks: (await jobKeys('chunks')).length,
+        finalize: (await jobKeys('finalize')).length,
+      };
       figures.trimming = { chunkJobsRun: chunkJobs, sweeps: SWEEPS + FAILING + 1, counts, jobHashes: hashes };
       for (const name of ['chunks', 'finalize'] as const) {
         expect(counts[name].completed, name).toBeLessThanOrEqual(KEEP_COMPLETED);
@@ -156,9 +175,16 @@ describe('Redis memory', () => {
       // what stays per sweep is its small record: a hash and the set of its finished chunk indices
       const perSweep = await Promise.all((await keys('sweep:*')).map((k) => redis.memory('USAGE', k)));
       const sweepBytes = perSweep.reduce<number>((sum, n) => sum + Number(n ?? 0), 0);
-      figures.sweepRecords = { keys: perSweep.length, bytes: sweepBytes, bytesPerSweep: Math.round(sweepBytes / (SWEEPS + FAILING + 1)) };
+      figures.sweepRecords = {
+        keys: perSweep.length,
+        bytes: sweepBytes,
+        bytesPerSweep: Math.round(sweepBytes / (SWEEPS + FAILING + 1)),
+      };
       figures.usedMemory = { before: memoryBefore, after: await usedMemory() };
-      figures.eventStreams = { chunks: await redis.xlen(`${stack.prefix}:chunks:events`), finalize: await redis.xlen(`${stack.prefix}:finalize:events`) };
+      figures.eventStreams = {
+        chunks: await redis.xlen(`${stack.prefix}:chunks:events`),
+        finalize: await redis.xlen(`${stack.prefix}:finalize:events`),
+      };
     });
 
     it(`carries no rows: every job hash stays under ${MAX_JOB_BYTES} bytes, whatever the chunk's size`, async () => {
@@ -166,7 +192,8 @@ describe('Redis memory', () => {
       const { id } = await stack.api.submit({ ...TINY, numbers: '0..199999', chunkSize: 100_000 });
       await stack.api.awaitStatus(id, 'completed', { timeoutMs: 120_000, context: stack.logs });
       const sizes: Record<string, { total: number; fields: Record<string, number> }> = {};
-      for (const key of [...(await jobKeys('chunks')), ...(await jobKeys('finalize'))]) sizes[key] = await hashBytes(key);
+      for (const key of [...(await jobKeys('chunks')), ...(await jobKeys('finalize'))])
+        sizes[key] = await hashBytes(key);
       const big = Object.entries(sizes).filter(([key]) => key.includes(id));
       expect(big.length).toBe(3); // two chunks and the finalize job
       for (const [key, size] of Object.entries(sizes)) {
@@ -176,7 +203,11 @@ describe('Redis memory', () => {
       const bigChunk = sizes[`${stack.prefix}:chunks:${id}-0`];
       // completed chunk jobs of earlier sweeps (failed ones also carry a reason and a stack trace)
       const tinyChunks = Object.entries(sizes).filter(
-        ([key, size]) => key.includes(':chunks:') && !key.includes(id) && size.fields.returnvalue !== undefined && size.fields.failedReason === undefined,
+        ([key, size]) =>
+          key.includes(':chunks:') &&
+          !key.includes(id) &&
+          size.fields.returnvalue !== undefined &&
+          size.fields.failedReason === undefined,
       );
       expect(tinyChunks.length).toBeGreaterThan(0);
       // a chunk of 100,000 numbers weighs what a chunk of 10 does, give or take its digits

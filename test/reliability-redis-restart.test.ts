@@ -10,11 +10,17 @@ import { layoutProblems, pollUntil, tokenRowCounts } from './helpers/faults';
  * Redis, /health 200 — and no process dies.
  */
 const COUNT = 300_000;
-const SPEC = { models: ['demo-a'], numbers: `0..${COUNT - 1}`, formats: ['plain'], analyses: ['tokens'], chunkSize: 25_000 };
+const SPEC = {
+  models: ['demo-a'],
+  numbers: `0..${COUNT - 1}`,
+  formats: ['plain'],
+  analyses: ['tokens'],
+  chunkSize: 25_000,
+};
 /** What "promptly" means for an answer while Redis is down (the API's Redis connection fails fast). */
 const PROMPT_MS = 3_000;
 
-describe('Redis restarted during a sweep', () => {
+describe('Redis restarted during a sweep', { timeout: 300_000 }, () => {
   let stack: DistributedStack;
   let db: DuckDb;
   const figures: Record<string, unknown> = {};
@@ -95,11 +101,15 @@ describe('Redis restarted during a sweep', () => {
     }
     const restartedAt = Date.now();
 
-    await pollUntil(() => stack.api.get('/health/ready'), (a) => a.status === 200, {
-      timeoutMs: 30_000,
-      what: 'API ready again',
-      context: stack.logs,
-    });
+    await pollUntil(
+      () => stack.api.get('/health/ready'),
+      (a) => a.status === 200,
+      {
+        timeoutMs: 30_000,
+        what: 'API ready again',
+        context: stack.logs,
+      },
+    );
     figures.apiReadyAfterMs = Date.now() - restartedAt;
     const sweep = await stack.api.awaitStatus(id, 'completed', { timeoutMs: 240_000, context: stack.logs });
     figures.sweepCompletedAfterRestartMs = Date.now() - restartedAt;
@@ -119,17 +129,24 @@ describe('Redis restarted during a sweep', () => {
   it('nothing crashed: every process still runs, both workers take new chunks, a new sweep completes', async () => {
     for (const process of stack.services!.all) expect(process.exited, process.label).toBe(false);
     const processed = async () => {
-      const line = (await stack.api.get('/metrics')).text.split('\n').find((l) => l.startsWith('tokensweep_chunks_processed_total '));
+      const line = (await stack.api.get('/metrics')).text
+        .split('\n')
+        .find((l) => l.startsWith('tokensweep_chunks_processed_total '));
       return Number(line?.split(' ')[1]);
     };
     const processedBefore = await processed();
     const { id, chunks } = await stack.api.submit({ ...SPEC, numbers: '0..999', chunkSize: 50 });
     await stack.api.awaitStatus(id, 'completed', { timeoutMs: 60_000, context: stack.logs });
-    const jobs = (await stack.queue('chunks').getJobs(['completed'], 0, -1)).filter((j) => j.id!.startsWith(`${id}-`));
+    const jobs = (await stack.queue('chunks').getJobs(['completed'], 0, -1)).filter((j) =>
+      j.id!.startsWith(`${id}-`),
+    );
     const workers = new Set(jobs.map((j) => j.processedBy));
     figures.newSweepWorkers = workers.size;
     expect(workers.size).toBe(2);
     // the API's queue-events connection came back too: the chunk counter follows the new sweep
-    await pollUntil(processed, (n) => n >= processedBefore + chunks, { timeoutMs: 15_000, what: 'chunks counted in /metrics' });
+    await pollUntil(processed, (n) => n >= processedBefore + chunks, {
+      timeoutMs: 15_000,
+      what: 'chunks counted in /metrics',
+    });
   });
 });

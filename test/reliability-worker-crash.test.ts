@@ -59,7 +59,10 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
 
   const logs = () => [stack.logs(), ...started.map((w) => w.output.tail(30))].join('\n');
 
-  async function addWorker(env: Record<string, string> = {}, label = `worker ${started.length + 3}`): Promise<ServiceProcess> {
+  async function addWorker(
+    env: Record<string, string> = {},
+    label = `worker ${started.length + 3}`,
+  ): Promise<ServiceProcess> {
     const worker = await startWorker({ ...stack.env, ...env }, label);
     started.push(worker);
     live.push(worker);
@@ -82,7 +85,13 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
   async function expectExactlyOnce(id: string, count: number): Promise<void> {
     const dir = stack.sweepDir(id);
     expect(await layoutProblems(dir)).toEqual([]);
-    expect(await tokenRowCounts(db, dir)).toEqual({ rows: count, distinct: count, min: 0, max: count - 1, listedRows: count });
+    expect(await tokenRowCounts(db, dir)).toEqual({
+      rows: count,
+      distinct: count,
+      min: 0,
+      max: count - 1,
+      listedRows: count,
+    });
   }
 
   it('SIGKILL of a worker mid-chunk while another runs: the chunk is taken over, every row exactly once', async () => {
@@ -94,7 +103,10 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
     const killedAt = Date.now();
     expect((await stack.api.sweep(id)).status).not.toBe('completed');
 
-    const sweep = await stack.api.awaitStatus(id, 'completed', { timeoutMs: SWEEP_TIMEOUT_MS, context: logs });
+    const sweep = await stack.api.awaitStatus(id, 'completed', {
+      timeoutMs: SWEEP_TIMEOUT_MS,
+      context: logs,
+    });
     expect(sweep.progress).toEqual({ done: total, total });
     const completed = await completedJobs(id);
     expect(completed.size).toBe(total);
@@ -104,7 +116,8 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
     expect(taken.processedOn!).toBeGreaterThan(killedAt);
     expect(taken.stalledCounter).toBe(1);
     // no chunk counts as finished by the dead worker unless it finished before the kill
-    for (const other of completed.values()) if (pidOf(other) === pid) expect(other.finishedOn!).toBeLessThan(killedAt);
+    for (const other of completed.values())
+      if (pidOf(other) === pid) expect(other.finishedOn!).toBeLessThan(killedAt);
     await expectExactlyOnce(id, count);
     figures.sigkill = { chunks: total, recovered: 1, takenOverAfterMs: taken.processedOn! - killedAt };
   });
@@ -115,8 +128,15 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
     const count = 5 * CHUNK;
     const { id, chunks: total } = await stack.api.submit(spec(count));
     // at least one chunk finished and another one running, so that there is something to resume from
-    await stack.api.awaitSweep(id, (s) => s.progress.done >= 1, { timeoutMs: SWEEP_TIMEOUT_MS, what: 'one chunk done', context: logs });
-    const { job: interrupted } = await awaitActiveChunk(chunks, id, { among: live.map((w) => w.pid), context: logs });
+    await stack.api.awaitSweep(id, (s) => s.progress.done >= 1, {
+      timeoutMs: SWEEP_TIMEOUT_MS,
+      what: 'one chunk done',
+      context: logs,
+    });
+    const { job: interrupted } = await awaitActiveChunk(chunks, id, {
+      among: live.map((w) => w.pid),
+      context: logs,
+    });
     await Promise.all([...live].map((w) => kill(w)));
     const before = await completedJobs(id);
     const atKill = await stack.api.sweep(id);
@@ -166,7 +186,10 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
 
   it('SIGTERM with a chunk longer than SHUTDOWN_TIMEOUT_MS: it is handed back at once, the worker exits 0, another finishes it', async () => {
     const timeoutMs = 500;
-    const stopping = await addWorker({ SHUTDOWN_TIMEOUT_MS: String(timeoutMs) }, 'worker stopped with little time');
+    const stopping = await addWorker(
+      { SHUTDOWN_TIMEOUT_MS: String(timeoutMs) },
+      'worker stopped with little time',
+    );
     const count = 3 * CHUNK;
     const { id, chunks: total } = await stack.api.submit(spec(count));
     const { job } = await awaitActiveChunk(chunks, id, { among: [stopping.pid], context: logs });
@@ -207,12 +230,18 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
     // BullMQ gives the chunk up (maxStalledCount 2) when the next worker takes it, without running it
     await addWorker({}, 'worker after the losses');
     const failed = await stack.api.awaitStatus(id, 'failed', { timeoutMs: 60_000, context: logs });
-    expect(failed.error).toMatch(/^chunk 0 \(numbers 0\.\.99999 of the sweep, model demo-a, format plain\) failed: job stalled more than allowable limit; /);
+    expect(failed.error).toMatch(
+      /^chunk 0 \(numbers 0\.\.99999 of the sweep, model demo-a, format plain\) failed: job stalled more than allowable limit; /,
+    );
     expect(failed.error).toMatch(/a worker was lost while running it 3 times .*LOCK_DURATION_MS/);
     // given up for good: nothing of it is left to run (its failed record goes with the sweep's pending chunks)
     const job = await Job.fromId(chunks, jobId);
     expect(job ? await job.getState() : 'removed').toMatch(/^(failed|removed)$/);
-    expect((await stack.api.get(`/sweeps/${id}/manifest`)).json).toMatchObject({ status: 'failed', error: failed.error, files: [] });
+    expect((await stack.api.get(`/sweeps/${id}/manifest`)).json).toMatchObject({
+      status: 'failed',
+      error: failed.error,
+      files: [],
+    });
     figures.poisonChunk = { lostWorkers: 3, error: failed.error };
   });
 });

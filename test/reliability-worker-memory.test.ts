@@ -10,7 +10,13 @@ import { sampleResidentMemory, tokenRowCounts } from './helpers/faults';
  * /proc during the whole sweep, is compared between the first and the last quarter of the run.
  */
 const COUNT = 2_000_000;
-const SPEC = { models: ['demo-a'], numbers: `0..${COUNT - 1}`, formats: ['plain'], analyses: ['tokens'], chunkSize: 25_000 };
+const SPEC = {
+  models: ['demo-a'],
+  numbers: `0..${COUNT - 1}`,
+  formats: ['plain'],
+  analyses: ['tokens'],
+  chunkSize: 25_000,
+};
 const MB = 1024 * 1024;
 /**
  * Growth allowed between the first and the last quarter of the run. A cache keeping even 64 bytes
@@ -40,47 +46,63 @@ describe('worker memory over 2,000,000 numbers', () => {
     await stack?.close();
   });
 
-  it('keeps resident memory bounded from the first quarter of the run to the last', { timeout: 600_000 }, async () => {
-    const worker = stack.services!.workers[0];
-    const sampler = sampleResidentMemory(worker.pid, 200);
-    const started = Date.now();
-    let samples: { at: number; bytes: number }[];
-    try {
-      const { id, chunks } = await stack.api.submit(SPEC);
-      const sweep = await stack.api.awaitStatus(id, 'completed', { timeoutMs: 540_000, intervalMs: 500, context: stack.logs });
-      expect(sweep.progress).toEqual({ done: chunks, total: chunks });
-      expect(await tokenRowCounts(db, stack.sweepDir(id))).toEqual({ rows: COUNT, distinct: COUNT, min: 0, max: COUNT - 1, listedRows: COUNT });
-    } finally {
-      samples = await sampler.stop();
-    }
-    const elapsedMs = Date.now() - started;
-    // the window in which chunks ran (finalizing reads every part back for the summary: another matter)
-    const jobs = (await stack.queue('chunks').getJobs(['completed'], 0, -1));
-    const from = Math.min(...jobs.map((j) => j.processedOn!));
-    const end = Math.max(...jobs.map((j) => j.finishedOn!));
-    samples = samples.filter((s) => s.at >= from && s.at <= end);
-    expect(samples.length).toBeGreaterThan(40);
-    const span = end - from;
-    const quarter = (q: number) => samples.filter((s) => s.at >= from + (q * span) / 4 && s.at < from + ((q + 1) * span) / 4);
-    const stats = (list: { bytes: number }[]) => {
-      const sorted = list.map((s) => s.bytes).sort((a, b) => a - b);
-      return { median: sorted[sorted.length >> 1], max: sorted[sorted.length - 1] };
-    };
-    const first = stats(quarter(0));
-    const last = stats(quarter(3));
-    const growth = last.max - first.max;
-    const mb = (n: number) => Math.round((n / MB) * 10) / 10;
-    console.log(
-      `worker RSS over ${COUNT.toLocaleString('en-US')} numbers in ${Math.round(elapsedMs / 1000)} s (${samples.length} samples): ` +
-        `first quarter median ${mb(first.median)} MB, max ${mb(first.max)} MB; last quarter median ${mb(last.median)} MB, max ${mb(last.max)} MB; ` +
-        `growth of the peak ${mb(growth)} MB (${Math.round((growth / first.max) * 1000) / 10}%), overall peak ${mb(Math.max(...samples.map((s) => s.bytes)))} MB`,
-    );
-    const tenths = Array.from({ length: 10 }, (_, k) => {
-      const part = samples.filter((x) => x.at >= from + (k * span) / 10 && x.at < from + ((k + 1) * span) / 10);
-      return mb(stats(part).median);
-    });
-    console.log(`worker RSS medians by tenth of the run (MB): ${tenths.join(', ')}`);
-    expect(last.median - first.median).toBeLessThan(MAX_MEDIAN_GROWTH_BYTES);
-    expect(growth).toBeLessThan(MAX_PEAK_GROWTH_BYTES);
-  });
+  it(
+    'keeps resident memory bounded from the first quarter of the run to the last',
+    { timeout: 600_000 },
+    async () => {
+      const worker = stack.services!.workers[0];
+      const sampler = sampleResidentMemory(worker.pid, 200);
+      const started = Date.now();
+      let samples: { at: number; bytes: number }[];
+      try {
+        const { id, chunks } = await stack.api.submit(SPEC);
+        const sweep = await stack.api.awaitStatus(id, 'completed', {
+          timeoutMs: 540_000,
+          context: stack.logs,
+        });
+        expect(sweep.progress).toEqual({ done: chunks, total: chunks });
+        expect(await tokenRowCounts(db, stack.sweepDir(id))).toEqual({
+          rows: COUNT,
+          distinct: COUNT,
+          min: 0,
+          max: COUNT - 1,
+          listedRows: COUNT,
+        });
+      } finally {
+        samples = await sampler.stop();
+      }
+      const elapsedMs = Date.now() - started;
+      // the window in which chunks ran (finalizing reads every part back for the summary: another matter)
+      const jobs = await stack.queue('chunks').getJobs(['completed'], 0, -1);
+      const from = Math.min(...jobs.map((j) => j.processedOn!));
+      const end = Math.max(...jobs.map((j) => j.finishedOn!));
+      samples = samples.filter((s) => s.at >= from && s.at <= end);
+      expect(samples.length).toBeGreaterThan(40);
+      const span = end - from;
+      const quarter = (q: number) =>
+        samples.filter((s) => s.at >= from + (q * span) / 4 && s.at < from + ((q + 1) * span) / 4);
+      const stats = (list: { bytes: number }[]) => {
+        const sorted = list.map((s) => s.bytes).sort((a, b) => a - b);
+        return { median: sorted[sorted.length >> 1], max: sorted[sorted.length - 1] };
+      };
+      const first = stats(quarter(0));
+      const last = stats(quarter(3));
+      const growth = last.max - first.max;
+      const mb = (n: number) => Math.round((n / MB) * 10) / 10;
+      console.log(
+        `worker RSS over ${COUNT.toLocaleString('en-US')} numbers in ${Math.round(elapsedMs / 1000)} s (${samples.length} samples): ` +
+          `first quarter median ${mb(first.median)} MB, max ${mb(first.max)} MB; last quarter median ${mb(last.median)} MB, max ${mb(last.max)} MB; ` +
+          `growth of the peak ${mb(growth)} MB (${Math.round((growth / first.max) * 1000) / 10}%), overall peak ${mb(Math.max(...samples.map((s) => s.bytes)))} MB`,
+      );
+      const tenths = Array.from({ length: 10 }, (_, k) => {
+        const part = samples.filter(
+          (x) => x.at >= from + (k * span) / 10 && x.at < from + ((k + 1) * span) / 10,
+        );
+        return mb(stats(part).median);
+      });
+      console.log(`worker RSS medians by tenth of the run (MB): ${tenths.join(', ')}`);
+      expect(last.median - first.median).toBeLessThan(MAX_MEDIAN_GROWTH_BYTES);
+      expect(growth).toBeLessThan(MAX_PEAK_GROWTH_BYTES);
+    },
+  );
 });

@@ -62,54 +62,69 @@ describe('fuzzed sweep bodies', () => {
   function problem({ fuzz, status, json }: Outcome): string | null {
     const expected = fuzz.expect;
     if (status !== expected.status) return `status ${status}, expected ${expected.status}`;
-    if (json?.statusCode !== status) return `body ${JSON.stringify(json)?.slice(0, 200)} lacks statusCode ${status}`;
+    if (json?.statusCode !== status)
+      return `body ${JSON.stringify(json)?.slice(0, 200)} lacks statusCode ${status}`;
     const lines = Array.isArray(json.message) ? json.message : [String(json.message ?? '')];
     if (lines.join('').trim() === '') return 'no message';
     if ('fields' in expected) {
-      if (!Array.isArray(json.message)) return `message is not one line per problem: ${JSON.stringify(json.message).slice(0, 200)}`;
+      if (!Array.isArray(json.message))
+        return `message is not one line per problem: ${JSON.stringify(json.message).slice(0, 200)}`;
       for (const field of expected.fields) {
-        if (!lines.some((line) => line.startsWith(`${field}:`))) return `no line names ${JSON.stringify(field.slice(0, 40))}: ${JSON.stringify(lines).slice(0, 300)}`;
+        if (!lines.some((line) => line.startsWith(`${field}:`)))
+          return `no line names ${JSON.stringify(field.slice(0, 40))}: ${JSON.stringify(lines).slice(0, 300)}`;
       }
     }
-    if ('message' in expected && !expected.message.test(lines.join('\n'))) return `message ${JSON.stringify(lines).slice(0, 300)} does not match ${expected.message}`;
+    if ('message' in expected && !expected.message.test(lines.join('\n')))
+      return `message ${JSON.stringify(lines).slice(0, 300)} does not match ${expected.message}`;
     return null;
   }
 
-  it(`refuses each of ${COUNT.toLocaleString('en-US')} generated bad bodies with a 4xx naming the problem, never a 5xx`, { timeout: 300_000 }, async () => {
-    const cases = fuzzCases(COUNT, SEED, LIMITS);
-    expect(cases.length).toBeGreaterThanOrEqual(1_000);
-    // a few requests in flight at a time, as a client hammering the API would send them
-    outcomes = new Array(cases.length);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: IN_FLIGHT }, async () => {
-        while (next < cases.length) {
-          const index = next++;
-          outcomes[index] = await send(cases[index], index);
-        }
-      }),
-    );
+  it(
+    `refuses each of ${COUNT.toLocaleString('en-US')} generated bad bodies with a 4xx naming the problem, never a 5xx`,
+    { timeout: 300_000 },
+    async () => {
+      const cases = fuzzCases(COUNT, SEED, LIMITS);
+      expect(cases.length).toBeGreaterThanOrEqual(1_000);
+      // a few requests in flight at a time, as a client hammering the API would send them
+      outcomes = new Array(cases.length);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: IN_FLIGHT }, async () => {
+          while (next < cases.length) {
+            const index = next++;
+            outcomes[index] = await send(cases[index], index);
+          }
+        }),
+      );
 
-    const byStatus: Record<number, number> = {};
-    const byKind: Record<string, Record<number, number>> = {};
-    for (const { fuzz, status } of outcomes) {
-      byStatus[status] = (byStatus[status] ?? 0) + 1;
-      byKind[fuzz.kind] ??= {};
-      byKind[fuzz.kind][status] = (byKind[fuzz.kind][status] ?? 0) + 1;
-    }
-    const latencies = outcomes.map((o) => o.ms).sort((a, b) => a - b);
-    console.log(
-      `fuzzed ${outcomes.length} bodies (seed ${SEED}): status codes ${JSON.stringify(byStatus)}; by kind ${JSON.stringify(byKind)}; ` +
-        `latency median ${latencies[latencies.length >> 1]} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)]} ms, max ${latencies[latencies.length - 1]} ms`,
-    );
+      const byStatus: Record<number, number> = {};
+      const byKind: Record<string, Record<number, number>> = {};
+      for (const { fuzz, status } of outcomes) {
+        byStatus[status] = (byStatus[status] ?? 0) + 1;
+        byKind[fuzz.kind] ??= {};
+        byKind[fuzz.kind][status] = (byKind[fuzz.kind][status] ?? 0) + 1;
+      }
+      const latencies = outcomes.map((o) => o.ms).sort((a, b) => a - b);
+      console.log(
+        `fuzzed ${outcomes.length} bodies (seed ${SEED}): status codes ${JSON.stringify(byStatus)}; by kind ${JSON.stringify(byKind)}; ` +
+          `latency median ${latencies[latencies.length >> 1]} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)]} ms, max ${latencies[latencies.length - 1]} ms`,
+      );
 
-    expect(outcomes.filter((o) => o.status >= 500).map((o) => `#${o.index} ${o.fuzz.kind}: ${o.status} ${JSON.stringify(o.json)}`)).toEqual([]);
-    const wrong = outcomes
-      .map((o) => ({ o, why: problem(o) }))
-      .filter(({ why }) => why !== null)
-      .map(({ o, why }) => `#${o.index} ${o.fuzz.kind} ${Buffer.from(o.fuzz.body).toString('utf8').slice(0, 120)} (${o.fuzz.contentType}): ${why}`);
-    expect(wrong.slice(0, 20), `${wrong.length} answers were not the expected refusal`).toEqual([]);
-  });
+      expect(
+        outcomes
+          .filter((o) => o.status >= 500)
+          .map((o) => `#${o.index} ${o.fuzz.kind}: ${o.status} ${JSON.stringify(o.json)}`),
+      ).toEqual([]);
+      const wrong = outcomes
+        .map((o) => ({ o, why: problem(o) }))
+        .filter(({ why }) => why !== null)
+        .map(
+          ({ o, why }) =>
+            `#${o.index} ${o.fuzz.kind} ${Buffer.from(o.fuzz.body).toString('utf8').slice(0, 120)} (${o.fuzz.contentType}): ${why}`,
+        );
+      expect(wrong.slice(0, 20), `${wrong.length} answers were not the expected refusal`).toEqual([]);
+    },
+  );
 
   it('still serves afterwards: the process lives, logged no error, and a valid sweep completes', async () => {
     expect(stack.services!.api.exited).toBe(false);

@@ -16,12 +16,18 @@ import { SweepApi } from './helpers/sweep-api';
  */
 const API_KEY = 'security-key-5f1d0c2a9b';
 const LIMITS = { MAX_SWEEP_NUMBERS: '5000', MAX_MATRIX_NUMBERS: '100' };
-const SMALL = { models: ['demo-a'], numbers: '-5..5', formats: ['plain'], analyses: ['tokens', 'cosine-matrix'], chunkSize: 4, tileSize: 6 };
+const SMALL = {
+  models: ['demo-a'],
+  numbers: '-5..5',
+  formats: ['plain'],
+  analyses: ['tokens', 'cosine-matrix'],
+  chunkSize: 4,
+  tileSize: 6,
+};
 
-describe('paths, authentication and limits', () => {
+describe('paths, authentication and limits', { timeout: 120_000 }, () => {
   let stack: DistributedStack;
   let api: SweepApi;
-  let anonymous: SweepApi;
   let done: { id: string; manifest: Manifest };
   const extra: ServiceProcess[] = [];
   const figures: Record<string, unknown> = {};
@@ -34,7 +40,6 @@ describe('paths, authentication and limits', () => {
       workers: 1,
       env: { WORKER_CONCURRENCY: '1', API_KEY, RATE_LIMIT_PER_MINUTE: '0', ...LIMITS },
     });
-    anonymous = stack.api;
     api = stack.api.withHeaders({ authorization: `Bearer ${API_KEY}` });
     const { id } = await api.submit(SMALL);
     await api.awaitStatus(id, 'completed', { context: stack.logs });
@@ -51,10 +56,28 @@ describe('paths, authentication and limits', () => {
 
   describe('paths', () => {
     it('refuses traversal in the sweep id of every route (404), whatever its spelling', async () => {
-      const ids = ['..', '.', '%2e%2e', '%2E%2E', '..%2f..%2fetc', '%2fetc%2fpasswd', '..%5c..%5cwindows', `${done.id}%2f..`, `${done.id}%00`, '%252e%252e', `..%2f${done.id}`, '~root'];
+      const ids = [
+        '..',
+        '.',
+        '%2e%2e',
+        '%2E%2E',
+        '..%2f..%2fetc',
+        '%2fetc%2fpasswd',
+        '..%5c..%5cwindows',
+        `${done.id}%2f..`,
+        `${done.id}%00`,
+        '%252e%252e',
+        `..%2f${done.id}`,
+        '~root',
+      ];
       const answers: number[] = [];
       for (const id of ids) {
-        for (const route of [`/sweeps/${id}`, `/sweeps/${id}/manifest`, `/sweeps/${id}/files/${listed()}`, `/sweeps/${id}/data/tokens`]) {
+        for (const route of [
+          `/sweeps/${id}`,
+          `/sweeps/${id}/manifest`,
+          `/sweeps/${id}/files/${listed()}`,
+          `/sweeps/${id}/data/tokens`,
+        ]) {
           const answer = await api.rawGet(route);
           answers.push(answer.status);
           expect([400, 404], route).toContain(answer.status);
@@ -108,14 +131,20 @@ describe('paths, authentication and limits', () => {
       const planted = [
         { path: 'tokens/model=demo-a/format=plain/part-09999.parquet', target: secret },
         { path: 'escape/etc/passwd', link: 'escape', target: '/' },
-        { path: 'tokens/model=demo-a/format=plain/part-09998.parquet', target: path.join(stack.sweepDir(done.id), listed()) },
+        {
+          path: 'tokens/model=demo-a/format=plain/part-09998.parquet',
+          target: path.join(stack.sweepDir(done.id), listed()),
+        },
         { path: 'plots/secret.txt', link: 'plots', target: stack.workspace.root },
       ];
       await mkdir(path.join(dir, 'tokens/model=demo-a/format=plain'), { recursive: true });
       for (const p of planted) await symlink(p.target, path.join(dir, p.link ?? p.path));
       const forged = {
         ...JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')),
-        files: [...manifest.files, ...planted.filter((p) => !p.path.startsWith('plots/')).map((p) => ({ ...part, path: p.path }))],
+        files: [
+          ...manifest.files,
+          ...planted.filter((p) => !p.path.startsWith('plots/')).map((p) => ({ ...part, path: p.path })),
+        ],
         plots: ['plots/secret.txt'],
       };
       await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(forged));
@@ -129,16 +158,31 @@ describe('paths, authentication and limits', () => {
       // and the Arrow stream of the analysis reads none of them: it refuses before streaming
       const data = await api.get(`/sweeps/${id}/data/tokens`);
       expect(data.status).toBe(404);
-      expect(data.json.message).toMatch(/lists "tokens\/model=demo-a\/format=plain\/part-09999\.parquet", which is not a file inside its directory/);
+      expect(data.json.message).toMatch(
+        /lists "tokens\/model=demo-a\/format=plain\/part-09999\.parquet", which is not a file inside its directory/,
+      );
       expect(data.text).not.toMatch(/root:/);
     });
 
     it('takes a model only as a Hub id: paths are refused (400), and a bare name is looked up as a Hub id, not in the working directory', async () => {
-      const paths = ['/abs/path', stack.modelsDir + '/demo-a', '../demo-a', './demo-a', '~/demo-a', 'demo-a/../demo-b', 'a/b/c', 'C:\\models\\demo-a', 'file:///etc/passwd', 'https://huggingface.co/gpt2'];
+      const paths = [
+        '/abs/path',
+        stack.modelsDir + '/demo-a',
+        '../demo-a',
+        './demo-a',
+        '~/demo-a',
+        'demo-a/../demo-b',
+        'a/b/c',
+        'C:\\models\\demo-a',
+        'file:///etc/passwd',
+        'https://huggingface.co/gpt2',
+      ];
       for (const model of paths) {
         const answer = await api.request('POST', '/sweeps', { body: { ...SMALL, models: [model] } });
         expect(answer.status, model).toBe(400);
-        expect(answer.json.message, model).toContainEqual(expect.stringMatching(/^models: .*the API accepts Hub ids only, never paths/));
+        expect(answer.json.message, model).toContainEqual(
+          expect.stringMatching(/^models: .*the API accepts Hub ids only, never paths/),
+        );
       }
       // `test` is a folder of the API's working directory: as a Hub id it is looked up under MODELS_DIR and the cache only
       const { id } = await api.submit({ ...SMALL, models: ['test'], analyses: ['tokens'] });
@@ -184,16 +228,32 @@ describe('paths, authentication and limits', () => {
     ];
 
     /** A request with the path sent exactly as written (fetch would resolve `..` before sending it). */
-    function call(method: string, route: string, headers: Record<string, string> = {}): Promise<{ status: number; header: (name: string) => string | undefined; text: string }> {
+    function call(
+      method: string,
+      route: string,
+      headers: Record<string, string> = {},
+    ): Promise<{ status: number; header: (name: string) => string | undefined; text: string }> {
       const url = new URL(stack.services!.url);
       const body = method === 'POST' ? JSON.stringify(SMALL) : undefined;
       return new Promise((resolve, reject) => {
         const request = http.request(
-          { host: url.hostname, port: url.port, method, path: route, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) } },
+          {
+            host: url.hostname,
+            port: url.port,
+            method,
+            path: route,
+            headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+          },
           (response) => {
             let text = '';
             response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-            response.on('end', () => resolve({ status: response.statusCode ?? 0, header: (name) => response.headers[name] as string | undefined, text }));
+            response.on('end', () =>
+              resolve({
+                status: response.statusCode ?? 0,
+                header: (name) => response.headers[name] as string | undefined,
+                text,
+              }),
+            );
           },
         );
         request.on('error', reject);
@@ -202,7 +262,7 @@ describe('paths, authentication and limits', () => {
     }
 
     it('answers 401 without the key, or with a wrong one, on every route but health and the page shell', async () => {
-      const wrongs = [
+      const wrongs: Record<string, string>[] = [
         {},
         { authorization: 'Bearer wrong' },
         { authorization: `Bearer ${API_KEY.toUpperCase()}` },
@@ -235,7 +295,13 @@ describe('paths, authentication and limits', () => {
         expect((await call('GET', route)).status, route).toBe(200);
       }
       // the open /assets/ prefix leads nowhere else: the static handler refuses what is not a page file
-      for (const route of ['/assets/../sweeps', '/assets/%2e%2e/sweeps', '/assets/..%2f..%2fpackage.json', `/assets/../../results/${done.id}/manifest.json`, '/assets/index.html/../../../etc/passwd']) {
+      for (const route of [
+        '/assets/../sweeps',
+        '/assets/%2e%2e/sweeps',
+        '/assets/..%2f..%2fpackage.json',
+        `/assets/../../results/${done.id}/manifest.json`,
+        '/assets/index.html/../../../etc/passwd',
+      ]) {
         const answer = await call('GET', route);
         expect([401, 403, 404], route).toContain(answer.status);
         expect(answer.text, route).not.toMatch(/root:|"items"|"files"|tokensweep@|"dependencies"/);
@@ -243,15 +309,24 @@ describe('paths, authentication and limits', () => {
     });
 
     it('accepts Authorization: Bearer <key> on each route', async () => {
-      for (const route of reads()) expect((await call('GET', route, { authorization: `Bearer ${API_KEY}` })).status, route).toBe(200);
+      for (const route of reads())
+        expect((await call('GET', route, { authorization: `Bearer ${API_KEY}` })).status, route).toBe(200);
     });
 
     it('exchanges the key for an HttpOnly session cookie with POST /session, which opens each route; a wrong key gets none', async () => {
-      const wrong = await fetch(`${stack.services!.url}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: 'nope' }) });
+      const wrong = await fetch(`${stack.services!.url}/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key: 'nope' }),
+      });
       expect(wrong.status).toBe(401);
       expect(wrong.headers.get('set-cookie')).toBeNull();
 
-      const login = await fetch(`${stack.services!.url}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: API_KEY }) });
+      const login = await fetch(`${stack.services!.url}/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key: API_KEY }),
+      });
       expect(login.status).toBe(204);
       const setCookie = login.headers.get('set-cookie')!;
       expect(setCookie).toMatch(/^tokensweep_session=[0-9a-f]{64}; Path=\/; HttpOnly; SameSite=Strict$/);
@@ -279,14 +354,20 @@ describe('paths, authentication and limits', () => {
       limited = new SweepApi(url, { authorization: `Bearer ${API_KEY}` });
     });
 
-    async function submit(headers: Record<string, string>): Promise<{ status: number; retryAfter: string | null; message: string }> {
+    async function submit(
+      headers: Record<string, string>,
+    ): Promise<{ status: number; retryAfter: string | null; message: string }> {
       const response = await fetch(`${url}/sweeps`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ ...SMALL, analyses: ['tokens'] }),
       });
       const body = (await response.json()) as { message?: string };
-      return { status: response.status, retryAfter: response.headers.get('retry-after'), message: String(body.message ?? '') };
+      return {
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        message: String(body.message ?? ''),
+      };
     }
 
     it('answers the third submission of a client within a minute with 429 and Retry-After; refused ones without the key do not count', async () => {
@@ -306,7 +387,11 @@ describe('paths, authentication and limits', () => {
       for (const authorization of [`Bearer  ${API_KEY}`, `Bearer ${API_KEY} `, `Bearer ${API_KEY}\t`]) {
         expect((await submit({ ...client, authorization })).status, JSON.stringify(authorization)).toBe(429);
       }
-      const login = await fetch(`${url}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: API_KEY }) });
+      const login = await fetch(`${url}/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key: API_KEY }),
+      });
       const cookie = login.headers.get('set-cookie')!.split(';')[0];
       expect((await submit({ ...client, cookie })).status).toBe(429);
     });
@@ -333,31 +418,55 @@ describe('paths, authentication and limits', () => {
 
     it('MAX_SWEEP_NUMBERS: up to the limit passes (duplicates counted once), one more is refused with the limit and the variable', async () => {
       await accepted({ ...SMALL, numbers: '1..5000', analyses: ['tokens'], chunkSize: 2500 });
-      await accepted({ ...SMALL, numbers: '1..5000, 1..5000:7, 2500', analyses: ['tokens'], chunkSize: 2500 });
+      await accepted({
+        ...SMALL,
+        numbers: '1..5000, 1..5000:7, 2500',
+        analyses: ['tokens'],
+        chunkSize: 2500,
+      });
       expect(await refusal({ ...SMALL, numbers: '1..5001', analyses: ['tokens'] })).toEqual([
         'numbers: the expression sweeps 5,001 numbers, over the limit of 5,000; narrow the range, or raise MAX_SWEEP_NUMBERS',
       ]);
-      expect(await refusal({ ...SMALL, numbers: '-9007199254740991..9007199254740991', analyses: ['tokens'] })).toEqual([
-        expect.stringMatching(/^numbers: .*over the limit of 5,000; narrow the range, or raise MAX_SWEEP_NUMBERS$/),
+      expect(
+        await refusal({ ...SMALL, numbers: '-9007199254740991..9007199254740991', analyses: ['tokens'] }),
+      ).toEqual([
+        expect.stringMatching(
+          /^numbers: .*over the limit of 5,000; narrow the range, or raise MAX_SWEEP_NUMBERS$/,
+        ),
       ]);
     });
 
     it('MAX_MATRIX_NUMBERS: a cosine matrix of up to 100 numbers passes, of 101 is refused naming the variable; without the matrix 101 pass', async () => {
       await accepted({ ...SMALL, numbers: '1..100', tileSize: 50 });
       expect(await refusal({ ...SMALL, numbers: '1..101' })).toEqual([
-        expect.stringMatching(/^analyses: cosine-matrix .*compares 101 numbers, over the limit of 100; narrow the range, or raise MAX_MATRIX_NUMBERS$/),
+        expect.stringMatching(
+          /^analyses: cosine-matrix .*compares 101 numbers, over the limit of 100; narrow the range, or raise MAX_MATRIX_NUMBERS$/,
+        ),
       ]);
-      expect(await refusal({ ...SMALL, tileSize: 101 })).toEqual(['tileSize: must be an integer from 1 to 100, got number 101']);
+      expect(await refusal({ ...SMALL, tileSize: 101 })).toEqual([
+        'tileSize: must be an integer from 1 to 100, got number 101',
+      ]);
       await accepted({ ...SMALL, numbers: '1..101', analyses: ['tokens'] });
     });
 
     it('a worker with lower limits than the API refuses the chunk for good and the sweep fails with its reason', async () => {
       const [worker] = stack.services!.workers;
       expect(await worker.stop()).toEqual({ code: 0, signal: null });
-      const strict = await startWorker({ ...stack.env, MAX_SWEEP_NUMBERS: '1000' }, 'worker with MAX_SWEEP_NUMBERS=1000');
+      const strict = await startWorker(
+        { ...stack.env, MAX_SWEEP_NUMBERS: '1000' },
+        'worker with MAX_SWEEP_NUMBERS=1000',
+      );
       extra.push(strict);
-      const { id } = await api.submit({ ...SMALL, numbers: '1..2000', analyses: ['tokens'], chunkSize: 1000 });
-      const failed = await api.awaitStatus(id, 'failed', { timeoutMs: 30_000, context: () => `${stack.logs()}\n${strict.output.tail()}` });
+      const { id } = await api.submit({
+        ...SMALL,
+        numbers: '1..2000',
+        analyses: ['tokens'],
+        chunkSize: 1000,
+      });
+      const failed = await api.awaitStatus(id, 'failed', {
+        timeoutMs: 30_000,
+        context: () => `${stack.logs()}\n${strict.output.tail()}`,
+      });
       expect(failed.error).toBe(
         `job data of sweep ${id}: numbers: the expression sweeps 2,000 numbers, over the limit of 1,000; narrow the range, or raise MAX_SWEEP_NUMBERS`,
       );

@@ -33,7 +33,9 @@ export async function awaitActiveChunk(
       return { job, pid };
     }
     if (Date.now() > deadline) {
-      throw new Error(`no chunk of sweep ${sweepId} became active within ${options.timeoutMs ?? 60_000} ms\n${options.context?.() ?? ''}`);
+      throw new Error(
+        `no chunk of sweep ${sweepId} became active within ${options.timeoutMs ?? 60_000} ms\n${options.context?.() ?? ''}`,
+      );
     }
     await delay(25);
   }
@@ -77,7 +79,8 @@ export async function layoutProblems(sweepDir: string): Promise<string[]> {
   const onDisk = await filesUnder(sweepDir);
   const problems: string[] = [];
   for (const file of onDisk) {
-    if (file.endsWith('.tmp') || path.basename(file).startsWith('.')) problems.push(`temporary file on disk: ${file}`);
+    if (file.endsWith('.tmp') || path.basename(file).startsWith('.'))
+      problems.push(`temporary file on disk: ${file}`);
   }
   const sizes = new Map<string, number>();
   for (const file of onDisk) sizes.set(file, -1);
@@ -127,7 +130,10 @@ export async function residentBytes(pid: number): Promise<number | null> {
 }
 
 /** Samples a process's resident memory every `intervalMs` until `stop()`, which returns the samples. */
-export function sampleResidentMemory(pid: number, intervalMs: number): { stop: () => Promise<{ at: number; bytes: number }[]> } {
+export function sampleResidentMemory(
+  pid: number,
+  intervalMs: number,
+): { stop: () => Promise<{ at: number; bytes: number }[]> } {
   const samples: { at: number; bytes: number }[] = [];
   let running = true;
   const loop = (async () => {
@@ -166,7 +172,11 @@ export class ShellWorker {
     return this.child.pid!;
   }
 
-  static async start(prelude: string, env: Record<string, string>, label = 'shell worker'): Promise<ShellWorker> {
+  static async start(
+    prelude: string,
+    env: Record<string, string>,
+    label = 'shell worker',
+  ): Promise<ShellWorker> {
     const script = `${prelude}; exec "$NODE" "$WORKER_MAIN"`;
     const child = spawn('bash', ['-c', script], {
       cwd: path.resolve(__dirname, '../..'),
@@ -199,7 +209,9 @@ export async function pollUntil<T>(
     const value = await read();
     if (until(value)) return value;
     if (Date.now() > deadline) {
-      throw new Error(`${options.what} not reached within ${options.timeoutMs} ms; last ${JSON.stringify(value)}\n${options.context?.() ?? ''}`);
+      throw new Error(
+        `${options.what} not reached within ${options.timeoutMs} ms; last ${JSON.stringify(value)}\n${options.context?.() ?? ''}`,
+      );
     }
     await delay(options.intervalMs ?? 100);
   }

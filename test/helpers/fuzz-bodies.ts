@@ -22,10 +22,7 @@ export interface FuzzCase {
   body: Uint8Array;
   contentType: string | null;
   expect:
-    | { status: 400; fields: string[] }
-    | { status: 400; message: RegExp }
-    | { status: 413 }
-    | { status: 415 };
+    { status: 400; fields: string[] } | { status: 400; message: RegExp } | { status: 413 } | { status: 415 };
 }
 
 export interface FuzzLimits {
@@ -35,9 +32,24 @@ export interface FuzzLimits {
 }
 
 /** A valid spec that every mutation starts from: small, tokens only, of a model the stack has. */
-export const VALID_SPEC = { models: ['demo-a'], numbers: '0..9', formats: ['plain'], analyses: ['tokens'], chunkSize: 5 };
+export const VALID_SPEC = {
+  models: ['demo-a'],
+  numbers: '0..9',
+  formats: ['plain'],
+  analyses: ['tokens'],
+  chunkSize: 5,
+};
 
-const FIELDS = ['models', 'numbers', 'formats', 'analyses', 'pooling', 'plots', 'chunkSize', 'tileSize'] as const;
+const FIELDS = [
+  'models',
+  'numbers',
+  'formats',
+  'analyses',
+  'pooling',
+  'plots',
+  'chunkSize',
+  'tileSize',
+] as const;
 type Field = (typeof FIELDS)[number];
 
 /** A JSON value written as raw text (what JSON.stringify cannot produce: 1e400, -0, invalid bytes). */
@@ -64,7 +76,11 @@ function serialize(entries: [string | Raw, unknown][]): Uint8Array {
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
 
 /** The spec with `field` set to `value` (the other fields as in VALID_SPEC). */
-function withField(field: string | Raw, value: unknown, base: Record<string, unknown> = VALID_SPEC): Uint8Array {
+function withField(
+  field: string | Raw,
+  value: unknown,
+  base: Record<string, unknown> = VALID_SPEC,
+): Uint8Array {
   const entries: [string | Raw, unknown][] = Object.entries(base).filter(([k]) => k !== field);
   entries.push([field, value]);
   return serialize(entries);
@@ -76,11 +92,26 @@ function shortenKey(key: string): string {
 }
 
 /** Invalid UTF-8 sequences: a lone continuation byte, overlong encodings, a surrogate, a cut sequence, bytes never used. */
-const INVALID_UTF8: number[][] = [[0x80], [0xc0, 0x80], [0xe0, 0x80, 0x80], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xff], [0xfe, 0xff], [0xf8, 0x88, 0x80, 0x80, 0x80]];
+const INVALID_UTF8: number[][] = [
+  [0x80],
+  [0xc0, 0x80],
+  [0xe0, 0x80, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0xe2, 0x82],
+  [0xff],
+  [0xfe, 0xff],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+];
 
 /** A JSON string literal holding `before`, invalid bytes, then `after`. */
 function invalidUtf8String(before: string, bad: number[], after: string): Raw {
-  return new Raw(Buffer.concat([utf8(JSON.stringify(before).slice(0, -1)), Buffer.from(bad), utf8(JSON.stringify(after).slice(1))]));
+  return new Raw(
+    Buffer.concat([
+      utf8(JSON.stringify(before).slice(0, -1)),
+      Buffer.from(bad),
+      utf8(JSON.stringify(after).slice(1)),
+    ]),
+  );
 }
 
 /** Model arguments that are paths, URLs or otherwise not Hub ids. */
@@ -197,7 +228,20 @@ function badValues(field: Field, limits: FuzzLimits): unknown[] {
       ];
     case 'formats':
     case 'analyses':
-      return [...WRONG_TYPES.filter((v) => !Array.isArray(v)), [], [''], [5], [null], ['roman'], ['PLAIN'], ['Tokens'], [' plain'], ['tokens', 'vibes'], [['plain']], Array.from({ length: 65 }, () => (field === 'formats' ? 'plain' : 'tokens'))];
+      return [
+        ...WRONG_TYPES.filter((v) => !Array.isArray(v)),
+        [],
+        [''],
+        [5],
+        [null],
+        ['roman'],
+        ['PLAIN'],
+        ['Tokens'],
+        [' plain'],
+        ['tokens', 'vibes'],
+        [['plain']],
+        Array.from({ length: 65 }, () => (field === 'formats' ? 'plain' : 'tokens')),
+      ];
     case 'pooling':
       return [...WRONG_TYPES.filter((v) => v !== ''), '', 'max', 'MEAN', 'none ', ['mean']];
     case 'plots':
@@ -226,7 +270,31 @@ function badValues(field: Field, limits: FuzzLimits): unknown[] {
 }
 
 /** Keys the schema does not know (including ones JavaScript objects treat specially). */
-const UNKNOWN_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', 'Models', 'model', 'number', 'chunk_size', 'format', 'analysis', 'id', 'status', '', ' ', '\u0000', 'numbers ', 'x'.repeat(1000), 'ключ', '🔑', '$where', 'constructor.prototype'];
+const UNKNOWN_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'Models',
+  'model',
+  'number',
+  'chunk_size',
+  'format',
+  'analysis',
+  'id',
+  'status',
+  '',
+  ' ',
+  '\u0000',
+  'numbers ',
+  'x'.repeat(1000),
+  'ключ',
+  '🔑',
+  '$where',
+  'constructor.prototype',
+];
 
 /** Every case of a fixed catalogue, then random mutations, up to `count` in all. */
 export function fuzzCases(count: number, seed: number, limits: FuzzLimits): FuzzCase[] {
@@ -235,47 +303,163 @@ export function fuzzCases(count: number, seed: number, limits: FuzzLimits): Fuzz
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
   const json = 'application/json';
   const cases: FuzzCase[] = [];
-  const fieldCase = (kind: string, field: Field, value: unknown): FuzzCase => ({ kind, body: withField(field, value), contentType: json, expect: { status: 400, fields: [field] } });
+  const fieldCase = (kind: string, field: Field, value: unknown): FuzzCase => ({
+    kind,
+    body: withField(field, value),
+    contentType: json,
+    expect: { status: 400, fields: [field] },
+  });
 
   // the catalogue: every bad value of every field once
-  for (const field of FIELDS) for (const value of badValues(field, limits)) cases.push(fieldCase(`bad ${field}`, field, value));
-  for (const key of UNKNOWN_KEYS) cases.push({ kind: 'unknown field', body: withField(key, 1), contentType: json, expect: { status: 400, fields: [shortenKey(key)] } });
+  for (const field of FIELDS)
+    for (const value of badValues(field, limits)) cases.push(fieldCase(`bad ${field}`, field, value));
+  for (const key of UNKNOWN_KEYS)
+    cases.push({
+      kind: 'unknown field',
+      body: withField(key, 1),
+      contentType: json,
+      expect: { status: 400, fields: [shortenKey(key)] },
+    });
   for (const text of ['[]', '[1,2]', '"sweep"', '123', 'true', 'null', '[{"models":["demo-a"]}]']) {
-    cases.push({ kind: 'not an object', body: utf8(text), contentType: json, expect: { status: 400, message: /JSON/ } });
+    cases.push({
+      kind: 'not an object',
+      body: utf8(text),
+      contentType: json,
+      expect: { status: 400, message: /JSON/ },
+    });
   }
-  for (const text of ["{'models': ['demo-a']}", '{"models": ["demo-a"],}', '{models: ["demo-a"]}', '{"numbers": "1..5" /* c */}', '{"chunkSize": NaN}', '{"chunkSize": Infinity}', '{"a":1}}', '{"numbers": "1..5"', '\ufeff{"numbers": 1}x', '{"numbers": "\\x41"}', '{"numbers": "\\ud800"]']) {
-    cases.push({ kind: 'malformed JSON', body: utf8(text), contentType: json, expect: { status: 400, message: /JSON|Unexpected|Expected|position/ } });
+  for (const text of [
+    "{'models': ['demo-a']}",
+    '{"models": ["demo-a"],}',
+    '{models: ["demo-a"]}',
+    '{"numbers": "1..5" /* c */}',
+    '{"chunkSize": NaN}',
+    '{"chunkSize": Infinity}',
+    '{"a":1}}',
+    '{"numbers": "1..5"',
+    '\ufeff{"numbers": 1}x',
+    '{"numbers": "\\x41"}',
+    '{"numbers": "\\ud800"]',
+  ]) {
+    cases.push({
+      kind: 'malformed JSON',
+      body: utf8(text),
+      contentType: json,
+      expect: { status: 400, message: /JSON|Unexpected|Expected|position/ },
+    });
   }
   for (const bad of INVALID_UTF8) {
-    cases.push({ kind: 'invalid UTF-8', body: withField('models', [invalidUtf8String('demo', bad, '-a')]), contentType: json, expect: { status: 400, fields: ['models'] } });
-    cases.push({ kind: 'invalid UTF-8', body: withField('numbers', invalidUtf8String('1..', bad, '5')), contentType: json, expect: { status: 400, fields: ['numbers'] } });
-    cases.push({ kind: 'invalid UTF-8', body: withField('formats', [invalidUtf8String('pla', bad, 'in')]), contentType: json, expect: { status: 400, fields: ['formats'] } });
+    cases.push({
+      kind: 'invalid UTF-8',
+      body: withField('models', [invalidUtf8String('demo', bad, '-a')]),
+      contentType: json,
+      expect: { status: 400, fields: ['models'] },
+    });
+    cases.push({
+      kind: 'invalid UTF-8',
+      body: withField('numbers', invalidUtf8String('1..', bad, '5')),
+      contentType: json,
+      expect: { status: 400, fields: ['numbers'] },
+    });
+    cases.push({
+      kind: 'invalid UTF-8',
+      body: withField('formats', [invalidUtf8String('pla', bad, 'in')]),
+      contentType: json,
+      expect: { status: 400, fields: ['formats'] },
+    });
     // invalid bytes outside any string: not JSON at all
-    cases.push({ kind: 'invalid UTF-8', body: Buffer.concat([utf8('{"numbers": '), Buffer.from(bad), utf8('}')]), contentType: json, expect: { status: 400, message: /JSON|Unexpected|Expected/ } });
+    cases.push({
+      kind: 'invalid UTF-8',
+      body: Buffer.concat([utf8('{"numbers": '), Buffer.from(bad), utf8('}')]),
+      contentType: json,
+      expect: { status: 400, message: /JSON|Unexpected|Expected/ },
+    });
   }
   // deeply nested JSON, under the size limit
   for (const depth of [100, 1_000, Math.floor((limits.maxBodyBytes - 300) / 2)]) {
     const nested = new Raw(utf8('['.repeat(depth) + ']'.repeat(depth)));
-    cases.push({ kind: 'deeply nested', body: withField('models', nested), contentType: json, expect: { status: 400, fields: ['models'] } });
-    cases.push({ kind: 'deeply nested', body: withField('extra', new Raw(utf8('{"a":'.repeat(Math.floor(depth / 3)) + '1' + '}'.repeat(Math.floor(depth / 3))))), contentType: json, expect: { status: 400, fields: ['extra'] } });
+    cases.push({
+      kind: 'deeply nested',
+      body: withField('models', nested),
+      contentType: json,
+      expect: { status: 400, fields: ['models'] },
+    });
+    cases.push({
+      kind: 'deeply nested',
+      body: withField(
+        'extra',
+        new Raw(utf8('{"a":'.repeat(Math.floor(depth / 3)) + '1' + '}'.repeat(Math.floor(depth / 3)))),
+      ),
+      contentType: json,
+      expect: { status: 400, fields: ['extra'] },
+    });
   }
-  cases.push({ kind: 'deeply nested', body: utf8('['.repeat(10_000) + ']'.repeat(10_000)), contentType: json, expect: { status: 400, message: /JSON object/ } });
+  cases.push({
+    kind: 'deeply nested',
+    body: utf8('['.repeat(10_000) + ']'.repeat(10_000)),
+    contentType: json,
+    expect: { status: 400, message: /JSON object/ },
+  });
   // enormous strings, just under the size limit, and bodies over it
   const room = limits.maxBodyBytes - 200;
-  cases.push({ kind: 'enormous string', body: withField('numbers', '1'.repeat(room)), contentType: json, expect: { status: 400, fields: ['numbers'] } });
-  cases.push({ kind: 'enormous string', body: withField('models', ['a'.repeat(room)]), contentType: json, expect: { status: 400, fields: ['models'] } });
-  cases.push({ kind: 'enormous string', body: withField('formats', ['p'.repeat(room)]), contentType: json, expect: { status: 400, fields: ['formats'] } });
-  cases.push({ kind: 'enormous string', body: withField('k'.repeat(room), 1), contentType: json, expect: { status: 400, fields: [shortenKey('k'.repeat(room))] } });
+  cases.push({
+    kind: 'enormous string',
+    body: withField('numbers', '1'.repeat(room)),
+    contentType: json,
+    expect: { status: 400, fields: ['numbers'] },
+  });
+  cases.push({
+    kind: 'enormous string',
+    body: withField('models', ['a'.repeat(room)]),
+    contentType: json,
+    expect: { status: 400, fields: ['models'] },
+  });
+  cases.push({
+    kind: 'enormous string',
+    body: withField('formats', ['p'.repeat(room)]),
+    contentType: json,
+    expect: { status: 400, fields: ['formats'] },
+  });
+  cases.push({
+    kind: 'enormous string',
+    body: withField('k'.repeat(room), 1),
+    contentType: json,
+    expect: { status: 400, fields: [shortenKey('k'.repeat(room))] },
+  });
   for (const extra of [1, 1_000, limits.maxBodyBytes, 10 * limits.maxBodyBytes]) {
     // a valid spec, padded with whitespace past the limit: refused for its size alone
     const valid = withField('numbers', '0..9');
     const padding = ' '.repeat(limits.maxBodyBytes - valid.length + extra);
-    cases.push({ kind: 'over MAX_BODY_BYTES', body: Buffer.concat([utf8('{' + padding), Buffer.from(valid.subarray(1))]), contentType: json, expect: { status: 413 } });
+    cases.push({
+      kind: 'over MAX_BODY_BYTES',
+      body: Buffer.concat([utf8('{' + padding), Buffer.from(valid.subarray(1))]),
+      contentType: json,
+      expect: { status: 413 },
+    });
   }
-  cases.push({ kind: 'over MAX_BODY_BYTES', body: withField('numbers', '1'.repeat(limits.maxBodyBytes)), contentType: json, expect: { status: 413 } });
+  cases.push({
+    kind: 'over MAX_BODY_BYTES',
+    body: withField('numbers', '1'.repeat(limits.maxBodyBytes)),
+    contentType: json,
+    expect: { status: 413 },
+  });
   // not JSON at all
-  for (const type of [null, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/json; charset=latin1', 'application/json-patch+json', 'application/jsonp']) {
-    cases.push({ kind: 'not JSON', body: withField('numbers', '5..1'), contentType: type, expect: { status: 415 } });
+  for (const type of [
+    null,
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/xml',
+    'application/json; charset=latin1',
+    'application/json-patch+json',
+    'application/jsonp',
+  ]) {
+    cases.push({
+      kind: 'not JSON',
+      body: withField('numbers', '5..1'),
+      contentType: type,
+      expect: { status: 415 },
+    });
   }
 
   // then random mutations: one to three fields broken at once, or random garbage in a field
@@ -290,13 +474,57 @@ export function fuzzCases(count: number, seed: number, limits: FuzzLimits): Fuzz
         broken.set(field, pick(badValues(field, limits)));
       }
       const base: Record<string, unknown> = { ...VALID_SPEC };
-      const entries: [string | Raw, unknown][] = Object.entries(base).filter(([k]) => !broken.has(k as Field));
+      const entries: [string | Raw, unknown][] = Object.entries(base).filter(
+        ([k]) => !broken.has(k as Field),
+      );
       for (const [field, value] of broken) entries.push([field, value]);
-      cases.push({ kind: 'random broken fields', body: serialize(entries), contentType: json, expect: { status: 400, fields: [...broken.keys()] } });
+      cases.push({
+        kind: 'random broken fields',
+        body: serialize(entries),
+        contentType: json,
+        expect: { status: 400, fields: [...broken.keys()] },
+      });
     } else if (roll < 0.7) {
       // a random string with a character no Hub id may hold
       const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789-_.';
-      const bad = pick([' ', '\\', ':', '%', '?', '#', '\u0000', '*', '<', '>', '|', '"', "'", '\n', '\t', '$', '!', ',', ';', '=', '+', '&', '(', ')', '[', ']', '{', '}', '`', '^', '€', 'é', '\ufffd', '//', '../', '/..']);
+      const bad = pick([
+        ' ',
+        '\\',
+        ':',
+        '%',
+        '?',
+        '#',
+        '\u0000',
+        '*',
+        '<',
+        '>',
+        '|',
+        '"',
+        "'",
+        '\n',
+        '\t',
+        '$',
+        '!',
+        ',',
+        ';',
+        '=',
+        '+',
+        '&',
+        '(',
+        ')',
+        '[',
+        ']',
+        '{',
+        '}',
+        '`',
+        '^',
+        '€',
+        'é',
+        '\ufffd',
+        '//',
+        '../',
+        '/..',
+      ]);
       const text = Array.from({ length: int(0, 20) }, () => pick([...alphabet])).join('');
       const at = int(0, text.length);
       cases.push(fieldCase('random model id', 'models', [text.slice(0, at) + bad + text.slice(at)]));
@@ -312,12 +540,22 @@ export function fuzzCases(count: number, seed: number, limits: FuzzLimits): Fuzz
     } else if (roll < 0.93) {
       const key = Array.from({ length: int(1, 80) }, () => String.fromCharCode(int(0x20, 0x2fff))).join('');
       if ((FIELDS as readonly string[]).includes(key)) continue;
-      cases.push({ kind: 'unknown field', body: withField(key, pick(WRONG_TYPES)), contentType: json, expect: { status: 400, fields: [shortenKey(key)] } });
+      cases.push({
+        kind: 'unknown field',
+        body: withField(key, pick(WRONG_TYPES)),
+        contentType: json,
+        expect: { status: 400, fields: [shortenKey(key)] },
+      });
     } else {
       // a valid body cut short somewhere after its first character
       const whole = withField('numbers', '0..9');
       const cut = int(1, whole.length - 1);
-      cases.push({ kind: 'truncated JSON', body: whole.subarray(0, cut), contentType: json, expect: { status: 400, message: /JSON|Unexpected|Expected|end/ } });
+      cases.push({
+        kind: 'truncated JSON',
+        body: whole.subarray(0, cut),
+        contentType: json,
+        expect: { status: 400, message: /JSON|Unexpected|Expected|end/ },
+      });
     }
   }
   return cases;
