@@ -48,3 +48,20 @@ describe(NumberSet.name, () => {
     expect([...set.slice(3, 9)]).toEqual([3, 4, 10, 11, 12, 13]);
   });
 });
+
+describe('NumberSet merge bound', () => {
+  it('refuses overlapping stepped items past the merge bound quickly, naming the problem', () => {
+    const items = Array.from({ length: 480 }, (_, i) => `0..9000000000000:${i + 2}`).join(',');
+    const started = Date.now();
+    expect(() => NumberSet.parse(items, 10_000_000)).toThrow(/different steps overlap over more than 2,000,000 values/);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('still merges overlapping stepped items within the bound', () => {
+    const set = NumberSet.parse('0..999999:2, 0..999999:3');
+    // multiples of 2 or 3 below 10^6: 500000 + 333334 - 166667
+    expect(set.size).toBe(666_667);
+    expect(set.at(3)).toBe(4);
+    expect(set.has(5)).toBe(false);
+  });
+});

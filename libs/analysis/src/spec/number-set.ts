@@ -11,6 +11,12 @@ export class NumberSetTooLarge extends Error {
 }
 
 /**
+ * Values that overlapping items with different steps may contribute to an explicit merge, over the
+ * whole expression: their union has no cheap closed form, so the work is bounded instead.
+ */
+export const MAX_MERGED_VALUES = 2_000_000;
+
+/**
  * The sorted, de-duplicated union of a number expression's items, held as arithmetic pieces so that
  * its size, `at(i)` and `indexOf(v)` never expand the list (only overlapping items with steps > 1 are
  * merged explicitly, within `budget` values).
@@ -138,13 +144,22 @@ function buildPieces(progressions: Progression[], budget: number): Piece[] {
   const active = new Set<Progression>();
   const pieces: Piece[] = [];
   let merged = 0;
+  let candidates = 0;
   for (let c = 0; c < cuts.length - 1; c++) {
     for (const p of endsAt.get(cuts[c]) ?? []) active.delete(p);
     for (const p of startsAt.get(cuts[c]) ?? []) active.add(p);
     if (active.size === 0) continue;
     const from = cuts[c];
     const to = cuts[c + 1] - 1;
-    const piece = segmentPiece([...active], from, to, budget - merged);
+    const piece = segmentPiece([...active], from, to, budget - merged, (n) => {
+      candidates += n;
+      if (candidates > MAX_MERGED_VALUES) {
+        throw new Error(
+          `items with different steps overlap over more than ${MAX_MERGED_VALUES.toLocaleString('en-US')} values, too many to merge; ` +
+            'make stepped items cover separate ranges',
+        );
+      }
+    });
     if (piece === null) continue;
     if ('values' in piece) merged += piece.count;
     pieces.push(piece);
@@ -152,11 +167,12 @@ function buildPieces(progressions: Progression[], budget: number): Piece[] {
   return pieces;
 }
 
-function segmentPiece(active: Progression[], from: number, to: number, budget: number): Piece | null {
+function segmentPiece(active: Progression[], from: number, to: number, budget: number, spend: (candidates: number) => void): Piece | null {
   if (active.some((p) => p.step === 1)) return { start: from, step: 1, count: to - from + 1 };
   const restricted = active.map((p) => restrict(p, from, to)).filter((r) => r.count > 0);
   if (restricted.length === 0) return null;
   if (restricted.length === 1) return restricted[0];
+  spend(restricted.reduce((sum, r) => sum + r.count, 0));
   const values = mergeValues(restricted, budget);
   return { values, count: values.length };
 }
@@ -168,26 +184,19 @@ function restrict(p: Progression, from: number, to: number): { start: number; st
   return { start: first, step: p.step, count };
 }
 
+/** The sorted union of a few runs whose values, all together, number at most MAX_MERGED_VALUES. */
 function mergeValues(runs: { start: number; step: number; count: number }[], budget: number): Float64Array {
-  const upperBound = runs.reduce((sum, r) => sum + r.count, 0);
-  const out = new Float64Array(Math.min(upperBound, budget + 1));
-  const next = runs.map((r) => r.start);
-  const left = runs.map((r) => r.count);
+  const all = new Float64Array(runs.reduce((sum, r) => sum + r.count, 0));
   let n = 0;
-  for (;;) {
-    let min = Infinity;
-    for (let i = 0; i < runs.length; i++) if (left[i] > 0 && next[i] < min) min = next[i];
-    if (min === Infinity) break;
-    if (n >= budget) throw new NumberSetTooLarge(budget);
-    out[n++] = min;
-    for (let i = 0; i < runs.length; i++) {
-      if (left[i] > 0 && next[i] === min) {
-        next[i] += runs[i].step;
-        left[i]--;
-      }
-    }
+  for (const run of runs) for (let k = 0; k < run.count; k++) all[n++] = run.start + k * run.step;
+  all.sort();
+  let unique = 0;
+  for (let i = 0; i < all.length; i++) {
+    if (unique > 0 && all[i] === all[unique - 1]) continue;
+    if (unique >= budget) throw new NumberSetTooLarge(budget);
+    all[unique++] = all[i];
   }
-  return out.slice(0, n);
+  return all.slice(0, unique);
 }
 
 function groupBy<T>(items: T[], key: (item: T) => number): Map<number, T[]> {

@@ -102,27 +102,27 @@ function expand(spec: SweepSpec, limits: SweepLimits, problems: string[]): Numbe
     set = NumberSet.parse(spec.numbers, limits.maxSweepNumbers);
   } catch (error) {
     if (error instanceof NumberSetTooLarge) {
-      problems.push(`numbers: ${overLimit('sweeps', `more than ${format(limits.maxSweepNumbers)}`, limits, 'maxSweepNumbers')}`);
+      problems.push(`numbers: ${overLimit('the expression sweeps', `more than ${format(limits.maxSweepNumbers)}`, limits, 'maxSweepNumbers')}`);
     } else {
       problems.push(`numbers: ${(error as Error).message}`);
     }
     return null;
   }
   if (set.size > limits.maxSweepNumbers) {
-    problems.push(`numbers: ${overLimit('sweeps', format(set.size), limits, 'maxSweepNumbers')}`);
+    problems.push(`numbers: ${overLimit('the expression sweeps', format(set.size), limits, 'maxSweepNumbers')}`);
   }
   if (spec.analyses.includes('cosine-matrix') && set.size > limits.maxMatrixNumbers) {
-    problems.push(`analyses: cosine-matrix ${overLimit('compares', format(set.size), limits, 'maxMatrixNumbers')}`);
+    problems.push(`analyses: ${overLimit('cosine-matrix would compare', format(set.size), limits, 'maxMatrixNumbers')}`);
   }
   if (spec.analyses.includes('fourier') && set.size > limits.maxFourierNumbers) {
-    problems.push(`analyses: fourier ${overLimit('transforms', format(set.size), limits, 'maxFourierNumbers')}`);
+    problems.push(`analyses: ${overLimit('fourier would transform', format(set.size), limits, 'maxFourierNumbers')}`);
   }
   return set;
 }
 
-function overLimit(verb: string, count: string, limits: SweepLimits, limit: keyof SweepLimits): string {
+function overLimit(what: string, count: string, limits: SweepLimits, limit: keyof SweepLimits): string {
   return (
-    `the expression ${verb} ${count} numbers, over the limit of ${format(limits[limit])}; ` +
+    `${what} ${count} numbers, over the limit of ${format(limits[limit])}; ` +
     `narrow the range, or raise ${LIMIT_VARIABLES[limit]}`
   );
 }
