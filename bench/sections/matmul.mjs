@@ -6,8 +6,8 @@ import { lib, median, REPO, require, round, row, timeRuns, unitVectors } from '.
 const DIM = 768;
 const LOOP_N = 512;
 
-// The one-node graph `c = MatMul(a, b)` over float64 (elem_type 11) that compute/matmul.ts runs: the
-// anchor calls ONNX Runtime with it directly, b already transposed.
+// A one-node graph `c = MatMul(a, b)` over float64 (elem_type 11): the anchor calls ONNX Runtime with
+// it directly, b already transposed (compute/matmul.ts runs a Gemm with transB instead).
 const MATMUL_F64 = new Uint8Array([
   8, 9, 18, 0, 58, 55, 10, 17, 10, 1, 97, 10, 1, 98, 18, 1, 99, 34, 6, 77, 97, 116, 77, 117, 108, 18, 1, 114,
   90, 9, 10, 1, 97, 18, 4, 10, 2, 8, 11, 90, 9, 10, 1, 98, 18, 4, 10, 2, 8, 11, 98, 9, 10, 1, 99, 18, 4, 10,
