@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DistributedStack } from './helpers/distributed-stack';
-import { filesUnder, pollUntil, readManifest, ShellWorker } from './helpers/faults';
+import { filesUnder, pollUntil, readManifest } from './helpers/faults';
 import { ServiceProcess, startWorker } from './helpers/services';
 import { SweepView } from './helpers/sweep-api';
 import { TEST_MODELS } from './helpers/test-model';
@@ -147,11 +147,7 @@ describe('chunks that fail', { timeout: 120_000 }, () => {
 
     it('a worker under a file-size limit (ulimit -f): the write fails midway, the partial temp file is removed, the sweep fails naming the path', async () => {
       // 64 KiB: the manifest and summary fit, a part of 10,000 numbers (about 100 KB) does not
-      const worker = await ShellWorker.start(
-        "trap '' XFSZ; ulimit -f 64",
-        stack.env,
-        'worker under ulimit -f 64',
-      );
+      const worker = await startWorker(stack.env, 'worker under ulimit -f 64', "trap '' XFSZ; ulimit -f 64");
       workers.push(worker);
       const { id } = await submitPaused(SPEC, async () => undefined);
       const times = await attemptTimes(worker, `${id}-0`);

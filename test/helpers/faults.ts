@@ -1,11 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Job, Queue } from 'bullmq';
-import { ChildOutput, ExitStatus, exitOf, killOnExit } from './child-output';
 import { analysisTable, DuckDb } from './duckdb';
-import { childEnv, WORKER_MAIN } from './services';
 
 /** The pid a BullMQ job's `processedBy` names (workers call themselves `<host>-<pid>`), or null. */
 export function pidOf(job: Job): number | null {
@@ -150,52 +147,6 @@ export function sampleResidentMemory(
       return samples;
     },
   };
-}
-
-/**
- * A worker started through `bash -c '<prelude>; exec node …'`, for conditions only a shell sets up
- * (a file-size limit with `ulimit -f`). `exec` keeps the pid, so `worker <pid> ready` still names it.
- */
-export class ShellWorker {
-  readonly output: ChildOutput;
-
-  private constructor(
-    readonly label: string,
-    readonly child: ChildProcess,
-  ) {
-    this.output = new ChildOutput(label);
-    this.output.attach(child);
-    killOnExit(child);
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  static async start(
-    prelude: string,
-    env: Record<string, string>,
-    label = 'shell worker',
-  ): Promise<ShellWorker> {
-    const script = `${prelude}; exec "$NODE" "$WORKER_MAIN"`;
-    const child = spawn('bash', ['-c', script], {
-      cwd: path.resolve(__dirname, '../..'),
-      env: childEnv({ ...env, NODE: process.execPath, WORKER_MAIN }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const worker = new ShellWorker(label, child);
-    try {
-      await worker.output.waitFor(new RegExp(`worker ${worker.pid} ready`), 20_000, child);
-      return worker;
-    } catch (error) {
-      await worker.stop(2_000);
-      throw error;
-    }
-  }
-
-  stop(timeoutMs = 15_000): Promise<ExitStatus> {
-    return exitOf(this.child, timeoutMs);
-  }
 }
 
 /** Polls `read` until `until` holds, every `intervalMs`, for at most `timeoutMs`; throws with `what` otherwise. */

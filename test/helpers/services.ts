@@ -45,13 +45,20 @@ export class ServiceProcess {
     return this.child.exitCode !== null || this.child.signalCode !== null;
   }
 
-  static spawn(label: string, main: string, env: Record<string, string>): ServiceProcess {
+  /**
+   * Starts `main` with node; with a shell `prelude` (e.g. `ulimit -f 64`, for conditions only a shell
+   * sets up) through `bash -c '<prelude>; exec node …'`, whose `exec` keeps the pid.
+   */
+  static spawn(label: string, main: string, env: Record<string, string>, prelude?: string): ServiceProcess {
     if (!existsSync(main)) throw new Error(`${main} is missing; run \`npm run build\` before these tests`);
-    const child = spawn(process.execPath, [main], {
-      cwd: REPO,
-      env: childEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const options = { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[] };
+    const child =
+      prelude === undefined
+        ? spawn(process.execPath, [main], { ...options, env: childEnv(env) })
+        : spawn('bash', ['-c', `${prelude}; exec "$NODE" "$MAIN"`], {
+            ...options,
+            env: childEnv({ ...env, NODE: process.execPath, MAIN: main }),
+          });
     return new ServiceProcess(label, child);
   }
 
@@ -80,9 +87,9 @@ export async function startApi(
   }
 }
 
-/** Starts a worker with `env` and resolves once it prints `worker <pid> ready`. */
-export async function startWorker(env: Record<string, string>, label = 'worker'): Promise<ServiceProcess> {
-  const worker = ServiceProcess.spawn(label, WORKER_MAIN, env);
+/** Starts a worker with `env` (under a shell `prelude` if given) and resolves once it prints `worker <pid> ready`. */
+export async function startWorker(env: Record<string, string>, label = 'worker', prelude?: string): Promise<ServiceProcess> {
+  const worker = ServiceProcess.spawn(label, WORKER_MAIN, env, prelude);
   try {
     await worker.waitFor(new RegExp(`worker ${worker.pid} ready`));
     return worker;
