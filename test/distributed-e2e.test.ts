@@ -7,6 +7,7 @@ import { analysisTable, DuckDb } from './helpers/duckdb';
 import { runCliOk } from './helpers/run-cli';
 import { ServiceProcess, startApi } from './helpers/services';
 import { SweepApi } from './helpers/sweep-api';
+import type { ManifestFile } from '@tokensweep/analysis';
 
 /**
  * The system as users run it: the API and two worker processes over a real redis-server, a sweep
@@ -27,14 +28,6 @@ const SPEC = {
 // 83 numbers: 7 slices of 12 + 3×3 tiles of 30, for each of 2 models × 2 formats
 const CHUNKS = 4 * (7 + 9);
 
-interface ManifestFile {
-  path: string;
-  analysis: string;
-  model: string;
-  format: string;
-  rows: number;
-  bytes: number;
-}
 
 describe('distributed sweep end to end', () => {
   let stack: DistributedStack;

@@ -7,6 +7,7 @@ import { analysisTable, DuckDb, sqlString } from './helpers/duckdb';
 import { runCliOk } from './helpers/run-cli';
 import { readReferenceEmbedding } from './helpers/safetensors-reference';
 import { TEST_MODELS, TestWorkspace } from './helpers/test-model';
+import type { ManifestFile } from '@tokensweep/analysis';
 
 /** DESIGN.md's column table, in DuckDB's names for the Parquet types. */
 const COLUMNS: Record<string, [string, string][]> = {
@@ -47,14 +48,6 @@ const ORDER_KEYS: Record<string, string[]> = {
   'cosine-matrix': ['row', 'col'],
 };
 
-interface ManifestFile {
-  path: string;
-  analysis: string;
-  model: string;
-  format: string;
-  rows: number;
-  bytes: number;
-}
 
 interface Sweep {
   dir: string;

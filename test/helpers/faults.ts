@@ -3,6 +3,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Job, Queue } from 'bullmq';
 import { analysisTable, DuckDb } from './duckdb';
+import type { ManifestFile } from '@tokensweep/analysis';
 
 /** The pid a BullMQ job's `processedBy` names (workers call themselves `<host>-<pid>`), or null. */
 export function pidOf(job: Job): number | null {
@@ -47,14 +48,6 @@ export async function filesUnder(dir: string): Promise<string[]> {
     .sort();
 }
 
-export interface ManifestFile {
-  path: string;
-  analysis: string;
-  model: string;
-  format: string;
-  rows: number;
-  bytes: number;
-}
 
 export interface Manifest {
   id: string;
@@ -167,3 +160,5 @@ export async function pollUntil<T>(
     await delay(options.intervalMs ?? 100);
   }
 }
+
+export type { ManifestFile };
