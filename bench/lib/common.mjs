@@ -86,16 +86,9 @@ export function memoryOf(pid) {
   }
 }
 
-/** A seeded uniform generator in [0, 1) (mulberry32): the same seed, the same data. */
+/** A seeded uniform generator in [0, 1): the library's own (mulberry32), the same seed, the same data. */
 export function seeded(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return lib('compute/seeded-random').seededUniform(seed);
 }
 
 /** `count` random unit vectors of width `dim`, row-major float32. */

@@ -3,18 +3,7 @@
  * Each case knows what it broke: the fields its 400 must name (the first word of one message line),
  * or that it is refused before validation (malformed JSON, a body over the size limit, not JSON).
  */
-
-/** mulberry32: a tiny seeded PRNG, enough for choosing among cases. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededUniform } from '@tokensweep/analysis';
 
 export interface FuzzCase {
   /** The family of the case, for the report. */
@@ -298,7 +287,7 @@ const UNKNOWN_KEYS = [
 
 /** Every case of a fixed catalogue, then random mutations, up to `count` in all. */
 export function fuzzCases(count: number, seed: number, limits: FuzzLimits): FuzzCase[] {
-  const random = seededRandom(seed);
+  const random = seededUniform(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
   const json = 'application/json';

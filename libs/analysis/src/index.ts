@@ -32,3 +32,4 @@ export * from './config/analysis-config';
 export * from './output/sweep-id';
 export * from './plots/render-plots';
 export * from './output/arrow-columns';
+export * from './compute/seeded-random';

@@ -41,6 +41,8 @@ export class ModelCache {
 
   /** The model named `name` (as a spec names it), with its embedding matrix when `needsEmbedding`. */
   async get(name: string, needsEmbedding: boolean): Promise<LoadedModel> {
+    // Keyed by whether embeddings were asked too, not upgraded in place: every chunk of one sweep must
+    // see the same provenance, whichever process (with whatever in its cache) runs it.
     const key = `${name}\u0000${needsEmbedding}`;
     let entry = this.entries.get(key);
     if (entry) {
