@@ -1,5 +1,7 @@
 # One image for both services: `node dist/apps/api/src/main.js` or `node dist/apps/worker/src/main.js`.
 FROM node:20-bookworm-slim AS build
+# the cosine kernel is native code (libs/analysis/native), built by node-gyp against the image's own Node headers
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts

@@ -23,7 +23,7 @@ export default tseslint.config(
     languageOptions: { globals: { require: 'readonly', module: 'readonly', __dirname: 'readonly', process: 'readonly' } },
   },
   {
-    files: ['bench/**/*.mjs'],
+    files: ['bench/**/*.mjs', 'libs/analysis/native/*.mjs'],
     languageOptions: {
       globals: Object.fromEntries(
         ['process', 'console', 'fetch', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'].map((name) => [name, 'readonly']),

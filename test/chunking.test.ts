@@ -61,9 +61,9 @@ describe('chunking and threads', () => {
     expect(await partCount('small chunks and tiles', 'cosine-matrix')).toBe(2 * Math.ceil(134 / 5) ** 2);
   });
 
-  it('gives the same matrix whatever the tile shape (float32 GEMM kernels would not)', async () => {
+  it('gives the same matrix whatever the tile shape (a float32 GEMM called on the tiles as they are would not)', async () => {
     // pooling none over -40..40 is a case where a float32 product differed in 145 of 3,362 rows
-    // between tiles of 20 and one tile; the product is computed in float64 so that it cannot
+    // between tiles of 20 and one tile; the kernel sums every cosine the same way, so it cannot
     const model = await workspace.model('f32');
     const cosines = ['--numbers=-40..40', '--format', 'plain', '--format', 'space', '--analysis', 'cosine-matrix'];
     const [twenty, whole] = [workspace.out('tiles-20'), workspace.out('tiles-whole')];

@@ -4,6 +4,7 @@ import { fourierTable, longestEmbeddedRun } from './analyses/fourier';
 import { signSymmetryTable } from './analyses/sign-symmetry';
 import { successiveCosineTable } from './analyses/successive-cosine';
 import { tokensTable } from './analyses/tokens';
+import { CosineKernel } from './compute/cosine-kernel';
 import { rawEmbeddings, unitVectors } from './compute/number-embeddings';
 import { dropFirst, pick, tokenizeNumbers } from './compute/tokenize-numbers';
 import { LoadedModel, ModelCache } from './models/model-cache';
@@ -23,11 +24,12 @@ export interface ChunkJob {
   task: ChunkTask;
 }
 
-/** What a process provides to run chunks: where the sweep is written, its models, its number sets. */
+/** What a process provides to run chunks: where the sweep is written, its models, number sets and cosine kernel. */
 export interface ChunkContext {
   sweepDir: string;
   models: ModelCache;
   numbers: NumberSet;
+  kernel: CosineKernel;
 }
 
 /** One part file a chunk wrote. */
@@ -47,7 +49,7 @@ export interface PartFile {
 export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<PartFile[]> {
   const { spec, task } = job;
   const model = await context.models.get(task.model, needsEmbedding(spec.analyses));
-  const tables = await computeTables(task, spec, model, context.numbers);
+  const tables = await computeTables(task, spec, model, context);
   const written: PartFile[] = [];
   for (const [analysis, table] of tables) {
     const relative = partPath(analysis, model.provenance.slug, task.format, task.part);
@@ -58,14 +60,14 @@ export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<Pa
   return written;
 }
 
-function computeTables(task: ChunkTask, spec: SweepSpec, model: LoadedModel, numbers: NumberSet): Promise<[Analysis, Table][]> | [Analysis, Table][] {
+function computeTables(task: ChunkTask, spec: SweepSpec, model: LoadedModel, context: ChunkContext): Promise<[Analysis, Table][]> | [Analysis, Table][] {
   switch (task.kind) {
     case 'numbers':
-      return numbersTables(task, spec, model, numbers);
+      return numbersTables(task, spec, model, context.numbers);
     case 'matrix-tile':
-      return matrixTileTables(task, spec, model, numbers);
+      return matrixTileTables(task, spec, model, context);
     case 'fourier':
-      return fourierTables(task, spec, model, numbers);
+      return fourierTables(task, spec, model, context.numbers);
   }
 }
 
@@ -92,7 +94,7 @@ function numbersTables(task: NumbersTask, spec: SweepSpec, model: LoadedModel, n
   return tables;
 }
 
-async function matrixTileTables(task: MatrixTileTask, spec: SweepSpec, model: LoadedModel, numbers: NumberSet): Promise<[Analysis, Table][]> {
+async function matrixTileTables(task: MatrixTileTask, spec: SweepSpec, model: LoadedModel, { numbers, kernel }: ChunkContext): Promise<[Analysis, Table][]> {
   const matrix = requireEmbeddings(model);
   const edge = ([from, to]: [number, number]) => {
     const values = numbers.slice(from, to);
@@ -100,7 +102,7 @@ async function matrixTileTables(task: MatrixTileTask, spec: SweepSpec, model: Lo
   };
   const rows = edge(task.rows);
   const cols = task.cols[0] === task.rows[0] && task.cols[1] === task.rows[1] ? rows : edge(task.cols);
-  return [['cosine-matrix', await cosineMatrixTile(rows, cols)]];
+  return [['cosine-matrix', await cosineMatrixTile(rows, cols, kernel)]];
 }
 
 function fourierTables(task: FourierTask, spec: SweepSpec, model: LoadedModel, numbers: NumberSet): [Analysis, Table][] {

@@ -19,11 +19,13 @@ export function successiveCosineTable(tokens: TokenizedNumbers, matrix: Embeddin
   const valid = new Uint8Array(count);
   let previous = new Float64Array(matrix.dim);
   let current = new Float64Array(matrix.dim);
-  let hadPrevious = values.length > 0 && poolInto(tokens, 0, matrix, pooling, previous);
-  if (hadPrevious) normalize(previous);
+  const first = values.length > 0 ? poolInto(tokens, 0, matrix, pooling, previous) : 0;
+  let hadPrevious = first > 0;
+  if (hadPrevious) normalize(previous, first);
   for (let i = 0; i < count; i++) {
-    const has = poolInto(tokens, i + 1, matrix, pooling, current);
-    if (has) normalize(current);
+    const squaredNorm = poolInto(tokens, i + 1, matrix, pooling, current);
+    const has = squaredNorm > 0;
+    if (has) normalize(current, squaredNorm);
     if (has && hadPrevious) {
       let dot = 0;
       for (let d = 0; d < current.length; d++) dot += current[d] * previous[d];

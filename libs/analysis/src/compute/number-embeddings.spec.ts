@@ -27,6 +27,15 @@ function referencePoolInto(tokens: TokenizedNumbers, i: number, matrix: Embeddin
   return norm > 0 && Number.isFinite(norm);
 }
 
+/** normalize as first written: sum the squares, then scale by the inverse of their root. */
+function referenceNormalize(vector: Float64Array): Float64Array {
+  let norm = 0;
+  for (let d = 0; d < vector.length; d++) norm += vector[d] * vector[d];
+  const scale = 1 / Math.sqrt(norm);
+  for (let d = 0; d < vector.length; d++) vector[d] *= scale;
+  return vector;
+}
+
 const DIM = 7;
 const ROWS = 64;
 
@@ -73,16 +82,21 @@ describe(poolInto.name, () => {
     const expected = new Float64Array(DIM).fill(123);
     let pooled = 0;
     for (let i = 0; i < t.values.length; i++) {
-      const has = poolInto(t, i, m, pooling, out);
+      const squaredNorm = poolInto(t, i, m, pooling, out);
       const want = referencePoolInto(t, i, m, pooling, expected);
-      expect(has, `number ${i}`).toBe(want);
+      expect(squaredNorm > 0, `number ${i}`).toBe(want);
       // Object.is tells -0 from +0 and NaN from NaN: bit equality for these values
       for (let d = 0; d < DIM; d++) expect(Object.is(out[d], expected[d]), `number ${i}, dim ${d}: ${out[d]} vs ${expected[d]}`).toBe(true);
-      if (has) {
-        normalize(out);
-        normalize(expected);
+      if (want) {
+        // normalized with the squared norm poolInto returned, or summing the squares itself: as first written
+        const summed = normalize(Float64Array.from(out));
+        normalize(out, squaredNorm);
+        referenceNormalize(expected);
         for (let d = 0; d < DIM; d++) expect(Object.is(out[d], expected[d])).toBe(true);
+        for (let d = 0; d < DIM; d++) expect(Object.is(summed[d], expected[d])).toBe(true);
         pooled++;
+      } else {
+        expect(squaredNorm).toBe(0);
       }
     }
     expect(pooled).toBeGreaterThan(pooling === 'none' ? 500 : 2_500);

@@ -4,13 +4,14 @@ import { TokenizedNumbers } from './tokenize-numbers';
 
 /**
  * Number i's embedding into `out` (float64, length dim): with pooling `none` the row of its single
- * token (none if it has several), with `mean` the mean of its tokens' rows. Returns false when it
- * has none — several tokens under `none`, or a zero (or non-finite) vector, which has no direction.
+ * token (none if it has several), with `mean` the mean of its tokens' rows. Returns its squared norm
+ * (what `normalize` needs), or 0 when it has none — several tokens under `none`, or a zero (or
+ * non-finite) vector, which has no direction.
  */
-export function poolInto(tokens: TokenizedNumbers, i: number, matrix: EmbeddingMatrix, pooling: Pooling, out: Float64Array): boolean {
+export function poolInto(tokens: TokenizedNumbers, i: number, matrix: EmbeddingMatrix, pooling: Pooling, out: Float64Array): number {
   const from = tokens.offsets[i];
   const to = tokens.offsets[i + 1];
-  if (to === from || (pooling === 'none' && to - from !== 1)) return false;
+  if (to === from || (pooling === 'none' && to - from !== 1)) return 0;
   const { dim, data, rows } = matrix;
   const ids = tokens.ids;
   for (let t = from; t < to; t++) {
@@ -58,39 +59,50 @@ export function poolInto(tokens: TokenizedNumbers, i: number, matrix: EmbeddingM
       norm += out[d] * out[d];
     }
   }
-  return norm > 0 && Number.isFinite(norm);
+  return norm > 0 && Number.isFinite(norm) ? norm : 0;
 }
 
-/** Scales a vector to unit length in place (its norm must be positive). */
-export function normalize(vector: Float64Array): Float64Array {
-  let norm = 0;
-  for (let d = 0; d < vector.length; d++) norm += vector[d] * vector[d];
-  const scale = 1 / Math.sqrt(norm);
+/**
+ * Scales a vector to unit length in place (its norm must be positive). `squaredNorm` is the sum of
+ * its squares in index order, as `poolInto` returns it: passing it saves summing them again.
+ */
+export function normalize(vector: Float64Array, squaredNorm = sumOfSquares(vector)): Float64Array {
+  const scale = 1 / Math.sqrt(squaredNorm);
   for (let d = 0; d < vector.length; d++) vector[d] *= scale;
   return vector;
 }
 
-/** The numbers that have an embedding, with their unit vectors packed row-major in float64. */
+function sumOfSquares(vector: Float64Array): number {
+  let sum = 0;
+  for (let d = 0; d < vector.length; d++) sum += vector[d] * vector[d];
+  return sum;
+}
+
+/**
+ * The numbers that have an embedding, with their unit vectors packed row-major: normalized in
+ * float64, stored as float32, the precision the cosine kernel multiplies in.
+ */
 export interface UnitVectors {
   values: Float64Array;
   dim: number;
-  vectors: Float64Array;
+  vectors: Float32Array;
 }
 
-/** Unit vectors (float64) of the numbers of `tokens` that have an embedding, in order. */
+/** Unit vectors of the numbers of `tokens` that have an embedding, in order. */
 export function unitVectors(tokens: TokenizedNumbers, matrix: EmbeddingMatrix, pooling: Pooling): UnitVectors {
   const { dim } = matrix;
   const scratch = new Float64Array(dim);
-  const kept: number[] = [];
-  const packed: Float64Array[] = [];
+  const values = new Float64Array(tokens.values.length);
+  const vectors = new Float32Array(tokens.values.length * dim);
+  let kept = 0;
   for (let i = 0; i < tokens.values.length; i++) {
-    if (!poolInto(tokens, i, matrix, pooling, scratch)) continue;
-    kept.push(tokens.values[i]);
-    packed.push(normalize(scratch.slice()));
+    const squaredNorm = poolInto(tokens, i, matrix, pooling, scratch);
+    if (squaredNorm === 0) continue;
+    values[kept] = tokens.values[i];
+    vectors.set(normalize(scratch, squaredNorm), kept * dim);
+    kept++;
   }
-  const vectors = new Float64Array(kept.length * dim);
-  packed.forEach((v, k) => vectors.set(v, k * dim));
-  return { values: Float64Array.from(kept), dim, vectors };
+  return { values: values.subarray(0, kept), dim, vectors: vectors.subarray(0, kept * dim) };
 }
 
 /** Raw (not normalized) embeddings of every number as float32 [count × dim], and which numbers have one. */
@@ -101,7 +113,7 @@ export function rawEmbeddings(tokens: TokenizedNumbers, matrix: EmbeddingMatrix,
   const present = new Uint8Array(count);
   const scratch = new Float64Array(dim);
   for (let i = 0; i < count; i++) {
-    if (!poolInto(tokens, i, matrix, pooling, scratch)) continue;
+    if (poolInto(tokens, i, matrix, pooling, scratch) === 0) continue;
     vectors.set(scratch, i * dim);
     present[i] = 1;
   }

@@ -1,3 +1,4 @@
+import { CosineKernel } from '../compute/cosine-kernel';
 import { EmbeddingLoader } from '../models/embeddings';
 import { ModelCache } from '../models/model-cache';
 import { ModelLocations } from '../models/model-locations';
@@ -15,6 +16,8 @@ export interface ExecutorOptions {
   locations: ModelLocations;
   allowLocalModels: boolean;
   modelCacheSize?: number;
+  /** Threads of each cosine kernel: the cores shared out among the threads that run chunks at once. */
+  kernelThreads?: number;
 }
 
 /**
@@ -24,13 +27,15 @@ export interface ExecutorOptions {
 export class InProcessExecutor implements ChunkExecutor {
   private readonly models: ModelCache;
   private readonly numberSets = new Map<string, NumberSet>();
+  private readonly kernel: CosineKernel;
 
   constructor(options: ExecutorOptions, loadEmbeddings?: EmbeddingLoader) {
     this.models = new ModelCache(options.locations, options.modelCacheSize ?? 2, options.allowLocalModels, loadEmbeddings);
+    this.kernel = new CosineKernel(options.kernelThreads);
   }
 
   run(job: ChunkJob, sweepDir: string): Promise<PartFile[]> {
-    return runChunk(job, { sweepDir, models: this.models, numbers: this.numberSet(job.spec.numbers) });
+    return runChunk(job, { sweepDir, models: this.models, numbers: this.numberSet(job.spec.numbers), kernel: this.kernel });
   }
 
   async close(): Promise<void> {}

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { kernelThreads } from '../compute/cosine-kernel';
 import { ModelUnavailableError } from '../models/model-errors';
 import { ChunkJob, PartFile } from '../run-chunk';
 import { SpecError } from '../spec/spec-error';
@@ -29,7 +30,11 @@ export class ThreadPoolExecutor implements ChunkExecutor {
   private nextId = 0;
   private closed = false;
 
-  constructor(size: number, private readonly options: ExecutorOptions) {
+  private readonly options: ExecutorOptions;
+
+  constructor(size: number, options: ExecutorOptions) {
+    // `size` chunks run at once, each may be a matrix tile: the cores are shared out among their kernels
+    this.options = { kernelThreads: kernelThreads(size), ...options };
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 

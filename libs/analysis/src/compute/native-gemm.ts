@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/** Which micro-kernel runs the product: every variant gives the same bits (see native/src/gemm.h). */
+export type GemmVariant = 'auto' | 'portable' | 'avx2' | 'avx512';
+
+/** The compiled addon of `libs/analysis/native`. */
+export interface NativeGemm {
+  /**
+   * `a` · `b`ᵀ (row-major), computed off the JS thread (symmetric when `b` is `a`), into `out`, or
+   * when `out` is null into a new array in memory the addon allocates (2 MiB pages when large).
+   */
+  multiplyTransposed(
+    a: Float32Array,
+    rows: number,
+    b: Float32Array,
+    cols: number,
+    dim: number,
+    out: Float32Array | null,
+    options?: { threads?: number; variant?: GemmVariant },
+  ): Promise<Float32Array>;
+  /** Steps of the width each chain of fused multiply-adds runs over, before the chains are added in order. */
+  readonly slice: number;
+  /** The variants this CPU can run, and the one `auto` picks. */
+  variants(): { best: Exclude<GemmVariant, 'auto'>; supported: Exclude<GemmVariant, 'auto'>[] };
+}
+
+const ADDON = join('native', 'build', 'Release', 'tokensweep_gemm.node');
+
+let loaded: NativeGemm | undefined;
+
+/**
+ * The addon, found next to the library: `libs/analysis/native/…` from the sources,
+ * `dist/libs/analysis/native/…` from the build (which copies it there).
+ */
+export function nativeGemm(): NativeGemm {
+  if (loaded) return loaded;
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const path = join(dir, ADDON);
+    if (existsSync(path)) return (loaded = createRequire(__filename)(path) as NativeGemm);
+    if (dirname(dir) === dir) break;
+  }
+  throw new Error(
+    `the cosine kernel's native code is not built (no ${ADDON} above ${__dirname}): run \`npm run build:native\`, which needs a C compiler, make, python3 and Node's headers`,
+  );
+}
