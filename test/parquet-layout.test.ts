@@ -7,7 +7,8 @@ import { analysisTable, DuckDb, sqlString } from './helpers/duckdb';
 import { runCliOk } from './helpers/run-cli';
 import { readReferenceEmbedding } from './helpers/safetensors-reference';
 import { TEST_MODELS, TestWorkspace } from './helpers/test-model';
-import type { ManifestFile } from '@tokensweep/analysis';
+import { findParts, summarize } from '@tokensweep/analysis';
+import type { ManifestFile, NumberFormat } from '@tokensweep/analysis';
 
 /** DESIGN.md's column table, in DuckDB's names for the Parquet types. */
 const COLUMNS: Record<string, [string, string][]> = {
@@ -258,6 +259,49 @@ describe('the sweep directory and its Parquet files', () => {
         'tokensweep.embedding_sha256': model.embeddingSha256,
       });
     });
+  });
+});
+
+describe("each part's own summary", () => {
+  let workspace: TestWorkspace;
+
+  beforeAll(async () => {
+    workspace = await TestWorkspace.create('part-summary');
+  });
+
+  afterAll(async () => {
+    await workspace?.cleanup();
+  });
+
+  it('is in the footer of every tokens, sign-symmetry and successive-cosine part, and summary.json is what the rows themselves give', async () => {
+    const modelDir = await workspace.model('f32');
+    const dir = workspace.out('sweep');
+    await runCliOk([
+      'run',
+      '--model',
+      modelDir,
+      ...ANALYSES.flatMap((a) => ['--analysis', a]),
+      ...['--numbers', '-60..60, 990..1010', '--format', 'plain', '--format', 'space'],
+      ...['--pooling', 'mean', '--chunk-size', '17', '--tile-size', '50', '--out', dir],
+    ]);
+    const manifest: Sweep['manifest'] = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
+    const parts = await findParts(dir);
+    expect(parts.length).toBe(manifest.files.length);
+    for (const part of parts) {
+      const summarized = ['tokens', 'sign-symmetry', 'successive-cosine'].includes(part.analysis);
+      expect(part.summary?.analysis ?? null, part.path).toBe(summarized ? part.analysis : null);
+    }
+    const models = manifest.models.map((m) => ({ id: m.id as string, slug: m.slug as string }));
+    const formats = manifest.spec.formats as NumberFormat[];
+    const fromRows = await summarize(
+      dir,
+      parts.map((part) => ({ ...part, summary: null })),
+      models,
+      formats,
+    );
+    const written = JSON.parse(await readFile(path.join(dir, 'summary.json'), 'utf8'));
+    expect(written).toEqual(JSON.parse(JSON.stringify(fromRows)));
+    expect(written.entries.map((e: { format: string }) => e.format)).toEqual(['plain', 'space']);
   });
 });
 

@@ -15,6 +15,7 @@ export * from './models/model-files';
 export * from './output/manifest';
 export * from './output/summary';
 export * from './output/part-record';
+export * from './output/part-summary';
 export * from './output/finish-sweep';
 export * from './output/sweep-layout';
 export * from './output/parquet-file';

@@ -9,6 +9,7 @@ import { rawEmbeddings, unitVectors } from './compute/number-embeddings';
 import { dropFirst, pick, tokenizeNumbers } from './compute/tokenize-numbers';
 import { LoadedModel, ModelCache } from './models/model-cache';
 import { encodeParquet } from './output/parquet-file';
+import { isSummarized, PART_SUMMARY_KEY, summarizePart } from './output/part-summary';
 import { partMetadata } from './output/provenance';
 import { partPath, writeFileAtomically } from './output/sweep-layout';
 import { ChunkTask, FourierTask, MatrixTileTask, NumbersTask } from './plan/chunk-task';
@@ -54,6 +55,7 @@ export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<Pa
   for (const [analysis, table] of tables) {
     const relative = partPath(analysis, model.provenance.slug, task.format, task.part);
     const metadata = partMetadata(model.provenance, { analysis, format: task.format, pooling: spec.pooling, specHash: job.specHash });
+    if (isSummarized(analysis)) metadata[PART_SUMMARY_KEY] = JSON.stringify(summarizePart(analysis, table));
     const bytes = await writeFileAtomically(context.sweepDir, relative, encodeParquet(table, metadata));
     written.push({ path: relative, analysis, model: task.model, format: task.format, rows: table.numRows, bytes });
   }

@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { Table } from 'apache-arrow';
+import { ExactSum } from '../compute/exact-sum';
 import { NumberFormat } from '../spec/vocabulary';
 import { readParquetTable } from './parquet-file';
 import { PartRecord } from './part-record';
+import { PartSummary, SUMMARY_COLUMNS, SummarizedAnalysis, summarizePart } from './part-summary';
 
 /** What summary.json says of one model × format: the comparison researchers read first. */
 export interface SummaryEntry {
@@ -24,43 +26,50 @@ export interface Summary {
   entries: SummaryEntry[];
 }
 
-/** Builds the summary from the part files themselves (the one source of truth, embedded or distributed). */
+/**
+ * Builds the summary from the part files themselves (the one source of truth, embedded or
+ * distributed): from the summary each part's footer carries, or from its rows where it carries none.
+ * Every figure merges exactly, so the summary does not depend on how the sweep was chunked.
+ */
 export async function summarize(sweepDir: string, parts: PartRecord[], models: { id: string; slug: string }[], formats: NumberFormat[]): Promise<Summary> {
   const entries: SummaryEntry[] = [];
   for (const model of models) {
     for (const format of formats) {
       const mine = parts.filter((p) => p.slug === model.slug && p.format === format);
       if (mine.length === 0) continue;
-      const read = (analysis: string, columns: string[]) =>
-        Promise.all(mine.filter((p) => p.analysis === analysis).map((p) => readParquetTable(path.join(sweepDir, p.path), columns)));
+      const read = <A extends SummarizedAnalysis>(analysis: A) =>
+        Promise.all(mine.filter((p) => p.analysis === analysis).map((p) => partSummary(sweepDir, p, analysis)));
+      const has = (analysis: string) => mine.some((p) => p.analysis === analysis);
       const entry: SummaryEntry = { model: model.id, slug: model.slug, format };
-      if (mine.some((p) => p.analysis === 'tokens')) entry.tokens = summarizeTokens(await read('tokens', ['number', 'token_count']));
-      if (mine.some((p) => p.analysis === 'sign-symmetry')) {
-        entry.signSymmetry = summarizeSignSymmetry(await read('sign-symmetry', ['count_match', 'ids_match']));
+      if (has('tokens')) entry.tokens = mergeTokens(await read('tokens'));
+      if (has('sign-symmetry')) entry.signSymmetry = mergeSignSymmetry(await read('sign-symmetry'));
+      if (has('successive-cosine')) entry.successiveCosine = mergeCosines(await read('successive-cosine'));
+      if (has('fourier')) {
+        const tables = mine.filter((p) => p.analysis === 'fourier').map((p) => readParquetTable(path.join(sweepDir, p.path), ['period', 'normalized_power']));
+        entry.fourier = summarizeFourier(await Promise.all(tables));
       }
-      if (mine.some((p) => p.analysis === 'successive-cosine')) {
-        entry.successiveCosine = summarizeCosines(await read('successive-cosine', ['cosine']));
-      }
-      if (mine.some((p) => p.analysis === 'fourier')) entry.fourier = summarizeFourier(await read('fourier', ['period', 'normalized_power']));
       entries.push(entry);
     }
   }
   return { entries };
 }
 
-function summarizeTokens(tables: Table[]): NonNullable<SummaryEntry['tokens']> {
+type SummaryOf<A extends SummarizedAnalysis> = Extract<PartSummary, { analysis: A }>;
+
+async function partSummary<A extends SummarizedAnalysis>(sweepDir: string, part: PartRecord, analysis: A): Promise<SummaryOf<A>> {
+  if (part.summary) return part.summary as SummaryOf<A>;
+  const table = await readParquetTable(path.join(sweepDir, part.path), SUMMARY_COLUMNS[analysis]);
+  return summarizePart(analysis, table) as SummaryOf<A>;
+}
+
+function mergeTokens(parts: SummaryOf<'tokens'>[]): NonNullable<SummaryEntry['tokens']> {
   const histogram = new Map<number, number>();
   let numbers = 0;
   let firstMultiToken: number | null = null;
-  for (const table of tables) {
-    const values = table.getChild('number')!.toArray() as BigInt64Array;
-    const counts = table.getChild('token_count')!.toArray() as Int32Array;
-    for (let i = 0; i < counts.length; i++) {
-      histogram.set(counts[i], (histogram.get(counts[i]) ?? 0) + 1);
-      const n = Number(values[i]);
-      if (counts[i] > 1 && n >= 0 && (firstMultiToken === null || n < firstMultiToken)) firstMultiToken = n;
-    }
-    numbers += counts.length;
+  for (const part of parts) {
+    for (const [count, n] of Object.entries(part.histogram)) histogram.set(Number(count), (histogram.get(Number(count)) ?? 0) + n);
+    numbers += part.numbers;
+    if (part.firstMultiToken !== null && (firstMultiToken === null || part.firstMultiToken < firstMultiToken)) firstMultiToken = part.firstMultiToken;
   }
   const sorted = [...histogram.entries()].sort((a, b) => a[0] - b[0]);
   return {
@@ -71,35 +80,30 @@ function summarizeTokens(tables: Table[]): NonNullable<SummaryEntry['tokens']> {
   };
 }
 
-function summarizeSignSymmetry(tables: Table[]): NonNullable<SummaryEntry['signSymmetry']> {
-  let pairs = 0;
-  let countMatches = 0;
-  let idsMatches = 0;
-  for (const table of tables) {
-    pairs += table.numRows;
-    for (const v of table.getChild('count_match')!) if (v) countMatches++;
-    for (const v of table.getChild('ids_match')!) if (v) idsMatches++;
+function mergeSignSymmetry(parts: SummaryOf<'sign-symmetry'>[]): NonNullable<SummaryEntry['signSymmetry']> {
+  const total = { pairs: 0, countMatches: 0, idsMatches: 0 };
+  for (const part of parts) {
+    total.pairs += part.pairs;
+    total.countMatches += part.countMatches;
+    total.idsMatches += part.idsMatches;
   }
-  return { pairs, countMatches, idsMatches };
+  return total;
 }
 
-function summarizeCosines(tables: Table[]): NonNullable<SummaryEntry['successiveCosine']> {
+function mergeCosines(parts: SummaryOf<'successive-cosine'>[]): NonNullable<SummaryEntry['successiveCosine']> {
+  const sum = new ExactSum();
   let rows = 0;
   let withCosine = 0;
-  let sum = 0;
   let min = Infinity;
   let max = -Infinity;
-  for (const table of tables) {
-    rows += table.numRows;
-    for (const v of table.getChild('cosine')!) {
-      if (v === null) continue;
-      withCosine++;
-      sum += v;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
+  for (const part of parts) {
+    rows += part.rows;
+    withCosine += part.withCosine;
+    sum.merge(new ExactSum(part.sum));
+    if (part.min !== null && part.min < min) min = part.min;
+    if (part.max !== null && part.max > max) max = part.max;
   }
-  return withCosine === 0 ? { rows, withCosine, mean: null, min: null, max: null } : { rows, withCosine, mean: sum / withCosine, min, max };
+  return withCosine === 0 ? { rows, withCosine, mean: null, min: null, max: null } : { rows, withCosine, mean: sum.value() / withCosine, min, max };
 }
 
 function summarizeFourier(tables: Table[]): NonNullable<SummaryEntry['fourier']> {

@@ -1,0 +1,63 @@
+/**
+ * A sum of doubles kept exactly, as non-overlapping partials (Shewchuk's algorithm, as Python's
+ * `math.fsum`), and rounded once at the end. The result is the correctly rounded sum whatever the
+ * order of the values and however they were grouped, so sums kept per part and merged later equal
+ * the sum of all the values in one pass: a summary does not depend on the chunk size.
+ */
+export class ExactSum {
+  private readonly partials: number[];
+
+  constructor(partials: readonly number[] = []) {
+    this.partials = [];
+    for (const partial of partials) this.add(partial);
+  }
+
+  add(value: number): void {
+    const partials = this.partials;
+    let x = value;
+    let kept = 0;
+    for (let i = 0; i < partials.length; i++) {
+      let y = partials[i];
+      if (Math.abs(x) < Math.abs(y)) [x, y] = [y, x];
+      const hi = x + y;
+      const lo = y - (hi - x);
+      if (lo !== 0) partials[kept++] = lo;
+      x = hi;
+    }
+    partials.length = kept;
+    partials.push(x);
+  }
+
+  /** Adds every partial of another sum: the result is the sum of both sets of values. */
+  merge(other: ExactSum): void {
+    for (const partial of other.partials) this.add(partial);
+  }
+
+  /** The exact sum's parts, smallest first; `new ExactSum(parts)` gives the same sum back. */
+  toJSON(): number[] {
+    return [...this.partials];
+  }
+
+  /** The exact sum rounded to the nearest double (ties to even), as CPython's fsum finishes it. */
+  value(): number {
+    const partials = this.partials;
+    let n = partials.length;
+    if (n === 0) return 0;
+    let hi = partials[--n];
+    let lo = 0;
+    while (n > 0) {
+      const x = hi;
+      const y = partials[--n];
+      hi = x + y;
+      lo = y - (hi - x);
+      if (lo !== 0) break;
+    }
+    // hi + lo was rounded half-way and the next partial says which way: round the other way
+    if (n > 0 && ((lo < 0 && partials[n - 1] < 0) || (lo > 0 && partials[n - 1] > 0))) {
+      const y = lo * 2;
+      const x = hi + y;
+      if (y === x - hi) hi = x;
+    }
+    return hi;
+  }
+}

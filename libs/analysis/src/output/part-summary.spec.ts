@@ -1,0 +1,75 @@
+import { Schema, Table } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { boolColumn, float32Column, int32Column, int64Column } from './arrow-columns';
+import { tableOf } from './parquet-file';
+import { PART_SUMMARY_KEY, partSummaryFromMetadata, summarizePart } from './part-summary';
+import { ANALYSIS_SCHEMAS } from './schemas';
+
+/** A table of `schema` holding only the columns the summary reads. */
+function columns(schema: Schema, names: string[], data: Parameters<typeof tableOf>[1]): Table {
+  return tableOf(new Schema(names.map((name) => schema.fields.find((f) => f.name === name)!)), data);
+}
+
+describe(summarizePart.name, () => {
+  it('counts tokens per number, and finds the first n ≥ 0 of more than one token', () => {
+    const table = columns(ANALYSIS_SCHEMAS.tokens, ['number', 'token_count'], [
+      int64Column(new Float64Array([-5, 3, 7, 12, 40])),
+      int32Column(new Int32Array([2, 1, 1, 2, 3])),
+    ]);
+    expect(summarizePart('tokens', table)).toEqual({
+      analysis: 'tokens',
+      numbers: 5,
+      histogram: { 1: 2, 2: 2, 3: 1 },
+      firstMultiToken: 12,
+    });
+  });
+
+  it('counts sign-symmetry matches', () => {
+    const table = columns(ANALYSIS_SCHEMAS['sign-symmetry'], ['count_match', 'ids_match'], [
+      boolColumn(new Uint8Array([1, 1, 0, 1])),
+      boolColumn(new Uint8Array([1, 0, 0, 0])),
+    ]);
+    expect(summarizePart('sign-symmetry', table)).toEqual({ analysis: 'sign-symmetry', pairs: 4, countMatches: 3, idsMatches: 1 });
+  });
+
+  it('sums, bounds and counts the cosines that are not null', () => {
+    const table = columns(ANALYSIS_SCHEMAS['successive-cosine'], ['cosine'], [
+      float32Column(new Float32Array([0.5, 9, -0.25, 0.75]), new Uint8Array([1, 0, 1, 1])),
+    ]);
+    expect(summarizePart('successive-cosine', table)).toEqual({
+      analysis: 'successive-cosine',
+      rows: 4,
+      withCosine: 3,
+      sum: [1],
+      min: -0.25,
+      max: 0.75,
+    });
+  });
+
+  it('gives null bounds when every cosine is null', () => {
+    const table = columns(ANALYSIS_SCHEMAS['successive-cosine'], ['cosine'], [
+      float32Column(new Float32Array([0.5]), new Uint8Array([0])),
+    ]);
+    expect(summarizePart('successive-cosine', table)).toMatchObject({ withCosine: 0, sum: [], min: null, max: null });
+  });
+});
+
+describe(partSummaryFromMetadata.name, () => {
+  const tokens = { analysis: 'tokens', numbers: 2, histogram: { 1: 2 }, firstMultiToken: null };
+
+  it('reads the summary a footer carries for its analysis', () => {
+    expect(partSummaryFromMetadata({ [PART_SUMMARY_KEY]: JSON.stringify(tokens) }, 'tokens')).toEqual(tokens);
+  });
+
+  it.each([
+    ['no summary', {}, 'tokens'],
+    ['an analysis without summaries', { [PART_SUMMARY_KEY]: JSON.stringify(tokens) }, 'cosine-matrix'],
+    ['the summary of another analysis', { [PART_SUMMARY_KEY]: JSON.stringify(tokens) }, 'sign-symmetry'],
+    ['malformed JSON', { [PART_SUMMARY_KEY]: '{"analysis":' }, 'tokens'],
+    ['a count that is not one', { [PART_SUMMARY_KEY]: JSON.stringify({ ...tokens, histogram: { 1: -2 } }) }, 'tokens'],
+    ['a missing field', { [PART_SUMMARY_KEY]: JSON.stringify({ analysis: 'sign-symmetry', pairs: 1, countMatches: 1 }) }, 'sign-symmetry'],
+    ['a sum that is not a list', { [PART_SUMMARY_KEY]: JSON.stringify({ analysis: 'successive-cosine', rows: 1, withCosine: 1, sum: 0.5, min: 0.5, max: 0.5 }) }, 'successive-cosine'],
+  ] as const)('gives null for %s, so that the rows are read instead', (_, metadata, analysis) => {
+    expect(partSummaryFromMetadata(metadata as Record<string, string>, analysis)).toBeNull();
+  });
+});

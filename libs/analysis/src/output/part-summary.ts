@@ -1,0 +1,104 @@
+import { Table } from 'apache-arrow';
+import { ExactSum } from '../compute/exact-sum';
+import { Analysis } from '../spec/vocabulary';
+
+/** The footer key under which a part carries its own summary, so that finishing a sweep need not read the rows again. */
+export const PART_SUMMARY_KEY = 'tokensweep.summary';
+
+/** What one part contributes to summary.json; every field merges across parts in any order with the same result. */
+export type PartSummary =
+  | { analysis: 'tokens'; numbers: number; histogram: Record<string, number>; firstMultiToken: number | null }
+  | { analysis: 'sign-symmetry'; pairs: number; countMatches: number; idsMatches: number }
+  | { analysis: 'successive-cosine'; rows: number; withCosine: number; sum: number[]; min: number | null; max: number | null };
+
+export type SummarizedAnalysis = PartSummary['analysis'];
+
+/** The columns `summarizePart` reads of each analysis it summarizes: all that finishing reads of a part without a summary. */
+export const SUMMARY_COLUMNS: Record<SummarizedAnalysis, string[]> = {
+  tokens: ['number', 'token_count'],
+  'sign-symmetry': ['count_match', 'ids_match'],
+  'successive-cosine': ['cosine'],
+};
+
+export function isSummarized(analysis: Analysis): analysis is SummarizedAnalysis {
+  return Object.hasOwn(SUMMARY_COLUMNS, analysis);
+}
+
+/** The summary of one part's rows (a table with at least `SUMMARY_COLUMNS[analysis]`). */
+export function summarizePart(analysis: SummarizedAnalysis, table: Table): PartSummary {
+  switch (analysis) {
+    case 'tokens':
+      return tokensSummary(table);
+    case 'sign-symmetry':
+      return signSymmetrySummary(table);
+    case 'successive-cosine':
+      return cosineSummary(table);
+  }
+}
+
+/** The summary a part's footer carries, or null when it carries none (or one this version cannot read). */
+export function partSummaryFromMetadata(metadata: Record<string, string>, analysis: Analysis): PartSummary | null {
+  const text = metadata[PART_SUMMARY_KEY];
+  if (text === undefined || !isSummarized(analysis)) return null;
+  try {
+    const summary = JSON.parse(text) as PartSummary;
+    return summary?.analysis === analysis && SHAPES[analysis](summary as never) ? summary : null;
+  } catch {
+    return null;
+  }
+}
+
+const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const isNumberOrNull = (v: unknown) => v === null || Number.isFinite(v);
+
+/** What each summary must hold to be merged; anything else is read from the rows instead. */
+const SHAPES: { [A in SummarizedAnalysis]: (s: Extract<PartSummary, { analysis: A }>) => boolean } = {
+  tokens: (s) =>
+    isCount(s.numbers) && isNumberOrNull(s.firstMultiToken) && typeof s.histogram === 'object' && s.histogram !== null && Object.values(s.histogram).every(isCount),
+  'sign-symmetry': (s) => isCount(s.pairs) && isCount(s.countMatches) && isCount(s.idsMatches),
+  'successive-cosine': (s) =>
+    isCount(s.rows) && isCount(s.withCosine) && Array.isArray(s.sum) && s.sum.every((v) => Number.isFinite(v)) && isNumberOrNull(s.min) && isNumberOrNull(s.max),
+};
+
+function tokensSummary(table: Table): PartSummary {
+  const values = table.getChild('number')!.toArray() as BigInt64Array;
+  const counts = table.getChild('token_count')!.toArray() as Int32Array;
+  const histogram: Record<string, number> = {};
+  let firstMultiToken: number | null = null;
+  for (let i = 0; i < counts.length; i++) {
+    histogram[counts[i]] = (histogram[counts[i]] ?? 0) + 1;
+    const n = Number(values[i]);
+    if (counts[i] > 1 && n >= 0 && (firstMultiToken === null || n < firstMultiToken)) firstMultiToken = n;
+  }
+  return { analysis: 'tokens', numbers: counts.length, histogram, firstMultiToken };
+}
+
+function signSymmetrySummary(table: Table): PartSummary {
+  let countMatches = 0;
+  let idsMatches = 0;
+  for (const v of table.getChild('count_match')!) if (v) countMatches++;
+  for (const v of table.getChild('ids_match')!) if (v) idsMatches++;
+  return { analysis: 'sign-symmetry', pairs: table.numRows, countMatches, idsMatches };
+}
+
+function cosineSummary(table: Table): PartSummary {
+  const sum = new ExactSum();
+  let withCosine = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of table.getChild('cosine')!) {
+    if (v === null) continue;
+    withCosine++;
+    sum.add(v);
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return {
+    analysis: 'successive-cosine',
+    rows: table.numRows,
+    withCosine,
+    sum: sum.toJSON(),
+    min: withCosine === 0 ? null : min,
+    max: withCosine === 0 ? null : max,
+  };
+}
