@@ -35,6 +35,7 @@ describe('API routes', () => {
         MAX_BODY_BYTES: String(MAX_BODY_BYTES),
         MAX_SWEEP_NUMBERS: '5000',
         MAX_MATRIX_NUMBERS: '100',
+        MAX_SWEEP_CHUNKS: '1000',
         RATE_LIMIT_PER_MINUTE: '0',
       },
     });
@@ -84,6 +85,16 @@ describe('API routes', () => {
         'over MAX_MATRIX_NUMBERS',
         { ...SMALL, numbers: '1..200' },
         /^analyses: cosine-matrix .*raise MAX_MATRIX_NUMBERS/,
+      ],
+      [
+        'over MAX_SWEEP_CHUNKS',
+        { ...SMALL, numbers: '1..5000', analyses: ['tokens'], chunkSize: 1 },
+        /^chunkSize: the sweep would run 5,000 chunks .*raise chunkSize to at least 5, or raise MAX_SWEEP_CHUNKS$/,
+      ],
+      [
+        'cosine-matrix tiles over MAX_SWEEP_CHUNKS',
+        { ...SMALL, numbers: '1..100', tileSize: 1 },
+        /^tileSize: the sweep would run 10,025 chunks .*raise tileSize to at least 4, or raise MAX_SWEEP_CHUNKS$/,
       ],
       ['a list instead of an object', [SMALL], /JSON object/],
     ];

@@ -68,6 +68,13 @@ const BAD: BadCase[] = [
     stderr: /analyses: cosine-matrix .* 201 numbers, over the limit of 100; .*raise MAX_MATRIX_NUMBERS/,
   },
   {
+    name: 'over MAX_SWEEP_CHUNKS',
+    args: ['--numbers', '0..999', '--chunk-size', '1', '--analysis', 'tokens'],
+    env: { MAX_SWEEP_CHUNKS: '100' },
+    stderr:
+      /chunkSize: the sweep would run 1,000 chunks .*over the limit of 100; raise chunkSize to at least 10, or raise MAX_SWEEP_CHUNKS/,
+  },
+  {
     name: 'a malformed limit',
     args: [],
     env: { MAX_SWEEP_NUMBERS: 'lots' },

@@ -152,6 +152,20 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('gives the worker the sweep limits of the api (workers check each job against them again)', () => {
+    const limits = [...configVariables].filter((v) => /^MAX_(SWEEP|MATRIX|FOURIER)_/.test(v)).sort();
+    expect(limits).toEqual([
+      'MAX_FOURIER_NUMBERS',
+      'MAX_MATRIX_NUMBERS',
+      'MAX_SWEEP_CHUNKS',
+      'MAX_SWEEP_NUMBERS',
+    ]);
+    for (const variable of limits) {
+      expect(environment(services.api)[variable], variable).toBeDefined();
+      expect(environment(services.worker)[variable], variable).toBe(environment(services.api)[variable]);
+    }
+  });
+
   it('lets the worker scale (--scale worker=N): no fixed container name, no host ports', () => {
     expect(services.worker.container_name).toBeUndefined();
     expect(services.worker.ports).toBeUndefined();

@@ -17,6 +17,7 @@ export function readAnalysisConfig(reader: EnvReader, env: Record<string, string
       maxSweepNumbers: reader.integer('MAX_SWEEP_NUMBERS', DEFAULT_LIMITS.maxSweepNumbers, 1),
       maxMatrixNumbers: reader.integer('MAX_MATRIX_NUMBERS', DEFAULT_LIMITS.maxMatrixNumbers, 1),
       maxFourierNumbers: reader.integer('MAX_FOURIER_NUMBERS', DEFAULT_LIMITS.maxFourierNumbers, 2),
+      maxSweepChunks: reader.integer('MAX_SWEEP_CHUNKS', DEFAULT_LIMITS.maxSweepChunks, 1),
     },
     models: {
       modelsDir: modelsDir ? path.resolve(modelsDir) : undefined,

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../spec/limits';
 import { parseSweepSpec } from '../spec/sweep-spec';
 import { PER_NUMBER_ANALYSES } from '../spec/vocabulary';
 import { ChunkTask, MatrixTileTask, NumbersTask } from './chunk-task';
-import { needsEmbedding, planSweep } from './plan-sweep';
+import { countTasks, needsEmbedding, planSweep } from './plan-sweep';
 
 const ALL = ['tokens', 'sign-symmetry', 'successive-cosine', 'cosine-matrix', 'fourier'];
 
@@ -16,12 +17,14 @@ const CASES = [
   { numbers: '0..1000:10, 3..1003:7', chunkSize: 13, tileSize: 40, analyses: ['cosine-matrix', 'fourier'] },
 ];
 
+// tiles of 1 over 100 numbers are over the default MAX_SWEEP_CHUNKS, and wanted here
+const LIMITS = { ...DEFAULT_LIMITS, maxSweepChunks: 1_000_000 };
+
 function plan(input: Record<string, unknown>) {
-  const { spec, numbers } = parseSweepSpec({
-    models: ['gpt2', 'org/other@v2'],
-    formats: ['plain', 'space', 'comma'],
-    ...input,
-  });
+  const { spec, numbers } = parseSweepSpec(
+    { models: ['gpt2', 'org/other@v2'], formats: ['plain', 'space', 'comma'], ...input },
+    { limits: LIMITS },
+  );
   return { spec, size: numbers.size, tasks: planSweep(spec, numbers) };
 }
 
@@ -53,6 +56,16 @@ describe(planSweep.name, () => {
       }
     }
     expect(tasks.every((t) => spec.models.includes(t.model) && spec.formats.includes(t.format))).toBe(true);
+  });
+
+  it.each(CASES)('counts its tasks without making them: $numbers, chunks of $chunkSize, tiles of $tileSize', (input) => {
+    const { spec, size, tasks } = plan(input);
+    expect(countTasks(spec, size)).toEqual({
+      numbers: tasks.filter((t) => t.kind === 'numbers').length,
+      tiles: tasks.filter((t) => t.kind === 'matrix-tile').length,
+      fourier: tasks.filter((t) => t.kind === 'fourier').length,
+      total: tasks.length,
+    });
   });
 
   it('plans the same tasks for the same spec', () => {

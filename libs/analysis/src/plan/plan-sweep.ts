@@ -1,5 +1,5 @@
 import { NumberSet } from '../spec/number-set';
-import { SweepSpec } from '../spec/sweep-spec';
+import type { SweepSpec } from '../spec/sweep-spec';
 import { Analysis, EMBEDDING_ANALYSES, PER_NUMBER_ANALYSES, PerNumberAnalysis } from '../spec/vocabulary';
 import { ChunkTask } from './chunk-task';
 
@@ -29,6 +29,17 @@ export function planSweep(spec: SweepSpec, numbers: NumberSet): ChunkTask[] {
     }
   }
   return tasks;
+}
+
+/** How many tasks `planSweep` makes for a sweep of `size` numbers, without making them. */
+export function countTasks(spec: SweepSpec, size: number): { numbers: number; tiles: number; fourier: number; total: number } {
+  const runs = spec.models.length * spec.formats.length;
+  const perNumber = PER_NUMBER_ANALYSES.some((a) => spec.analyses.includes(a));
+  const edges = Math.ceil(size / spec.tileSize);
+  const numbers = perNumber ? runs * Math.ceil(size / spec.chunkSize) : 0;
+  const tiles = spec.analyses.includes('cosine-matrix') ? runs * edges * edges : 0;
+  const fourier = spec.analyses.includes('fourier') ? runs : 0;
+  return { numbers, tiles, fourier, total: numbers + tiles + fourier };
 }
 
 /** Whether a sweep reads the embedding matrix at all (if not, no safetensors are needed). */

@@ -13,7 +13,7 @@ function problemsOf(input: unknown, options: Parameters<typeof parseSweepSpec>[1
   throw new Error(`${JSON.stringify(input)} was accepted`);
 }
 
-const LIMITS = { maxSweepNumbers: 100, maxMatrixNumbers: 20, maxFourierNumbers: 30 };
+const LIMITS = { maxSweepNumbers: 100, maxMatrixNumbers: 20, maxFourierNumbers: 30, maxSweepChunks: 50 };
 
 describe(parseSweepSpec.name, () => {
   it("fills DESIGN.md's defaults, and the default sweep passes the default limits", () => {
@@ -144,6 +144,18 @@ describe(parseSweepSpec.name, () => {
       { numbers: '0..30', analyses: ['fourier'] },
       /fourier .*31 numbers, over the limit of 30/,
     ],
+    [
+      'chunkSize',
+      'MAX_SWEEP_CHUNKS',
+      { numbers: '0..99', analyses: ['tokens'], chunkSize: 1 },
+      /^chunkSize: the sweep would run 100 chunks \(100 by chunkSize 1; over 1 model\(s\) × 1 format\(s\)\), over the limit of 50; raise chunkSize to at least 2,/,
+    ],
+    [
+      'tileSize',
+      'MAX_SWEEP_CHUNKS',
+      { numbers: '0..19', analyses: ['tokens', 'cosine-matrix'], tileSize: 2 },
+      /would run 101 chunks \(1 by chunkSize 25,000, 100 cosine-matrix tiles by tileSize 2; .*raise tileSize to at least 3,/,
+    ],
   ])('refuses a sweep over a limit in %s, naming the variable %s', (field, variable, input, message) => {
     const problems = problemsOf(input, { limits: LIMITS });
     expect(problems).toHaveLength(1);
@@ -159,6 +171,25 @@ describe(parseSweepSpec.name, () => {
     expect(
       parseSweepSpec({ numbers: '1..20', analyses: ['cosine-matrix'] }, { limits: LIMITS }).numbers.size,
     ).toBe(20);
+  });
+
+  it.each([
+    { numbers: '0..29', analyses: ['tokens', 'fourier'], chunkSize: 1, formats: ['plain', 'space'] },
+    { numbers: '0..19', analyses: ['cosine-matrix', 'fourier'], tileSize: 1 },
+    { numbers: '0..9, 50..59', analyses: ['successive-cosine', 'cosine-matrix'], chunkSize: 1, tileSize: 1 },
+  ])('the least chunkSize or tileSize a refusal names fits: $numbers, $analyses', (input) => {
+    const [problem] = problemsOf(input, { limits: LIMITS });
+    const [, field, least] = problem.match(/^(chunkSize|tileSize): .*raise \1 to at least (\d+),/)!;
+    const fitted = parseSweepSpec({ ...input, [field]: Number(least) }, { limits: LIMITS });
+    expect(fitted.spec[field as 'chunkSize' | 'tileSize']).toBe(Number(least));
+    expect(problemsOf({ ...input, [field]: Number(least) - 1 }, { limits: LIMITS })[0]).toMatch(/MAX_SWEEP_CHUNKS$/);
+  });
+
+  it('lets the default chunk and tile sizes through for the largest sweep the other limits allow', () => {
+    const models = Array.from({ length: 16 }, (_, i) => `org/model-${i}`);
+    const formats = ['plain', 'space', 'comma'];
+    expect(parseSweepSpec({ models, formats, numbers: '0..9999999', analyses: ['tokens'] }).numbers.size).toBe(10_000_000);
+    expect(parseSweepSpec({ models, formats, numbers: '0..8191' }).spec.tileSize).toBe(1024);
   });
 
   it('refuses local directories unless they are allowed, and accepts them when they are', () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { formatModelRef, modelSlug, parseModelRef } from '../models/model-ref';
+import { countTasks } from '../plan/plan-sweep';
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, SweepLimits } from './limits';
 import { parseNumberExpression } from './number-expression';
 import { NumberSet, NumberSetTooLarge } from './number-set';
@@ -117,7 +118,38 @@ function expand(spec: SweepSpec, limits: SweepLimits, problems: string[]): Numbe
   if (spec.analyses.includes('fourier') && set.size > limits.maxFourierNumbers) {
     problems.push(`analyses: ${overLimit('fourier would transform', format(set.size), limits, 'maxFourierNumbers')}`);
   }
+  const chunks = countTasks(spec, set.size);
+  if (set.size <= limits.maxSweepNumbers && chunks.total > limits.maxSweepChunks) problems.push(tooManyChunks(spec, set.size, chunks, limits));
   return set;
+}
+
+/**
+ * Names the size field that makes most of the chunks, and the least value of it that would fit
+ * (when changing it alone can): `chunkSize: the sweep would run 100,000 chunks …`.
+ */
+function tooManyChunks(spec: SweepSpec, size: number, chunks: ReturnType<typeof countTasks>, limits: SweepLimits): string {
+  const runs = spec.models.length * spec.formats.length;
+  const perRun = Math.floor(limits.maxSweepChunks / runs) - chunks.fourier / runs;
+  const kinds = [
+    chunks.numbers > 0 ? `${format(chunks.numbers)} by chunkSize ${format(spec.chunkSize)}` : '',
+    chunks.tiles > 0 ? `${format(chunks.tiles)} cosine-matrix tiles by tileSize ${format(spec.tileSize)}` : '',
+    chunks.fourier > 0 ? `${format(chunks.fourier)} fourier` : '',
+  ].filter(Boolean);
+  const over = `${spec.models.length} model(s) × ${spec.formats.length} format(s)`;
+  const field = chunks.numbers >= chunks.tiles ? 'chunkSize' : 'tileSize';
+  let least: number | null = null;
+  if (field === 'chunkSize') {
+    const budget = perRun - chunks.tiles / runs;
+    if (budget >= 1) least = Math.ceil(size / budget);
+  } else {
+    const edges = Math.floor(Math.sqrt(perRun - chunks.numbers / runs));
+    if (edges >= 1) least = Math.ceil(size / edges);
+  }
+  return (
+    `${field}: the sweep would run ${format(chunks.total)} chunks (${kinds.join(', ')}; over ${over}), over the limit of ` +
+    `${format(limits.maxSweepChunks)}; raise ${field}${least === null ? '' : ` to at least ${format(least)}`}, ` +
+    `or raise ${LIMIT_VARIABLES.maxSweepChunks}`
+  );
 }
 
 function overLimit(what: string, count: string, limits: SweepLimits, limit: keyof SweepLimits): string {
