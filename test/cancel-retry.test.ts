@@ -256,6 +256,38 @@ describe('cancel and retry', () => {
     expect(completed).toMatchObject({ error: null, progress: { done: chunks, total: chunks } });
   });
 
+  it('cancels a sweep of 3,000 queued chunks in one request: every job of it removed, its parent too', async () => {
+    const chunks = stack.queue('chunks');
+    await chunks.pause();
+    try {
+      const big = await stack.api.submit({
+        models: ['demo-a'],
+        numbers: '0..2999',
+        analyses: ['tokens'],
+        chunkSize: 1,
+      });
+      expect(big.chunks).toBe(3000);
+      expect((await chunks.getJobCounts('waiting')).waiting).toBeGreaterThanOrEqual(3000);
+      expect((await stack.api.request('DELETE', `/sweeps/${big.id}`)).status).toBe(200);
+      const left = await chunks.getJobs(
+        ['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed'],
+        0,
+        -1,
+      );
+      expect(left.filter((j) => j.id!.startsWith(`${big.id}-`))).toEqual([]);
+      const parents = await stack
+        .queue('finalize')
+        .getJobs(['waiting-children', 'waiting', 'delayed'], 0, -1);
+      expect(parents.filter((j) => j.id!.startsWith(`${big.id}-`))).toEqual([]);
+      expect(await stack.api.sweep(big.id)).toMatchObject({
+        status: 'cancelled',
+        progress: { done: 0, total: 3000 },
+      });
+    } finally {
+      await chunks.resume();
+    }
+  });
+
   describe('the CLI against the running API', () => {
     const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
 

@@ -28,7 +28,6 @@ const SPEC = {
 // 83 numbers: 7 slices of 12 + 3×3 tiles of 30, for each of 2 models × 2 formats
 const CHUNKS = 4 * (7 + 9);
 
-
 describe('distributed sweep end to end', () => {
   let stack: DistributedStack;
   let db: DuckDb;

@@ -60,6 +60,7 @@ export class SweepLifecycle {
   /** Cancels a queued or running sweep: pending chunks are removed, running ones finish; `purge` also deletes its results. */
   async cancel(id: string, purge: boolean): Promise<SweepState> {
     const state = await this.get(id);
+    // at once, not after the manifest as the other ends (see end): no chunk may start from here on
     const cancelled = await this.store.transition(id, ['queued', 'running'], 'cancelled', { finishedAt: new Date().toISOString() });
     if (!cancelled && !purge) throw new SweepConflictError(`sweep ${id} is already ${state.status}; only queued or running sweeps can be cancelled`);
     const locked = await this.queue.removeChunks(id, await this.unfinished(state));
@@ -91,13 +92,13 @@ export class SweepLifecycle {
     return { id, status: 'queued', chunks: tasks.length };
   }
 
-  /** A chunk failed for good: the sweep fails with its message, pending chunks are dropped. */
+  /**
+   * A chunk failed for good: the sweep fails with its message, pending chunks are dropped. Chunks
+   * that failed too keep their records (a retry removes them), so that each one's reason stays.
+   */
   async fail(id: string, message: string): Promise<void> {
-    const failed = await this.store.transition(id, ['queued', 'running'], 'failed', { error: message, finishedAt: new Date().toISOString() });
-    if (!failed) return;
-    const state = await this.get(id);
-    await this.queue.removeChunks(id, await this.unfinished(state));
-    await this.writeManifest(id);
+    const failed = await this.end(id, 'failed', message);
+    if (failed) await this.queue.removeChunks(id, await this.unfinished(failed.state), { keepFailed: true });
   }
 
   /** Every chunk is done: write the manifest and summary, then mark the sweep completed. */
@@ -106,14 +107,23 @@ export class SweepLifecycle {
     if (before.status !== 'running' && before.status !== 'queued') return null;
     // figures take a while: drawn before taking the lock, so that a cancel meanwhile need not wait
     await beforeManifest?.(this.sweepDir(id), before);
+    return (await this.end(id, 'completed', null))?.manifest ?? null;
+  }
+
+  /**
+   * Ends a queued or running sweep as `status`, under its lock: the manifest first, then the status,
+   * so that whoever sees the sweep ended finds its manifest. Null when it had ended already (or is
+   * gone). Only a completed sweep's temporary files are strays: after a failure, chunks that were
+   * running may still be writing theirs.
+   */
+  private end(id: string, status: 'completed' | 'failed', error: string | null): Promise<{ state: SweepState; manifest: Manifest } | null> {
     return this.store.withLock(id, async () => {
-      const state = await this.get(id);
-      if (state.status !== 'running' && state.status !== 'queued') return null;
-      const finishedAt = new Date().toISOString();
-      // every chunk is done, so a temporary file now is a stray
-      const manifest = await finishSweep(this.sweepDir(id), { ...state, status: 'completed', finishedAt, error: null });
-      await this.store.transition(id, ['running', 'queued'], 'completed', { finishedAt, error: null });
-      return manifest;
+      const current = await this.store.get(id);
+      if (!current || (current.status !== 'queued' && current.status !== 'running')) return null;
+      const state: SweepState = { ...current, status, error, finishedAt: new Date().toISOString() };
+      const manifest = await finishSweep(this.sweepDir(id), state, { removeTempFiles: status === 'completed' });
+      const moved = await this.store.transition(id, ['queued', 'running'], status, { error, finishedAt: state.finishedAt });
+      return moved ? { state, manifest } : null;
     });
   }
 

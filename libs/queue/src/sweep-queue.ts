@@ -11,6 +11,9 @@ export interface QueuePolicy {
   backoffMs?: number;
 }
 
+/** Chunk removals sent to Redis at once by `removeChunks`. */
+const REMOVALS_IN_FLIGHT = 64;
+
 export type QueueCounts = Record<QueueName, Record<string, number>>;
 
 /**
@@ -58,18 +61,30 @@ export class SweepQueue {
 
   /**
    * Removes the chunk jobs of `indices` that are not running (waiting, delayed, failed or completed
-   * records); returns the indices it could not remove because a worker holds them.
+   * records); returns the indices it could not remove because a worker holds them. With
+   * `keepFailed`, failed records stay: they say why those chunks failed.
    */
-  async removeChunks(sweepId: string, indices: Iterable<number>): Promise<number[]> {
+  async removeChunks(sweepId: string, indices: Iterable<number>, { keepFailed = false } = {}): Promise<number[]> {
     const locked: number[] = [];
-    for (const index of indices) {
+    const removeOne = async (index: number) => {
       const id = chunkJobId(sweepId, index);
       const job = await Job.fromId(this.chunks, id);
-      if (!job) continue;
+      if (!job) return;
+      if (keepFailed && (await job.isFailed())) return;
       const removed = await this.chunks.remove(id, { removeChildren: false });
       if (removed === 0) locked.push(index);
-    }
-    return locked;
+    };
+    // One job after the other costs two round trips each (22 s for 20,000 chunks); many in flight
+    // share the round trips on the one connection. Last index first: BullMQ pushes a flow's children
+    // onto the head of the wait list in order, and finds each job it removes by a scan from the head
+    // (from the first index on, removing 20,000 took 7 s of scanning in Redis).
+    const all = [...indices].reverse();
+    let next = 0;
+    const drain = async () => {
+      while (next < all.length) await removeOne(all[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(REMOVALS_IN_FLIGHT, all.length) }, drain));
+    return locked.sort((a, b) => a - b);
   }
 
   async counts(): Promise<QueueCounts> {
