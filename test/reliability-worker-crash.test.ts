@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitOf } from './helpers/child-output';
 import { DistributedStack } from './helpers/distributed-stack';
 import { DuckDb } from './helpers/duckdb';
-import { awaitActiveChunk, layoutProblems, pidOf, pollUntil, tokenRowCounts } from './helpers/faults';
+import { awaitActiveChunk, layoutProblems, pidOf, stopHoldingChunks, tokenRowCounts } from './helpers/faults';
 import { ServiceProcess, startWorker } from './helpers/services';
 
 /**
@@ -69,6 +69,11 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
     return worker;
   }
 
+  /** A worker besides the ones a test stops, to take over their chunks (a failed test may have left none). */
+  async function ensureTakeover(): Promise<void> {
+    if (live.length === 0) await addWorker({}, 'worker to take over');
+  }
+
   async function kill(worker: ServiceProcess): Promise<void> {
     const status = await exitOf(worker.child, 10_000, 'SIGKILL');
     expect(status.signal).toBe('SIGKILL');
@@ -97,7 +102,8 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
   it('SIGKILL of a worker mid-chunk while another runs: the chunk is taken over, every row exactly once', async () => {
     const count = 6 * CHUNK;
     const { id, chunks: total } = await stack.api.submit(spec(count));
-    const { job, pid } = await awaitActiveChunk(chunks, id, { among: live.map((w) => w.pid), context: logs });
+    const { pid } = await awaitActiveChunk(chunks, id, { among: live.map((w) => w.pid), context: logs });
+    const [{ job }] = await stopHoldingChunks(chunks, id, [pid], { context: logs });
     const victim = live.find((w) => w.pid === pid)!;
     await kill(victim);
     const killedAt = Date.now();
@@ -133,15 +139,21 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
       what: 'one chunk done',
       context: logs,
     });
-    const { job: interrupted } = await awaitActiveChunk(chunks, id, {
-      among: live.map((w) => w.pid),
-      context: logs,
-    });
-    await Promise.all([...live].map((w) => kill(w)));
+    const victims = [...live];
+    const [{ job: interrupted }] = await stopHoldingChunks(
+      chunks,
+      id,
+      victims.map((w) => w.pid),
+      { context: logs },
+    );
+    await Promise.all(victims.map((w) => kill(w)));
     const before = await completedJobs(id);
     const atKill = await stack.api.sweep(id);
     expect(atKill.status).toBe('running');
-    expect(atKill.progress.done).toBe(before.size);
+    // a worker killed between recording its chunk as done and BullMQ completing the job leaves one
+    // more chunk counted than completed; that chunk runs again and its part is written once more
+    expect(atKill.progress.done).toBeGreaterThanOrEqual(before.size);
+    expect(atKill.progress.done).toBeLessThanOrEqual(before.size + victims.length);
     expect(before.size).toBeLessThan(total);
     expect(before.has(interrupted.id!)).toBe(false);
 
@@ -161,6 +173,7 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
 
   it('SIGTERM while busy: the worker finishes its chunk within SHUTDOWN_TIMEOUT_MS and exits 0', async () => {
     // live: the restarted worker; the one stopped here gets a generous shutdown time
+    await ensureTakeover();
     const stopping = await addWorker({ SHUTDOWN_TIMEOUT_MS: '60000' }, 'worker stopped with time to finish');
     const count = 4 * CHUNK;
     const { id, chunks: total } = await stack.api.submit(spec(count));
@@ -186,6 +199,7 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
 
   it('SIGTERM with a chunk longer than SHUTDOWN_TIMEOUT_MS: it is handed back at once, the worker exits 0, another finishes it', async () => {
     const timeoutMs = 500;
+    await ensureTakeover();
     const stopping = await addWorker(
       { SHUTDOWN_TIMEOUT_MS: String(timeoutMs) },
       'worker stopped with little time',
@@ -201,18 +215,16 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
     expect(stopping.output.text()).toMatch(/1 job\(s\) still running after 500 ms were handed back/);
     // bounded by the timeout plus closing connections, on a loaded two-core machine
     expect(stoppedAfterMs).toBeLessThan(timeoutMs + 10_000);
-    const handedBack = await pollUntil(
-      async () => (await Job.fromId(chunks, job.id!))!,
-      (j) => pidOf(j) !== stopping.pid,
-      { timeoutMs: 60_000, what: `job ${job.id} taken by another worker`, context: logs },
-    );
-    // handed back is not a failed attempt, and not a stall either
-    expect(handedBack.attemptsMade).toBe(0);
-
     await stack.api.awaitStatus(id, 'completed', { timeoutMs: SWEEP_TIMEOUT_MS, context: logs });
     const completed = await completedJobs(id);
     expect(completed.size).toBe(total);
-    expect(pidOf(completed.get(job.id!)!)).toBe(live[0].pid);
+    const handedBack = completed.get(job.id!)!;
+    expect(pidOf(handedBack)).toBe(live[0].pid);
+    // started twice, but the hand-back is neither a failed attempt nor a stall: the one attempt
+    // counted is the other worker's, which completed it
+    expect(handedBack.attemptsStarted).toBe(2);
+    expect(handedBack.attemptsMade).toBe(1);
+    expect(handedBack.stalledCounter).toBe(0);
     await expectExactlyOnce(id, count);
     figures.sigtermHandBack = { stoppedAfterMs, shutdownTimeoutMs: timeoutMs };
   });
@@ -234,9 +246,10 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
       /^chunk 0 \(numbers 0\.\.99999 of the sweep, model demo-a, format plain\) failed: job stalled more than allowable limit; /,
     );
     expect(failed.error).toMatch(/a worker was lost while running it 3 times .*LOCK_DURATION_MS/);
-    // given up for good: nothing of it is left to run (its failed record goes with the sweep's pending chunks)
+    // given up for good: nothing of it is left to run, and its failed record stays with the reason
     const job = await Job.fromId(chunks, jobId);
-    expect(job ? await job.getState() : 'removed').toMatch(/^(failed|removed)$/);
+    expect(await job?.getState()).toBe('failed');
+    expect(job!.failedReason).toMatch(/stalled more than allowable limit/);
     expect((await stack.api.get(`/sweeps/${id}/manifest`)).json).toMatchObject({
       status: 'failed',
       error: failed.error,

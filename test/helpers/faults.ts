@@ -39,6 +39,34 @@ export async function awaitActiveChunk(
   }
 }
 
+/**
+ * Stops (SIGSTOP) the workers `pids` together at a moment when at least one of them holds a chunk of
+ * `sweepId`, and returns the chunks they hold, as the queue shows them once they are stopped. Seeing a
+ * chunk active and then signalling its worker leaves a window in which the chunk may finish (a chunk
+ * seen late in its run often does); reading the queue after the stop leaves none: what they hold now
+ * they hold until they are killed or continued. If they hold nothing at the stop, they are continued
+ * and it tries again.
+ */
+export async function stopHoldingChunks(
+  queue: Queue,
+  sweepId: string,
+  pids: number[],
+  options: { timeoutMs?: number; context?: () => string } = {},
+): Promise<{ job: Job; pid: number }[]> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    await awaitActiveChunk(queue, sweepId, { ...options, among: pids, timeoutMs: deadline - Date.now() });
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    const held = (await queue.getActive())
+      .map((job) => ({ job, pid: pidOf(job) }))
+      .filter(
+        (h): h is { job: Job; pid: number } => h.job.id!.startsWith(`${sweepId}-`) && pids.includes(h.pid!),
+      );
+    if (held.length > 0) return held;
+    for (const pid of pids) process.kill(pid, 'SIGCONT');
+  }
+}
+
 /** Every file below `dir` (temporary and hidden ones included), relative, with `/` separators, sorted. */
 export async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -47,7 +75,6 @@ export async function filesUnder(dir: string): Promise<string[]> {
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
     .sort();
 }
-
 
 export interface Manifest {
   id: string;
