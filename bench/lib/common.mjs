@@ -25,10 +25,11 @@ export function median(values) {
 }
 
 /** Runs `fn` once to warm up, then `runs` times; the milliseconds of each timed run. */
-export async function timeRuns(fn, runs = 5, warmup = 1) {
+export async function timeRuns(fn, runs = 5, warmup = 1, { collectBetween = false } = {}) {
   for (let i = 0; i < warmup; i++) await fn(-1);
   const times = [];
   for (let i = 0; i < runs; i++) {
+    if (collectBetween) globalThis.gc();
     const start = now();
     await fn(i);
     times.push(now() - start);

@@ -89,8 +89,10 @@ export async function chunkSection(ctx) {
   const scratch = new Float64Array(matrix.dim);
   for (let run = -1; run < 5; run++) {
     const t = now();
-    for (let i = 0; i < values.length; i++)
-      if (poolInto(tokens, i, matrix, 'mean', scratch)) normalize(scratch);
+    for (let i = 0; i < values.length; i++) {
+      const squaredNorm = poolInto(tokens, i, matrix, 'mean', scratch);
+      if (squaredNorm > 0) normalize(scratch, squaredNorm);
+    }
     if (run >= 0) embedMs.push(now() - t);
   }
   const medians = Object.fromEntries(Object.entries(steps).map(([step, ms]) => [step, median(ms)]));

@@ -88,6 +88,7 @@ async function tableBuilders(ctx, count) {
   const { tokensTable } = lib('analyses/tokens');
   const { signSymmetryTable } = lib('analyses/sign-symmetry');
   const { cosineMatrixTile } = lib('analyses/cosine-matrix');
+  const { CosineKernel } = lib('compute/cosine-kernel');
   const { tableOf } = lib('output/parquet-file');
   const { ANALYSIS_SCHEMAS } = lib('output/schemas');
   const { int64Column, float32Column, float64Column } = lib('output/arrow-columns');
@@ -116,10 +117,11 @@ async function tableBuilders(ctx, count) {
   const cosines = Float32Array.from({ length: count }, () => random() * 1.1 - 0.1);
   const valid = Uint8Array.from({ length: count }, (_, i) => (i % 1000 === 999 ? 0 : 1));
   const edge = Math.round(Math.sqrt(count));
+  const kernel = new CosineKernel();
   const tile = {
     values: Float64Array.from({ length: edge }, (_, i) => i),
     dim: 768,
-    vectors: Float64Array.from(unitVectors(edge, 768, 5)),
+    vectors: unitVectors(edge, 768, 5),
   };
   const power = Float64Array.from({ length: count }, () => random());
   const total = power.reduce((a, b) => a + b, 0);
@@ -133,7 +135,7 @@ async function tableBuilders(ctx, count) {
         int64Column(numbers.subarray(0, count)),
         float32Column(cosines, valid),
       ]),
-    'cosine-matrix': () => cosineMatrixTile(tile, tile),
+    'cosine-matrix': () => cosineMatrixTile(tile, tile, kernel),
     fourier: () =>
       tableOf(ANALYSIS_SCHEMAS.fourier, [
         float64Column(Float64Array.from({ length: count }, (_, k) => (2 * count) / (k + 1))),
