@@ -22,13 +22,17 @@ class WorkerStartup implements OnApplicationBootstrap, OnApplicationShutdown {
         [JobName.RunChunk]: (job) => this.chunks.process(job),
         [JobName.FinalizeSweep]: (job) => this.finalize.process(job),
       },
-      (job, reason) => (job.name === JobName.RunChunk ? this.chunks.abandoned(job, reason) : this.finalize.abandoned(job, reason)),
+      {
+        abandoned: (job, reason) => (job.name === JobName.RunChunk ? this.chunks.abandoned(job, reason) : this.finalize.abandoned(job, reason)),
+        // chunks run on the executor's threads: closing it ends them (finalize jobs run to their end)
+        stopRunning: () => this.executor.close(),
+      },
     );
   }
 
   async onApplicationShutdown(): Promise<void> {
     // Nest runs the shutdown hooks of one module side by side: the workers must have stopped (their
-    // active chunks finished or handed back) before the threads those chunks run on are terminated
+    // active chunks finished, or handed back and stopped) before the threads are terminated for good
     await this.workers.close();
     await this.executor.close();
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
-import { ChunkExecutor, ChunkTask, isSweepId, ModelUnavailableError, SpecError } from '@tokensweep/analysis';
+import { ChunkExecutor, ChunkTask, ExecutorClosedError, isSweepId, ModelUnavailableError, SpecError } from '@tokensweep/analysis';
 import { SERVICE_CONFIG, ServiceConfig, SweepLifecycle, SweepStore } from '@tokensweep/queue';
 import { CHUNK_EXECUTOR } from '../tokens';
 import { parseChunkJobData } from './chunk-job-data';
@@ -39,6 +39,8 @@ export class ChunkProcessor {
     try {
       files = await this.executor.run(chunk, this.lifecycle.sweepDir(sweepId));
     } catch (error) {
+      // stopped by a shutdown after the job was handed back: another worker runs it, nothing failed
+      if (error instanceof ExecutorClosedError) throw error;
       const unrecoverable = error instanceof ModelUnavailableError || error instanceof SpecError;
       const message = `chunk ${chunk.task.index} (${describe(chunk.task)}) failed: ${(error as Error).message}`;
       if (unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await this.lifecycle.fail(sweepId, message);

@@ -9,11 +9,17 @@ export type JobHandler = (job: Job) => Promise<unknown>;
 /** Told of a job BullMQ failed without running its handler: one that stalled too often (its workers died or hung with it). */
 export type AbandonedHandler = (job: Job, reason: string) => Promise<void>;
 
+export interface WorkerHooks {
+  abandoned: AbandonedHandler;
+  /** Ends the handlers still running at shutdown once their jobs were handed back (their results are now another worker's to write). */
+  stopRunning: () => Promise<void>;
+}
+
 /**
  * The one adapter over BullMQ workers: one Worker per queue, built from validated configuration
  * (concurrency, lock duration, stalled interval), dispatching each job to the handler of its name.
- * On shutdown it stops taking jobs, lets active ones finish within SHUTDOWN_TIMEOUT_MS, and hands
- * back the rest to the queue so another worker picks them up at once.
+ * On shutdown it stops taking jobs, lets active ones finish within SHUTDOWN_TIMEOUT_MS, hands back
+ * the rest to the queue so another worker picks them up at once, and stops them here.
  */
 @Injectable()
 export class QueueWorkersRepository implements OnApplicationShutdown {
@@ -21,11 +27,13 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
   private readonly workers: Worker[] = [];
   private readonly connections: Redis[] = [];
   private readonly active = new Map<string, { job: Job; token: string }>();
+  private stopRunning: () => Promise<void> = async () => {};
 
   constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {}
 
   /** Starts the workers; refuses to start when a job name has no handler. */
-  start(handlers: Record<JobName, JobHandler>, abandoned: AbandonedHandler): void {
+  start(handlers: Record<JobName, JobHandler>, { abandoned, stopRunning }: WorkerHooks): void {
+    this.stopRunning = stopRunning;
     for (const name of Object.values(JobName)) {
       if (typeof handlers[name] !== 'function') throw new Error(`no handler registered for job ${name}`);
     }
@@ -57,13 +65,38 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
 
   private closing?: Promise<void>;
 
-  /** Stops taking jobs and lets active ones finish (or hands them back); once, however often it is called. */
+  /**
+   * Stops taking jobs and lets active ones finish within SHUTDOWN_TIMEOUT_MS; those still running
+   * then are handed back to the queue and ended here (`stopRunning`). Once, however often it is called.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.all(this.workers.map((worker) => this.closeWorker(worker)));
+      const closed = Promise.all(this.workers.map((worker) => worker.close()));
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs)));
+      const outcome = await Promise.race([closed.then(() => 'closed' as const), timedOut]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        await this.handBack([...this.active.values()]);
+        await this.stopRunning();
+        // BullMQ's close waits for every running handler, forced or not (a second close returns the
+        // first one's promise): it returns once stopRunning has ended them
+        await closed;
+      }
       await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
     })();
     return this.closing;
+  }
+
+  /** Moves running jobs back to waiting, so that another worker takes them at once rather than after a stall. */
+  private async handBack(running: { job: Job; token: string }[]): Promise<void> {
+    for (const { job, token } of running) {
+      await job.moveToWait(token).catch((error: Error) => this.logger.warn(`could not hand back job ${job.id}: ${error.message}`));
+    }
+    for (const queue of new Set(running.map(({ job }) => job.queueName))) {
+      const count = running.filter(({ job }) => job.queueName === queue).length;
+      this.logger.warn(`${queue}: ${count} job(s) still running after ${this.config.shutdownTimeoutMs} ms were handed back to the queue`);
+    }
   }
 
   onApplicationShutdown(): Promise<void> {
@@ -79,19 +112,5 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
     } finally {
       this.active.delete(job.id!);
     }
-  }
-
-  private async closeWorker(worker: Worker): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs)));
-    const outcome = await Promise.race([worker.close().then(() => 'closed' as const), timedOut]);
-    clearTimeout(timer);
-    if (outcome === 'closed') return;
-    const mine = [...this.active.values()].filter(({ job }) => job.queueName === worker.name);
-    for (const { job, token } of mine) {
-      await job.moveToWait(token).catch((error: Error) => this.logger.warn(`could not hand back job ${job.id}: ${error.message}`));
-    }
-    this.logger.warn(`${worker.name}: ${mine.length} job(s) still running after ${this.config.shutdownTimeoutMs} ms were handed back to the queue`);
-    await worker.close(true);
   }
 }

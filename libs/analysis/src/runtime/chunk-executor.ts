@@ -8,7 +8,19 @@ import { NumberSet } from '../spec/number-set';
 /** Runs chunk jobs somewhere: in this thread, or in a pool of worker threads. */
 export interface ChunkExecutor {
   run(job: ChunkJob, sweepDir: string): Promise<PartFile[]>;
+  /** Stops running chunks where it can (they fail with ExecutorClosedError) and refuses new ones. */
   close(): Promise<void>;
+}
+
+/**
+ * A chunk stopped, or refused, because its executor was closed: the process is shutting down, which
+ * says nothing about the chunk (it is not a failed attempt of it).
+ */
+export class ExecutorClosedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExecutorClosedError';
+  }
 }
 
 /** What every executor (and every thread of a pool) needs to build its own model cache. */

@@ -5,7 +5,7 @@ import { kernelThreads } from '../compute/cosine-kernel';
 import { ModelUnavailableError } from '../models/model-errors';
 import { ChunkJob, PartFile } from '../run-chunk';
 import { SpecError } from '../spec/spec-error';
-import { ChunkExecutor, ExecutorOptions } from './chunk-executor';
+import { ChunkExecutor, ExecutorClosedError, ExecutorOptions } from './chunk-executor';
 import { SharedEmbeddings } from './shared-embeddings';
 import { FromThread, RunRequest, ToThread } from './thread-messages';
 
@@ -44,17 +44,28 @@ export class ThreadPoolExecutor implements ChunkExecutor {
   }
 
   run(job: ChunkJob, sweepDir: string): Promise<PartFile[]> {
-    if (this.closed) return Promise.reject(new Error('the thread pool is closed'));
+    if (this.closed) return Promise.reject(new ExecutorClosedError('the thread pool is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ request: { type: 'run', id: this.nextId++, job, sweepDir }, pending: { resolve, reject } });
       this.dispatch();
     });
   }
 
-  /** Stops every thread; chunks still running or queued fail (so nobody waits on them forever). */
-  async close(): Promise<void> {
+  /**
+   * Stops every thread, at once: chunks still running or queued fail with ExecutorClosedError (so
+   * nobody waits on them forever). A part being written is left under its temporary name, which
+   * finishing the sweep removes. Once, however often it is called.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.terminate();
+    return this.closing;
+  }
+
+  private closing?: Promise<void>;
+
+  private async terminate(): Promise<void> {
     this.closed = true;
-    const closing = new Error('the thread pool closed before this chunk finished');
+    const closing = new ExecutorClosedError('the thread pool closed before this chunk finished');
     for (const { pending } of this.queue.splice(0)) pending.reject(closing);
     for (const slot of this.slots) {
       slot.busy?.reject(closing);
