@@ -67,7 +67,8 @@ describe('docker-compose.yml', () => {
   let configVariables: Set<string>;
 
   beforeAll(async () => {
-    const compose = parse(await readFile(path.join(REPO, 'docker-compose.yml'), 'utf8'));
+    // merge keys (`<<: *shared-environment`), as Docker Compose reads them
+    const compose = parse(await readFile(path.join(REPO, 'docker-compose.yml'), 'utf8'), { merge: true });
     services = compose.services;
     volumes = compose.volumes ?? {};
     scripts = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')).scripts;
