@@ -20,13 +20,24 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
-    languageOptions: { globals: { require: 'readonly', module: 'readonly', __dirname: 'readonly', process: 'readonly' } },
+    languageOptions: {
+      globals: { require: 'readonly', module: 'readonly', __dirname: 'readonly', process: 'readonly' },
+    },
   },
   {
     files: ['bench/**/*.mjs', 'libs/analysis/native/*.mjs'],
     languageOptions: {
       globals: Object.fromEntries(
-        ['process', 'console', 'fetch', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'].map((name) => [name, 'readonly']),
+        [
+          'process',
+          'console',
+          'fetch',
+          'performance',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+        ].map((name) => [name, 'readonly']),
       ),
     },
   },

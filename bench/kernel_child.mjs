@@ -12,14 +12,33 @@ const { CosineKernel, kernelThreads } = lib('compute/cosine-kernel');
 await lib('compute/transformers-runtime').loadTransformers();
 const kernel = new CosineKernel(kernelThreads(1));
 const SAMPLED_PAIRS = 20_000;
-const out = { kernelThreads: kernel.threads, ms: { aat: {}, abt: {} }, mirrorDiffers: {}, maxAbsErrorVsFloat64: {} };
+const out = {
+  kernelThreads: kernel.threads,
+  ms: { aat: {}, abt: {} },
+  mirrorDiffers: {},
+  maxAbsErrorVsFloat64: {},
+};
 for (const n of sizesArg.split(',').map(Number)) {
   const a = unitVectors(n, dim, n);
   const b = a.slice();
   let symmetric;
   let general;
-  out.ms.aat[n] = median(await timeRuns(async () => (symmetric = await kernel.multiplyTransposed(a, n, a, n, dim)), Number(runsArg), Number(warmupArg), { collectBetween: true }));
-  out.ms.abt[n] = median(await timeRuns(async () => (general = await kernel.multiplyTransposed(a, n, b, n, dim)), Number(runsArg), Number(warmupArg), { collectBetween: true }));
+  out.ms.aat[n] = median(
+    await timeRuns(
+      async () => (symmetric = await kernel.multiplyTransposed(a, n, a, n, dim)),
+      Number(runsArg),
+      Number(warmupArg),
+      { collectBetween: true },
+    ),
+  );
+  out.ms.abt[n] = median(
+    await timeRuns(
+      async () => (general = await kernel.multiplyTransposed(a, n, b, n, dim)),
+      Number(runsArg),
+      Number(warmupArg),
+      { collectBetween: true },
+    ),
+  );
   out.mirrorDiffers[n] = symmetric.filter((v, i) => v !== general[i]).length;
   out.maxAbsErrorVsFloat64[n] = sampledError(a, n, dim, symmetric);
 }

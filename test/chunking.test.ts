@@ -65,13 +65,23 @@ describe('chunking and threads', () => {
     // pooling none over -40..40 is a case where a float32 product differed in 145 of 3,362 rows
     // between tiles of 20 and one tile; the kernel sums every cosine the same way, so it cannot
     const model = await workspace.model('f32');
-    const cosines = ['--numbers=-40..40', '--format', 'plain', '--format', 'space', '--analysis', 'cosine-matrix'];
+    const cosines = [
+      '--numbers=-40..40',
+      '--format',
+      'plain',
+      '--format',
+      'space',
+      '--analysis',
+      'cosine-matrix',
+    ];
     const [twenty, whole] = [workspace.out('tiles-20'), workspace.out('tiles-whole')];
     await runCliOk(['run', '--model', model, ...cosines, '--tile-size', '20', '--out', twenty]);
     await runCliOk(['run', '--model', model, ...cosines, '--out', whole]);
     const [a, b] = [analysisTable(twenty, 'cosine-matrix'), analysisTable(whole, 'cosine-matrix')];
     expect(Number(await db.value(`select count(*) from ${a}`))).toBe(2 * 41 * 41);
-    expect(Number(await db.value(`select count(*) from (select * from ${a} except all select * from ${b})`))).toBe(0);
+    expect(
+      Number(await db.value(`select count(*) from (select * from ${a} except all select * from ${b})`)),
+    ).toBe(0);
   });
 
   describe.each(['small chunks and tiles', 'the main thread'] as const)(

@@ -21,7 +21,16 @@ describe('tokensweep compare', () => {
       }),
     );
     out = workspace.out('families');
-    const args = ['run', ...models.flatMap((m) => ['--model', m]), '--numbers', '0..99', '--analysis', 'tokens', '--analysis', 'sign-symmetry'];
+    const args = [
+      'run',
+      ...models.flatMap((m) => ['--model', m]),
+      '--numbers',
+      '0..99',
+      '--analysis',
+      'tokens',
+      '--analysis',
+      'sign-symmetry',
+    ];
     runOutput = (await runCliOk([...args, '--out', out])).stdout;
   });
 
@@ -33,8 +42,18 @@ describe('tokensweep compare', () => {
     const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     const bySlug = Object.fromEntries(summary.entries.map((e: { slug: string }) => [e.slug, e]));
     // GPT-2: every number below 100 is one token; Qwen: one token per digit
-    expect(bySlug.gpt2.tokens).toEqual({ numbers: 100, histogram: { '1': 100 }, singleTokenShare: 1, firstMultiToken: null });
-    expect(bySlug.qwen3.tokens).toEqual({ numbers: 100, histogram: { '1': 10, '2': 90 }, singleTokenShare: 0.1, firstMultiToken: 10 });
+    expect(bySlug.gpt2.tokens).toEqual({
+      numbers: 100,
+      histogram: { '1': 100 },
+      singleTokenShare: 1,
+      firstMultiToken: null,
+    });
+    expect(bySlug.qwen3.tokens).toEqual({
+      numbers: 100,
+      histogram: { '1': 10, '2': 90 },
+      singleTokenShare: 0.1,
+      firstMultiToken: 10,
+    });
     // no negatives swept: no pairs
     expect(bySlug.qwen3.signSymmetry).toEqual({ pairs: 0, countMatches: 0, idsMatches: 0 });
   });
@@ -50,7 +69,9 @@ describe('tokensweep compare', () => {
 
   it('prints summary.json with --json', async () => {
     const compared = await runCliOk(['compare', out, '--json']);
-    expect(JSON.parse(compared.stdout)).toEqual(JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')));
+    expect(JSON.parse(compared.stdout)).toEqual(
+      JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')),
+    );
   });
 
   it('exits 2 for a directory that is not a finished sweep', async () => {

@@ -49,7 +49,6 @@ const ORDER_KEYS: Record<string, string[]> = {
   'cosine-matrix': ['row', 'col'],
 };
 
-
 interface Sweep {
   dir: string;
   manifest: {

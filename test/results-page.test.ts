@@ -14,10 +14,21 @@ describe('results page', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    stack = await DistributedStack.start({ label: 'page', workers: 1, env: { API_KEY, RATE_LIMIT_PER_MINUTE: '0' } });
+    stack = await DistributedStack.start({
+      label: 'page',
+      workers: 1,
+      env: { API_KEY, RATE_LIMIT_PER_MINUTE: '0' },
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
     await mkdir(SCREENSHOTS, { recursive: true });
   }, 120_000);
@@ -64,9 +75,19 @@ describe('results page', () => {
     await expect.poll(() => figures.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
     // every figure really loaded (a broken image has naturalWidth 0)
     await expect
-      .poll(() => figures.evaluateAll((images) => images.every((i) => (i as unknown as { complete: boolean; naturalWidth: number }).complete && (i as unknown as { naturalWidth: number }).naturalWidth > 0)), {
-        timeout: 20_000,
-      })
+      .poll(
+        () =>
+          figures.evaluateAll((images) =>
+            images.every(
+              (i) =>
+                (i as unknown as { complete: boolean; naturalWidth: number }).complete &&
+                (i as unknown as { naturalWidth: number }).naturalWidth > 0,
+            ),
+          ),
+        {
+          timeout: 20_000,
+        },
+      )
       .toBe(true);
     expect(await page.textContent('#detail-summary')).toContain('demo-a');
     expect(await page.locator('#detail-downloads a').count()).toBeGreaterThan(4);

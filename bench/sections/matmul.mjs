@@ -31,7 +31,8 @@ export async function matmulSection(ctx) {
     oursRounds.push(runKernel(sizes));
   }
   const numpy = numpyRounds[0].info;
-  const numpyMs = (dtype, product, n) => (numpy.available ? median(numpyRounds.map((x) => x.ms[dtype][product][n])) : null);
+  const numpyMs = (dtype, product, n) =>
+    numpy.available ? median(numpyRounds.map((x) => x.ms[dtype][product][n])) : null;
   const oursMs = (product, n) => median(oursRounds.map((x) => x.ms[product][n]));
   const ortMs = await ortMatMulMs(sizes);
 
@@ -39,7 +40,8 @@ export async function matmulSection(ctx) {
   const details = { dim: DIM, rounds, kernelThreads: oursRounds[0].kernelThreads, numpy, sizes: {} };
   for (const n of sizes) {
     const differing = Math.max(...oursRounds.map((x) => x.mirrorDiffers[n]));
-    if (differing) throw new Error(`the diagonal product differs from the general one in ${differing} cosines at N=${n}`);
+    if (differing)
+      throw new Error(`the diagonal product differs from the general one in ${differing} cosines at N=${n}`);
     const error = Math.max(...oursRounds.map((x) => x.maxAbsErrorVsFloat64[n]));
     const rate = (milliseconds) => (milliseconds ? gflop(n) / (milliseconds / 1000) : null);
     const rates = {
@@ -52,7 +54,10 @@ export async function matmulSection(ctx) {
       numpyAbt64: rate(numpyMs('float64', 'abt', n)),
     };
     details.sizes[n] = {
-      msPerRound: { ours: oursRounds.map((x) => ({ aat: x.ms.aat[n], abt: x.ms.abt[n] })), numpy: numpyRounds.map((x) => x.ms?.float32) },
+      msPerRound: {
+        ours: oursRounds.map((x) => ({ aat: x.ms.aat[n], abt: x.ms.abt[n] })),
+        numpy: numpyRounds.map((x) => x.ms?.float32),
+      },
       ortMatMulMs: ortMs[n],
       gflops: rates,
       maxAbsErrorVsFloat64: error,
@@ -74,8 +79,22 @@ export async function matmulSection(ctx) {
         }),
       );
     };
-    compare(`b.${n}.aat`, `cosine kernel a·aᵀ N=${n} d=${DIM} (diagonal tile)`, rates.oursSymmetric, 'a@a.T', rates.numpyAat, rates.numpyAat64);
-    compare(`b.${n}.abt`, `cosine kernel a·bᵀ N=${n} d=${DIM} (other tiles)`, rates.oursGeneral, 'a@b.T', rates.numpyAbt, rates.numpyAbt64);
+    compare(
+      `b.${n}.aat`,
+      `cosine kernel a·aᵀ N=${n} d=${DIM} (diagonal tile)`,
+      rates.oursSymmetric,
+      'a@a.T',
+      rates.numpyAat,
+      rates.numpyAat64,
+    );
+    compare(
+      `b.${n}.abt`,
+      `cosine kernel a·bᵀ N=${n} d=${DIM} (other tiles)`,
+      rates.oursGeneral,
+      'a@b.T',
+      rates.numpyAbt,
+      rates.numpyAbt64,
+    );
   }
 
   // the straightforward JS triple loop, on a smaller N (it is O(N²·d)); GFLOP/s do not depend on N much
@@ -100,11 +119,17 @@ export async function matmulSection(ctx) {
   const oursLargest = details.sizes[largest].gflops.oursGeneral;
   details.jsLoop = { n: LOOP_N, ms: loopMs, gflops: loopRate };
   rows.push(
-    row('b.loop', `cosine kernel a·bᵀ N=${largest} vs JS triple loop (N=${LOOP_N})`, round(oursLargest), 'GFLOP/s', {
-      anchor: 'JS triple loop',
-      anchorValue: round(loopRate, 2),
-      ratio: round(oursLargest / loopRate, 0),
-    }),
+    row(
+      'b.loop',
+      `cosine kernel a·bᵀ N=${largest} vs JS triple loop (N=${LOOP_N})`,
+      round(oursLargest),
+      'GFLOP/s',
+      {
+        anchor: 'JS triple loop',
+        anchorValue: round(loopRate, 2),
+        ratio: round(oursLargest / loopRate, 0),
+      },
+    ),
   );
   return { rows, details };
 }
@@ -117,7 +142,13 @@ async function ortMatMulMs(sizes) {
   for (const n of sizes) {
     const a = unitVectors(n, DIM, n);
     const at = transpose(a, n, DIM);
-    ms[n] = median(await timeRuns(() => matmul(new Tensor('float32', a, [n, DIM]), new Tensor('float32', at, [DIM, n])), RUNS, WARMUP));
+    ms[n] = median(
+      await timeRuns(
+        () => matmul(new Tensor('float32', a, [n, DIM]), new Tensor('float32', at, [DIM, n])),
+        RUNS,
+        WARMUP,
+      ),
+    );
   }
   return ms;
 }
@@ -130,11 +161,23 @@ function transpose(a, rows, dim) {
 
 /** tokensweep's kernel timed in a child process (bench/kernel_child.mjs). */
 function runKernel(sizes) {
-  const result = spawnSync(process.execPath, ['--expose-gc', path.join(REPO, 'bench/kernel_child.mjs'), sizes.join(','), String(DIM), String(RUNS), String(WARMUP)], {
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  if (result.status !== 0) throw new Error(`the kernel benchmark failed: ${(result.error?.message ?? result.stderr ?? '').trim()}`);
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--expose-gc',
+      path.join(REPO, 'bench/kernel_child.mjs'),
+      sizes.join(','),
+      String(DIM),
+      String(RUNS),
+      String(WARMUP),
+    ],
+    {
+      encoding: 'utf8',
+      timeout: 300_000,
+    },
+  );
+  if (result.status !== 0)
+    throw new Error(`the kernel benchmark failed: ${(result.error?.message ?? result.stderr ?? '').trim()}`);
   return JSON.parse(result.stdout.trim().split('\n').pop());
 }
 
@@ -143,14 +186,21 @@ function runNumpy(sizes) {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const result = spawnSync('python3', [path.join(REPO, 'bench/numpy_matmul.py'), sizes.join(','), String(DIM), String(RUNS)], {
-    env,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const result = spawnSync(
+    'python3',
+    [path.join(REPO, 'bench/numpy_matmul.py'), sizes.join(','), String(DIM), String(RUNS)],
+    {
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   if (result.status !== 0)
     return {
-      info: { available: false, why: (result.error?.message ?? result.stderr ?? '').trim().split('\n').pop() },
+      info: {
+        available: false,
+        why: (result.error?.message ?? result.stderr ?? '').trim().split('\n').pop(),
+      },
       ms: null,
     };
   const parsed = JSON.parse(result.stdout.trim().split('\n').pop());

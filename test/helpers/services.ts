@@ -88,7 +88,11 @@ export async function startApi(
 }
 
 /** Starts a worker with `env` (under a shell `prelude` if given) and resolves once it prints `worker <pid> ready`. */
-export async function startWorker(env: Record<string, string>, label = 'worker', prelude?: string): Promise<ServiceProcess> {
+export async function startWorker(
+  env: Record<string, string>,
+  label = 'worker',
+  prelude?: string,
+): Promise<ServiceProcess> {
   const worker = ServiceProcess.spawn(label, WORKER_MAIN, env, prelude);
   try {
     await worker.waitFor(new RegExp(`worker ${worker.pid} ready`));

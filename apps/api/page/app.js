@@ -50,7 +50,10 @@ function el(tag, { dataset = {}, ...properties } = {}, children = []) {
 function formBody(form) {
   const data = new FormData(form);
   return {
-    models: String(data.get('models')).split(',').map((m) => m.trim()).filter(Boolean),
+    models: String(data.get('models'))
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean),
     numbers: String(data.get('numbers')),
     formats: data.getAll('formats').map(String),
     analyses: data.getAll('analyses').map(String),
@@ -75,7 +78,8 @@ function showErrors(messages) {
     if (field) {
       field.classList.add('invalid');
       const error = field.querySelector('.error');
-      error.textContent = (error.textContent ? error.textContent + '\n' : '') + line.slice(name.length + 1).trim();
+      error.textContent =
+        (error.textContent ? error.textContent + '\n' : '') + line.slice(name.length + 1).trim();
     } else {
       $('#form-error').textContent += (($('#form-error').textContent && '\n') || '') + line;
     }
@@ -111,7 +115,10 @@ async function refresh() {
     el('tr', { onclick: () => select(s.id), dataset: { id: s.id, status: s.status } }, [
       el('td', { textContent: s.id }),
       el('td', { textContent: s.status, className: `status-${s.status}` }),
-      el('td', {}, [el('progress', { max: s.progress.total || 1, value: s.progress.done }), ` ${s.progress.done}/${s.progress.total}`]),
+      el('td', {}, [
+        el('progress', { max: s.progress.total || 1, value: s.progress.done }),
+        ` ${s.progress.done}/${s.progress.total}`,
+      ]),
       el('td', { textContent: s.spec.models.join(', ') }),
       el('td', { textContent: s.spec.numbers }),
       el('td', { textContent: new Date(s.createdAt).toLocaleString() }),
@@ -133,7 +140,8 @@ async function showDetail(id) {
   $('#detail').hidden = false;
   $('#detail-id').textContent = id;
   const error = sweep.error ? ` — ${sweep.error}` : '';
-  $('#detail-status').textContent = `${sweep.status}: ${sweep.progress.done}/${sweep.progress.total} chunks${error}`;
+  $('#detail-status').textContent =
+    `${sweep.status}: ${sweep.progress.done}/${sweep.progress.total} chunks${error}`;
   $('#detail-status').className = `status-${sweep.status}`;
   if (!['completed', 'failed', 'cancelled'].includes(sweep.status)) {
     shownComplete = null;
@@ -152,19 +160,46 @@ async function showDetail(id) {
     ...manifest.plots
       .filter((p) => p.endsWith('.png'))
       .map((p) =>
-        el('figure', {}, [el('img', { src: `/sweeps/${id}/files/${p}`, alt: p, loading: 'lazy' }), el('figcaption', { textContent: p })]),
+        el('figure', {}, [
+          el('img', { src: `/sweeps/${id}/files/${p}`, alt: p, loading: 'lazy' }),
+          el('figcaption', { textContent: p }),
+        ]),
       ),
   );
   const analyses = [...new Set(manifest.files.map((f) => f.analysis))];
   $('#detail-downloads').replaceChildren(
-    ...analyses.map((a) => el('li', {}, [el('a', { href: `/sweeps/${id}/data/${a}`, textContent: `${a} (Arrow stream)`, download: `${a}.arrow` })])),
-    ...manifest.files.map((f) => el('li', {}, [el('a', { href: `/sweeps/${id}/files/${f.path}`, textContent: `${f.path} (${f.rows} rows)`, download: '' })])),
+    ...analyses.map((a) =>
+      el('li', {}, [
+        el('a', {
+          href: `/sweeps/${id}/data/${a}`,
+          textContent: `${a} (Arrow stream)`,
+          download: `${a}.arrow`,
+        }),
+      ]),
+    ),
+    ...manifest.files.map((f) =>
+      el('li', {}, [
+        el('a', {
+          href: `/sweeps/${id}/files/${f.path}`,
+          textContent: `${f.path} (${f.rows} rows)`,
+          download: '',
+        }),
+      ]),
+    ),
     el('li', {}, [el('a', { href: `/sweeps/${id}/manifest`, textContent: 'manifest.json' })]),
   );
 }
 
 function summaryTable(summary) {
-  const head = ['model', 'format', 'numbers', 'single-token share', 'first split ≥ 0', 'sign ids matches', 'successive cosine mean'];
+  const head = [
+    'model',
+    'format',
+    'numbers',
+    'single-token share',
+    'first split ≥ 0',
+    'sign ids matches',
+    'successive cosine mean',
+  ];
   const rows = summary.entries.map((e) => [
     e.model,
     e.format,
@@ -175,8 +210,24 @@ function summaryTable(summary) {
     e.successiveCosine?.mean != null ? e.successiveCosine.mean.toFixed(4) : '',
   ]);
   return el('table', { className: 'summary' }, [
-    el('thead', {}, [el('tr', {}, head.map((h) => el('th', { textContent: h })))]),
-    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => el('td', { textContent: String(c) }))))),
+    el('thead', {}, [
+      el(
+        'tr',
+        {},
+        head.map((h) => el('th', { textContent: h })),
+      ),
+    ]),
+    el(
+      'tbody',
+      {},
+      rows.map((r) =>
+        el(
+          'tr',
+          {},
+          r.map((c) => el('td', { textContent: String(c) })),
+        ),
+      ),
+    ),
   ]);
 }
 

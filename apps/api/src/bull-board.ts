@@ -8,6 +8,9 @@ import { SweepQueue } from '@tokensweep/queue';
 export function mountBullBoard(app: INestApplication, queue: SweepQueue): void {
   const adapter = new ExpressAdapter();
   adapter.setBasePath('/queues');
-  createBullBoard({ queues: [new BullMQAdapter(queue.chunks), new BullMQAdapter(queue.finalize)], serverAdapter: adapter });
+  createBullBoard({
+    queues: [new BullMQAdapter(queue.chunks), new BullMQAdapter(queue.finalize)],
+    serverAdapter: adapter,
+  });
   app.use('/queues', adapter.getRouter());
 }

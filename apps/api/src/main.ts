@@ -4,7 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { TOOL_VERSION } from '@tokensweep/analysis';
-import { evictionWarning, REDIS, redisReady, serviceConfigOrExit, ServiceConfig, SweepQueue } from '@tokensweep/queue';
+import {
+  evictionWarning,
+  REDIS,
+  redisReady,
+  serviceConfigOrExit,
+  ServiceConfig,
+  SweepQueue,
+} from '@tokensweep/queue';
 import { Redis } from 'ioredis';
 import { AppModule } from './app.module';
 import { PAGE_DIR } from './controllers/page.controller';
@@ -25,7 +32,9 @@ export async function createApi(config: ServiceConfig): Promise<NestExpressAppli
     app,
     new DocumentBuilder()
       .setTitle('tokensweep')
-      .setDescription('Submit sweeps of integers through model tokenizers and embeddings; fetch their Parquet results.')
+      .setDescription(
+        'Submit sweeps of integers through model tokenizers and embeddings; fetch their Parquet results.',
+      )
       .setVersion(TOOL_VERSION)
       .addBearerAuth()
       .build(),

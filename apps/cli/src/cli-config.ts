@@ -8,7 +8,10 @@ export interface CliConfig extends AnalysisConfig {
   apiKey?: string;
 }
 
-export function readCliConfig(env: Record<string, string | undefined> = process.env): { config: CliConfig; problems: string[] } {
+export function readCliConfig(env: Record<string, string | undefined> = process.env): {
+  config: CliConfig;
+  problems: string[];
+} {
   const reader = new EnvReader(env);
   const config: CliConfig = {
     ...readAnalysisConfig(reader, env),

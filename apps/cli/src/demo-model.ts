@@ -5,7 +5,9 @@ import { writeDemoModel } from '@tokensweep/analysis';
 async function main(): Promise<void> {
   const dir = path.resolve(process.argv[2] ?? 'demo-model');
   await writeDemoModel(dir);
-  process.stdout.write(`demo model written to ${dir}\ntry: npx tokensweep run --model ${path.relative(process.cwd(), dir) || '.'} --out results/demo\n`);
+  process.stdout.write(
+    `demo model written to ${dir}\ntry: npx tokensweep run --model ${path.relative(process.cwd(), dir) || '.'} --out results/demo\n`,
+  );
 }
 
 void main();

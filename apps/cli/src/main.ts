@@ -4,7 +4,13 @@ import { readCliConfig } from './cli-config';
 import { CliError } from './cli-error';
 import { compareCommand } from './commands/compare.command';
 import { plotCommand } from './commands/plot.command';
-import { cancelCommand, fetchCommand, listCommand, statusCommand, submitCommand } from './commands/remote.commands';
+import {
+  cancelCommand,
+  fetchCommand,
+  listCommand,
+  statusCommand,
+  submitCommand,
+} from './commands/remote.commands';
 import { runCommand } from './commands/run.command';
 import { collect, integer } from './options';
 
@@ -14,10 +20,18 @@ let actionExitCode = 0;
 /** The spec flags, shared by `run` and `submit`. */
 function withSpecOptions(command: Command): Command {
   return command
-    .option('--model <id|dir>', 'Hugging Face id (org/name[@revision]) or, for run, a local directory; repeat for several', collect)
+    .option(
+      '--model <id|dir>',
+      'Hugging Face id (org/name[@revision]) or, for run, a local directory; repeat for several',
+      collect,
+    )
     .option('--numbers <expr>', 'numbers: A, A..B, A..B:STEP, comma-separated (default -1000..1000)')
     .option('--format <format>', 'plain | space | comma; repeat for several (default plain)', collect)
-    .option('--analysis <analysis>', 'tokens | sign-symmetry | successive-cosine | cosine-matrix | fourier; repeat', collect)
+    .option(
+      '--analysis <analysis>',
+      'tokens | sign-symmetry | successive-cosine | cosine-matrix | fourier; repeat',
+      collect,
+    )
     .option('--pooling <pooling>', 'embedding of a multi-token number: none | mean (default none)')
     .option('--plots', 'render the figures into plots/ when the sweep finishes')
     .option('--chunk-size <n>', 'numbers per chunk', integer(1))
@@ -39,12 +53,16 @@ function apiTarget(options: { api?: string; apiKey?: string }) {
 /** Builds the `tokensweep` program; exit codes: 0 success, 1 the work failed, 2 bad input. */
 export function buildProgram(): Command {
   const program = new Command('tokensweep')
-    .description('How does a language model see numbers? Sweeps integers through tokenizers and embedding matrices into Parquet.')
+    .description(
+      'How does a language model see numbers? Sweeps integers through tokenizers and embedding matrices into Parquet.',
+    )
     .version(TOOL_VERSION)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`tokensweep: ${text.replace(/^error: /, '')}`) });
 
-  withSpecOptions(program.command('run').description('run a sweep here, on every core, and write its directory (no Redis)'))
+  withSpecOptions(
+    program.command('run').description('run a sweep here, on every core, and write its directory (no Redis)'),
+  )
     .option('--threads <n>', 'worker threads (default: every core; 0 runs on the main thread)', integer(0))
     .option('--out <dir>', 'sweep directory (default ./results/<id>)')
     .option('--force', 'replace the contents of a non-empty --out directory')
@@ -56,7 +74,9 @@ export function buildProgram(): Command {
   program
     .command('compare')
     .argument('<dir>', 'a finished sweep directory')
-    .description('print the comparison of models and formats (token counts, sign symmetry, cosines) of a sweep')
+    .description(
+      'print the comparison of models and formats (token counts, sign symmetry, cosines) of a sweep',
+    )
     .option('--json', 'print summary.json instead of the table')
     .action(async (dir, options) => {
       await compareCommand(dir, options);
@@ -70,13 +90,20 @@ export function buildProgram(): Command {
       await plotCommand(dir);
     });
 
-  withApiOptions(withSpecOptions(program.command('submit').description('submit a sweep to the API; prints its id')))
+  withApiOptions(
+    withSpecOptions(program.command('submit').description('submit a sweep to the API; prints its id')),
+  )
     .option('--spec <file>', 'a JSON spec; flags given as well override its fields')
     .action(async (options) => {
       await submitCommand({ ...options, ...apiTarget(options) });
     });
 
-  withApiOptions(program.command('status').argument('<id>').description('follow a sweep until it ends (exit 0 completed, 1 failed or cancelled)'))
+  withApiOptions(
+    program
+      .command('status')
+      .argument('<id>')
+      .description('follow a sweep until it ends (exit 0 completed, 1 failed or cancelled)'),
+  )
     .option('--no-wait', 'print one line and return')
     .action(async (id, options) => {
       actionExitCode = await statusCommand(id, { ...options, ...apiTarget(options) });
@@ -94,7 +121,9 @@ export function buildProgram(): Command {
       await cancelCommand(id, { ...options, ...apiTarget(options) });
     });
 
-  withApiOptions(program.command('fetch').argument('<id>').description("download a finished sweep's directory"))
+  withApiOptions(
+    program.command('fetch').argument('<id>').description("download a finished sweep's directory"),
+  )
     .option('--out <dir>', 'where to write it (default ./results/<id>)')
     .option('--force', 'write into a non-empty directory')
     .action(async (id, options) => {
@@ -127,4 +156,3 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
-

@@ -20,7 +20,9 @@ export class ProgressBar {
     const elapsed = (now - this.started) / 1000;
     const eta = done === 0 ? '--:--' : clock((elapsed / done) * (this.total - done));
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-    this.stream.write(`\r${bar} ${done}/${this.total} ${this.label} ${(share * 100).toFixed(0).padStart(3)}%  elapsed ${clock(elapsed)}  ETA ${eta}`);
+    this.stream.write(
+      `\r${bar} ${done}/${this.total} ${this.label} ${(share * 100).toFixed(0).padStart(3)}%  elapsed ${clock(elapsed)}  ETA ${eta}`,
+    );
   }
 
   finish(): void {

@@ -13,7 +13,9 @@ async function bootstrap(): Promise<void> {
   probe.disconnect();
   if (warning) logger.warn(warning);
 
-  const app = await NestFactory.createApplicationContext(WorkerModule.forConfig(config), { logger: ['log', 'warn', 'error'] });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forConfig(config), {
+    logger: ['log', 'warn', 'error'],
+  });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

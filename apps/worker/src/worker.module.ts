@@ -23,7 +23,10 @@ class WorkerStartup implements OnApplicationBootstrap, OnApplicationShutdown {
         [JobName.FinalizeSweep]: (job) => this.finalize.process(job),
       },
       {
-        abandoned: (job, reason) => (job.name === JobName.RunChunk ? this.chunks.abandoned(job, reason) : this.finalize.abandoned(job, reason)),
+        abandoned: (job, reason) =>
+          job.name === JobName.RunChunk
+            ? this.chunks.abandoned(job, reason)
+            : this.finalize.abandoned(job, reason),
         // chunks run on the executor's threads: closing it ends them (finalize jobs run to their end)
         stopRunning: () => this.executor.close(),
       },
@@ -51,7 +54,9 @@ export class WorkerModule {
           useFactory: (c: ServiceConfig): ChunkExecutor => {
             const options = { locations: c.models, allowLocalModels: false };
             // Chunks run on threads so that this event loop stays free to renew job locks.
-            return ThreadPoolExecutor.available() ? new ThreadPoolExecutor(c.workerConcurrency, options) : new InProcessExecutor(options);
+            return ThreadPoolExecutor.available()
+              ? new ThreadPoolExecutor(c.workerConcurrency, options)
+              : new InProcessExecutor(options);
           },
         },
         QueueWorkersRepository,

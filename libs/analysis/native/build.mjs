@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const prefix = resolve(process.execPath, '..', '..');
 const args = ['rebuild', `--directory=${here}`];
-if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
+if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node_api.h')))
+  args.push(`--nodedir=${prefix}`);
 const build = spawnSync('node-gyp', args, { stdio: 'inherit' });
-if (build.error) console.error(`cannot run node-gyp (${build.error.message}): run this through npm (npm run build:native)`);
+if (build.error)
+  console.error(`cannot run node-gyp (${build.error.message}): run this through npm (npm run build:native)`);
 process.exit(build.status ?? 1);

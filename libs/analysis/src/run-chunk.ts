@@ -54,15 +54,32 @@ export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<Pa
   const written: PartFile[] = [];
   for (const [analysis, table] of tables) {
     const relative = partPath(analysis, model.provenance.slug, task.format, task.part);
-    const metadata = partMetadata(model.provenance, { analysis, format: task.format, pooling: spec.pooling, specHash: job.specHash });
+    const metadata = partMetadata(model.provenance, {
+      analysis,
+      format: task.format,
+      pooling: spec.pooling,
+      specHash: job.specHash,
+    });
     if (isSummarized(analysis)) metadata[PART_SUMMARY_KEY] = JSON.stringify(summarizePart(analysis, table));
     const bytes = await writeFileAtomically(context.sweepDir, relative, encodeParquet(table, metadata));
-    written.push({ path: relative, analysis, model: task.model, format: task.format, rows: table.numRows, bytes });
+    written.push({
+      path: relative,
+      analysis,
+      model: task.model,
+      format: task.format,
+      rows: table.numRows,
+      bytes,
+    });
   }
   return written;
 }
 
-function computeTables(task: ChunkTask, spec: SweepSpec, model: LoadedModel, context: ChunkContext): Promise<[Analysis, Table][]> | [Analysis, Table][] {
+function computeTables(
+  task: ChunkTask,
+  spec: SweepSpec,
+  model: LoadedModel,
+  context: ChunkContext,
+): Promise<[Analysis, Table][]> | [Analysis, Table][] {
   switch (task.kind) {
     case 'numbers':
       return numbersTables(task, spec, model, context.numbers);
@@ -73,7 +90,12 @@ function computeTables(task: ChunkTask, spec: SweepSpec, model: LoadedModel, con
   }
 }
 
-function numbersTables(task: NumbersTask, spec: SweepSpec, model: LoadedModel, numbers: NumberSet): [Analysis, Table][] {
+function numbersTables(
+  task: NumbersTask,
+  spec: SweepSpec,
+  model: LoadedModel,
+  numbers: NumberSet,
+): [Analysis, Table][] {
   // Successive cosines need the number before the slice, which may live in the previous chunk.
   const lead = task.analyses.includes('successive-cosine') && task.from > 0 ? 1 : 0;
   const values = numbers.slice(task.from - lead, task.to);
@@ -83,11 +105,15 @@ function numbersTables(task: NumbersTask, spec: SweepSpec, model: LoadedModel, n
   if (task.analyses.includes('tokens')) tables.push(['tokens', tokensTable(own, model.tokenizer)]);
   if (task.analyses.includes('sign-symmetry')) {
     const positions: number[] = [];
-    for (let i = 0; i < own.values.length; i++) if (own.values[i] >= 1 && numbers.has(-own.values[i])) positions.push(i);
+    for (let i = 0; i < own.values.length; i++)
+      if (own.values[i] >= 1 && numbers.has(-own.values[i])) positions.push(i);
     // the positives are tokenized already (the same text always gives the same ids); only -n is new
     const positives = pick(own, positions);
     const negatives = positives.values.map((v) => -v);
-    tables.push(['sign-symmetry', signSymmetryTable(positives, tokenizeNumbers(model.tokenizer, negatives, task.format))]);
+    tables.push([
+      'sign-symmetry',
+      signSymmetryTable(positives, tokenizeNumbers(model.tokenizer, negatives, task.format)),
+    ]);
   }
   if (task.analyses.includes('successive-cosine')) {
     // with no predecessor (the sweep's first number), the first value only anchors the next row
@@ -96,7 +122,12 @@ function numbersTables(task: NumbersTask, spec: SweepSpec, model: LoadedModel, n
   return tables;
 }
 
-async function matrixTileTables(task: MatrixTileTask, spec: SweepSpec, model: LoadedModel, { numbers, kernel }: ChunkContext): Promise<[Analysis, Table][]> {
+async function matrixTileTables(
+  task: MatrixTileTask,
+  spec: SweepSpec,
+  model: LoadedModel,
+  { numbers, kernel }: ChunkContext,
+): Promise<[Analysis, Table][]> {
   const matrix = requireEmbeddings(model);
   const edge = ([from, to]: [number, number]) => {
     const values = numbers.slice(from, to);
@@ -107,14 +138,24 @@ async function matrixTileTables(task: MatrixTileTask, spec: SweepSpec, model: Lo
   return [['cosine-matrix', await cosineMatrixTile(rows, cols, kernel)]];
 }
 
-function fourierTables(task: FourierTask, spec: SweepSpec, model: LoadedModel, numbers: NumberSet): [Analysis, Table][] {
+function fourierTables(
+  task: FourierTask,
+  spec: SweepSpec,
+  model: LoadedModel,
+  numbers: NumberSet,
+): [Analysis, Table][] {
   const values = numbers.slice(0, numbers.size);
-  const embeddings = rawEmbeddings(tokenizeNumbers(model.tokenizer, values, task.format), requireEmbeddings(model), spec.pooling);
+  const embeddings = rawEmbeddings(
+    tokenizeNumbers(model.tokenizer, values, task.format),
+    requireEmbeddings(model),
+    spec.pooling,
+  );
   const run = longestEmbeddedRun(values, embeddings.present);
   return [['fourier', fourierTable(embeddings, run.from, run.to)]];
 }
 
 function requireEmbeddings(model: LoadedModel) {
-  if (!model.embeddings) throw new Error(`model ${model.resolved.name} was loaded without its embedding matrix`);
+  if (!model.embeddings)
+    throw new Error(`model ${model.resolved.name} was loaded without its embedding matrix`);
   return model.embeddings;
 }

@@ -23,7 +23,8 @@ export interface FinalizeJobData {
 }
 
 /** Every job as a typed pair, so a handler's payload follows from its name. */
-export type JobItem = { name: JobName.RunChunk; data: ChunkJobData } | { name: JobName.FinalizeSweep; data: FinalizeJobData };
+export type JobItem =
+  { name: JobName.RunChunk; data: ChunkJobData } | { name: JobName.FinalizeSweep; data: FinalizeJobData };
 
 export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.RunChunk]: QueueName.Chunks,

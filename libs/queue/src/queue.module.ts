@@ -33,7 +33,11 @@ export class QueueModule {
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
         { provide: REDIS, useFactory: () => createRedis(config.redisUrl, role) },
-        { provide: SweepStore, inject: [REDIS], useFactory: (redis: Redis) => new SweepStore(redis, config.queuePrefix) },
+        {
+          provide: SweepStore,
+          inject: [REDIS],
+          useFactory: (redis: Redis) => new SweepStore(redis, config.queuePrefix),
+        },
         {
           provide: SweepQueue,
           inject: [REDIS],
@@ -47,7 +51,8 @@ export class QueueModule {
         {
           provide: SweepLifecycle,
           inject: [SweepStore, SweepQueue],
-          useFactory: (store: SweepStore, queue: SweepQueue) => new SweepLifecycle(store, queue, config.resultsDir),
+          useFactory: (store: SweepStore, queue: SweepQueue) =>
+            new SweepLifecycle(store, queue, config.resultsDir),
         },
         QueueShutdown,
       ],

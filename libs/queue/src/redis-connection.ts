@@ -8,8 +8,17 @@ import { Redis, RedisOptions } from 'ioredis';
 export function createRedis(url: string, role: 'worker' | 'api'): Redis {
   const options: RedisOptions =
     role === 'worker'
-      ? { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: (times) => Math.min(times * 200, 2_000) }
-      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, retryStrategy: (times) => Math.min(times * 200, 2_000) };
+      ? {
+          maxRetriesPerRequest: null,
+          enableReadyCheck: true,
+          retryStrategy: (times) => Math.min(times * 200, 2_000),
+        }
+      : {
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+          connectTimeout: 2_000,
+          retryStrategy: (times) => Math.min(times * 200, 2_000),
+        };
   const redis = new Redis(url, { ...options, lazyConnect: false });
   // Connection errors are reported by health checks and failed commands; unhandled they would crash.
   redis.on('error', () => undefined);

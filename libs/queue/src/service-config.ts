@@ -55,7 +55,10 @@ export function readServiceConfig(env: Record<string, string | undefined> = proc
 }
 
 /** The configuration of a starting process; a bad one is reported (one line per variable) and exits 2. */
-export function serviceConfigOrExit(report: (message: string) => void, env: Record<string, string | undefined> = process.env): ServiceConfig {
+export function serviceConfigOrExit(
+  report: (message: string) => void,
+  env: Record<string, string | undefined> = process.env,
+): ServiceConfig {
   try {
     return readServiceConfig(env);
   } catch (error) {

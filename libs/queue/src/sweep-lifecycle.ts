@@ -1,6 +1,15 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { finishSweep, Manifest, newSweepId, NumberSet, planSweep, specHash, SweepSpec, writeFileAtomically } from '@tokensweep/analysis';
+import {
+  finishSweep,
+  Manifest,
+  newSweepId,
+  NumberSet,
+  planSweep,
+  specHash,
+  SweepSpec,
+  writeFileAtomically,
+} from '@tokensweep/analysis';
 import { SweepConflictError, SweepNotFoundError } from './sweep-errors';
 import { SweepQueue } from './sweep-queue';
 import { SweepState, SweepStore } from './sweep-store';
@@ -21,7 +30,10 @@ export class SweepLifecycle {
     return path.join(this.resultsDir, id);
   }
 
-  async submit(spec: SweepSpec, numbers: NumberSet): Promise<{ id: string; status: 'queued'; chunks: number }> {
+  async submit(
+    spec: SweepSpec,
+    numbers: NumberSet,
+  ): Promise<{ id: string; status: 'queued'; chunks: number }> {
     const createdAt = new Date();
     const id = newSweepId(createdAt);
     const tasks = planSweep(spec, numbers);
@@ -61,11 +73,19 @@ export class SweepLifecycle {
   async cancel(id: string, purge: boolean): Promise<SweepState> {
     const state = await this.get(id);
     // at once, not after the manifest as the other ends (see end): no chunk may start from here on
-    const cancelled = await this.store.transition(id, ['queued', 'running'], 'cancelled', { finishedAt: new Date().toISOString() });
-    if (!cancelled && !purge) throw new SweepConflictError(`sweep ${id} is already ${state.status}; only queued or running sweeps can be cancelled`);
+    const cancelled = await this.store.transition(id, ['queued', 'running'], 'cancelled', {
+      finishedAt: new Date().toISOString(),
+    });
+    if (!cancelled && !purge)
+      throw new SweepConflictError(
+        `sweep ${id} is already ${state.status}; only queued or running sweeps can be cancelled`,
+      );
     const locked = await this.queue.removeChunks(id, await this.unfinished(state));
     if (purge) {
-      if (locked.length > 0) throw new SweepConflictError(`sweep ${id} still has ${locked.length} chunk(s) running; purge again once they finish`);
+      if (locked.length > 0)
+        throw new SweepConflictError(
+          `sweep ${id} still has ${locked.length} chunk(s) running; purge again once they finish`,
+        );
       await rm(this.sweepDir(id), { recursive: true, force: true });
       await this.store.remove(id);
       return { ...state, status: cancelled ? 'cancelled' : state.status };
@@ -78,16 +98,27 @@ export class SweepLifecycle {
   async retry(id: string): Promise<{ id: string; status: 'queued'; chunks: number }> {
     const state = await this.get(id);
     if (state.status !== 'failed' && state.status !== 'cancelled') {
-      throw new SweepConflictError(`sweep ${id} is ${state.status}; only failed or cancelled sweeps can be retried`);
+      throw new SweepConflictError(
+        `sweep ${id} is ${state.status}; only failed or cancelled sweeps can be retried`,
+      );
     }
     const unfinished = await this.unfinished(state);
     const locked = await this.queue.removeChunks(id, unfinished);
-    if (locked.length > 0) throw new SweepConflictError(`sweep ${id} still has ${locked.length} chunk(s) running; retry once they finish`);
+    if (locked.length > 0)
+      throw new SweepConflictError(
+        `sweep ${id} still has ${locked.length} chunk(s) running; retry once they finish`,
+      );
     const round = state.round + 1;
-    const moved = await this.store.transition(id, ['failed', 'cancelled'], 'queued', { error: null, finishedAt: null, round });
+    const moved = await this.store.transition(id, ['failed', 'cancelled'], 'queued', {
+      error: null,
+      finishedAt: null,
+      round,
+    });
     if (!moved) throw new SweepConflictError(`sweep ${id} changed state meanwhile; look again`);
     const wanted = new Set(unfinished);
-    const tasks = planSweep(state.spec, NumberSet.parse(state.spec.numbers)).filter((task) => wanted.has(task.index));
+    const tasks = planSweep(state.spec, NumberSet.parse(state.spec.numbers)).filter((task) =>
+      wanted.has(task.index),
+    );
     await this.queue.enqueue(id, state.spec, state.specHash, tasks, round);
     return { id, status: 'queued', chunks: tasks.length };
   }
@@ -102,7 +133,10 @@ export class SweepLifecycle {
   }
 
   /** Every chunk is done: write the manifest and summary, then mark the sweep completed. */
-  async complete(id: string, beforeManifest?: (dir: string, state: SweepState) => Promise<void>): Promise<Manifest | null> {
+  async complete(
+    id: string,
+    beforeManifest?: (dir: string, state: SweepState) => Promise<void>,
+  ): Promise<Manifest | null> {
     const before = await this.get(id);
     if (before.status !== 'running' && before.status !== 'queued') return null;
     // figures take a while: drawn before taking the lock, so that a cancel meanwhile need not wait
@@ -116,13 +150,22 @@ export class SweepLifecycle {
    * gone). Only a completed sweep's temporary files are strays: after a failure, chunks that were
    * running may still be writing theirs.
    */
-  private end(id: string, status: 'completed' | 'failed', error: string | null): Promise<{ state: SweepState; manifest: Manifest } | null> {
+  private end(
+    id: string,
+    status: 'completed' | 'failed',
+    error: string | null,
+  ): Promise<{ state: SweepState; manifest: Manifest } | null> {
     return this.store.withLock(id, async () => {
       const current = await this.store.get(id);
       if (!current || (current.status !== 'queued' && current.status !== 'running')) return null;
       const state: SweepState = { ...current, status, error, finishedAt: new Date().toISOString() };
-      const manifest = await finishSweep(this.sweepDir(id), state, { removeTempFiles: status === 'completed' });
-      const moved = await this.store.transition(id, ['queued', 'running'], status, { error, finishedAt: state.finishedAt });
+      const manifest = await finishSweep(this.sweepDir(id), state, {
+        removeTempFiles: status === 'completed',
+      });
+      const moved = await this.store.transition(id, ['queued', 'running'], status, {
+        error,
+        finishedAt: state.finishedAt,
+      });
       return moved ? { state, manifest } : null;
     });
   }

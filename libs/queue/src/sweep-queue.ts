@@ -1,7 +1,14 @@
 import { FlowProducer, Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ChunkTask, SweepSpec } from '@tokensweep/analysis';
-import { ChunkJobData, chunkJobId, FinalizeJobData, finalizeJobId, JobName, QueueName } from './queue-registry';
+import {
+  ChunkJobData,
+  chunkJobId,
+  FinalizeJobData,
+  finalizeJobId,
+  JobName,
+  QueueName,
+} from './queue-registry';
 
 export interface QueuePolicy {
   attempts: number;
@@ -37,13 +44,27 @@ export class SweepQueue {
   }
 
   /** Enqueues `tasks` of a sweep as the children of round `round`'s finalize job. */
-  async enqueue(sweepId: string, spec: SweepSpec, specHash: string, tasks: ChunkTask[], round: number): Promise<void> {
-    const keep = { removeOnComplete: { count: this.policy.keepCompleted }, removeOnFail: { count: this.policy.keepFailed } };
+  async enqueue(
+    sweepId: string,
+    spec: SweepSpec,
+    specHash: string,
+    tasks: ChunkTask[],
+    round: number,
+  ): Promise<void> {
+    const keep = {
+      removeOnComplete: { count: this.policy.keepCompleted },
+      removeOnFail: { count: this.policy.keepFailed },
+    };
     await this.flows.add({
       name: JobName.FinalizeSweep,
       queueName: QueueName.Finalize,
       data: { sweepId } satisfies FinalizeJobData,
-      opts: { jobId: finalizeJobId(sweepId, round), attempts: this.policy.attempts, backoff: this.backoff(), ...keep },
+      opts: {
+        jobId: finalizeJobId(sweepId, round),
+        attempts: this.policy.attempts,
+        backoff: this.backoff(),
+        ...keep,
+      },
       children: tasks.map((task) => ({
         name: JobName.RunChunk,
         queueName: QueueName.Chunks,
@@ -64,7 +85,11 @@ export class SweepQueue {
    * records); returns the indices it could not remove because a worker holds them. With
    * `keepFailed`, failed records stay: they say why those chunks failed.
    */
-  async removeChunks(sweepId: string, indices: Iterable<number>, { keepFailed = false } = {}): Promise<number[]> {
+  async removeChunks(
+    sweepId: string,
+    indices: Iterable<number>,
+    { keepFailed = false } = {},
+  ): Promise<number[]> {
     const locked: number[] = [];
     const removeOne = async (index: number) => {
       const id = chunkJobId(sweepId, index);
@@ -88,7 +113,15 @@ export class SweepQueue {
   }
 
   async counts(): Promise<QueueCounts> {
-    const states = ['waiting', 'active', 'delayed', 'completed', 'failed', 'waiting-children', 'prioritized'] as const;
+    const states = [
+      'waiting',
+      'active',
+      'delayed',
+      'completed',
+      'failed',
+      'waiting-children',
+      'prioritized',
+    ] as const;
     return {
       [QueueName.Chunks]: await this.chunks.getJobCounts(...states),
       [QueueName.Finalize]: await this.finalize.getJobCounts(...states),

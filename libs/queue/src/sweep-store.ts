@@ -64,7 +64,12 @@ export class SweepStore {
   }
 
   /** Sets `status` if the current one is in `from`; returns whether it did (false also for unknown ids). */
-  async transition(id: string, from: SweepStatus[], to: SweepStatus, fields: Partial<Record<keyof SweepState, string | number | null>> = {}): Promise<boolean> {
+  async transition(
+    id: string,
+    from: SweepStatus[],
+    to: SweepStatus,
+    fields: Partial<Record<keyof SweepState, string | number | null>> = {},
+  ): Promise<boolean> {
     const pairs = Object.entries(fields).flatMap(([k, v]) => [k, v === null ? '' : String(v)]);
     const result = await this.redis.eval(TRANSITION, 1, this.key(id), to, from.join(','), ...pairs);
     return result === 1;
@@ -78,7 +83,11 @@ export class SweepStore {
 
   /** Records a finished chunk; returns how many distinct chunks are done. */
   async markChunkDone(id: string, index: number): Promise<number> {
-    const [, count] = (await this.redis.multi().sadd(this.doneKey(id), String(index)).scard(this.doneKey(id)).exec())!;
+    const [, count] = (await this.redis
+      .multi()
+      .sadd(this.doneKey(id), String(index))
+      .scard(this.doneKey(id))
+      .exec())!;
     return count[1] as number;
   }
 
@@ -93,7 +102,8 @@ export class SweepStore {
     for (let i = 0; i < ids.length; i += 500) {
       const pipeline = this.redis.pipeline();
       for (const id of ids.slice(i, i + 500)) pipeline.hget(this.key(id), 'status');
-      for (const [, status] of (await pipeline.exec()) ?? []) if (typeof status === 'string') counts[status] = (counts[status] ?? 0) + 1;
+      for (const [, status] of (await pipeline.exec()) ?? [])
+        if (typeof status === 'string') counts[status] = (counts[status] ?? 0) + 1;
     }
     return counts;
   }

@@ -23,13 +23,20 @@ export class HealthController {
   async ready() {
     const checks = { redis: await this.redisCheck(), resultsDir: await this.resultsDirCheck() };
     const ok = checks.redis === 'ok' && checks.resultsDir === 'ok';
-    if (!ok) throw new HttpException({ statusCode: 503, error: 'Service Unavailable', message: 'not ready', checks }, HttpStatus.SERVICE_UNAVAILABLE);
+    if (!ok)
+      throw new HttpException(
+        { statusCode: 503, error: 'Service Unavailable', message: 'not ready', checks },
+        HttpStatus.SERVICE_UNAVAILABLE,
+      );
     return { status: 'ready', checks };
   }
 
   private async redisCheck(): Promise<string> {
     try {
-      const pong = await Promise.race([this.redis.ping(), new Promise<string>((_, reject) => setTimeout(() => reject(new Error('timed out')), 1_000))]);
+      const pong = await Promise.race([
+        this.redis.ping(),
+        new Promise<string>((_, reject) => setTimeout(() => reject(new Error('timed out')), 1_000)),
+      ]);
       return pong === 'PONG' ? 'ok' : `unexpected answer ${pong}`;
     } catch (error) {
       return `unreachable at ${this.config.redisUrl}: ${(error as Error).message}`;

@@ -1,5 +1,15 @@
 import path from 'node:path';
-import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Res, UnauthorizedException } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Post,
+  Res,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SERVICE_CONFIG, ServiceConfig } from '@tokensweep/queue';
 import type { Response } from 'express';
@@ -25,7 +35,8 @@ export class PageController {
     const key = this.config.apiKey;
     if (!key) return;
     const presented = typeof body === 'object' && body !== null ? (body as { key?: unknown }).key : undefined;
-    if (typeof presented !== 'string' || !keyMatches(presented, key)) throw new UnauthorizedException('that is not the API key');
+    if (typeof presented !== 'string' || !keyMatches(presented, key))
+      throw new UnauthorizedException('that is not the API key');
     response.cookie(SESSION_COOKIE, sessionToken(key), { httpOnly: true, sameSite: 'strict', path: '/' });
   }
 

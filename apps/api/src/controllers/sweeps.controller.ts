@@ -48,7 +48,8 @@ export class SweepsController {
   @ApiOkResponse({ type: SweepListDto })
   list(@Query('limit') limit?: string, @Query('cursor') cursor?: string): Promise<SweepListDto> {
     const size = limit === undefined ? 20 : Number(limit);
-    if (!Number.isInteger(size) || size < 1) throw new BadRequestException(['limit: must be a positive integer']);
+    if (!Number.isInteger(size) || size < 1)
+      throw new BadRequestException(['limit: must be a positive integer']);
     return this.sweeps.list(size, cursor && isSweepId(cursor) ? cursor : undefined);
   }
 
@@ -60,7 +61,10 @@ export class SweepsController {
 
   @Delete(':id')
   @ApiOkResponse({ type: SweepDto })
-  cancel(@Param('id') id: string, @Query('purge', new ParseBoolPipe({ optional: true })) purge?: boolean): Promise<SweepDto> {
+  cancel(
+    @Param('id') id: string,
+    @Query('purge', new ParseBoolPipe({ optional: true })) purge?: boolean,
+  ): Promise<SweepDto> {
     return this.sweeps.cancel(sweepId(id), purge ?? false);
   }
 
@@ -78,11 +82,17 @@ export class SweepsController {
 
   @Get(':id/files/*path')
   @ApiProduces('application/vnd.apache.parquet', 'image/png', 'image/svg+xml')
-  async file(@Param('id') id: string, @Param('path') segments: string[] | string, @Res() response: Response): Promise<void> {
+  async file(
+    @Param('id') id: string,
+    @Param('path') segments: string[] | string,
+    @Res() response: Response,
+  ): Promise<void> {
     const relative = Array.isArray(segments) ? segments.join('/') : segments;
     const file = await this.sweeps.file(sweepId(id), relative);
     if (file.endsWith('.parquet')) response.type('application/vnd.apache.parquet');
-    await new Promise<void>((resolve, reject) => response.sendFile(file, { dotfiles: 'deny' }, (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      response.sendFile(file, { dotfiles: 'deny' }, (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   @Get(':id/data/:analysis')

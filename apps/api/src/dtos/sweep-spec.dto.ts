@@ -6,10 +6,19 @@ import { ANALYSES, DEFAULT_SPEC, NUMBER_FORMATS, POOLINGS } from '@tokensweep/an
  * through the one spec schema of libs/analysis (SweepSpecPipe), shared with the CLI and the workers.
  */
 export class SweepSpecDto {
-  @ApiPropertyOptional({ type: [String], example: ['gpt2'], default: DEFAULT_SPEC.models, description: 'Hugging Face model ids, optionally pinned as id@revision' })
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['gpt2'],
+    default: DEFAULT_SPEC.models,
+    description: 'Hugging Face model ids, optionally pinned as id@revision',
+  })
   models?: string[];
 
-  @ApiPropertyOptional({ example: '-1000..1000', default: DEFAULT_SPEC.numbers, description: 'A, A..B or A..B:STEP items, comma-separated' })
+  @ApiPropertyOptional({
+    example: '-1000..1000',
+    default: DEFAULT_SPEC.numbers,
+    description: 'A, A..B or A..B:STEP items, comma-separated',
+  })
   numbers?: string;
 
   @ApiPropertyOptional({ enum: NUMBER_FORMATS, isArray: true, default: DEFAULT_SPEC.formats })
@@ -55,5 +64,6 @@ export class SweepDto {
 
 export class SweepListDto {
   @ApiProperty({ type: [SweepDto] }) items!: SweepDto[];
-  @ApiProperty({ nullable: true, type: String, description: 'pass as ?cursor= for the next page' }) nextCursor!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'pass as ?cursor= for the next page' })
+  nextCursor!: string | null;
 }

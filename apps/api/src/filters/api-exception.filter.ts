@@ -2,7 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { SweepConflictError, SweepNotFoundError } from '@tokensweep/queue';
 import type { Response } from 'express';
 
-const REDIS_DOWN = /ECONNREFUSED|Connection is closed|Stream isn't writeable|enableOfflineQueue|ETIMEDOUT|connect ETIMEDOUT|MaxRetriesPerRequest|Reached the max retries/;
+const REDIS_DOWN =
+  /ECONNREFUSED|Connection is closed|Stream isn't writeable|enableOfflineQueue|ETIMEDOUT|connect ETIMEDOUT|MaxRetriesPerRequest|Reached the max retries/;
 
 /**
  * Answers every error as `{statusCode, error, message}`: domain errors get their status (404, 409),
@@ -19,13 +20,18 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return;
     }
     const [status, message] = this.describe(exception);
-    response.status(status).json({ statusCode: status, error: reason(status), message, ...details(exception) });
+    response
+      .status(status)
+      .json({ statusCode: status, error: reason(status), message, ...details(exception) });
   }
 
   private describe(exception: unknown): [number, string | string[]] {
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
-      const message = typeof body === 'object' && body !== null && 'message' in body ? (body as { message: string | string[] }).message : exception.message;
+      const message =
+        typeof body === 'object' && body !== null && 'message' in body
+          ? (body as { message: string | string[] }).message
+          : exception.message;
       return [exception.getStatus(), message];
     }
     if (exception instanceof SweepNotFoundError) return [HttpStatus.NOT_FOUND, exception.message];
@@ -33,9 +39,13 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const error = exception as { status?: number; statusCode?: number; type?: string; message?: string };
     // body-parser errors carry their own status (400 bad JSON, 413 too large, 415 charset)
     const status = error?.status ?? error?.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) return [status, error.message ?? reason(status)];
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return [status, error.message ?? reason(status)];
     if (error?.message && REDIS_DOWN.test(error.message)) {
-      return [HttpStatus.SERVICE_UNAVAILABLE, 'Redis is unreachable; the sweep was not accepted. Try again shortly, or check REDIS_URL and the Redis server.'];
+      return [
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'Redis is unreachable; the sweep was not accepted. Try again shortly, or check REDIS_URL and the Redis server.',
+      ];
     }
     this.logger.error((exception as Error)?.stack ?? String(exception));
     return [HttpStatus.INTERNAL_SERVER_ERROR, 'internal error'];
@@ -47,7 +57,9 @@ function details(exception: unknown): Record<string, unknown> {
   if (!(exception instanceof HttpException)) return {};
   const body = exception.getResponse();
   if (typeof body !== 'object' || body === null) return {};
-  return Object.fromEntries(Object.entries(body).filter(([key]) => !['statusCode', 'error', 'message'].includes(key)));
+  return Object.fromEntries(
+    Object.entries(body).filter(([key]) => !['statusCode', 'error', 'message'].includes(key)),
+  );
 }
 
 function reason(status: number): string {

@@ -5,7 +5,14 @@ export const SESSION_COOKIE = 'tokensweep_session';
 
 /** Paths open without the key: liveness, readiness and the page's static shell. */
 export function isOpenPath(path: string): boolean {
-  return path === '/health' || path === '/health/ready' || path === '/' || path === '/index.html' || path.startsWith('/assets/') || path === '/session';
+  return (
+    path === '/health' ||
+    path === '/health/ready' ||
+    path === '/' ||
+    path === '/index.html' ||
+    path.startsWith('/assets/') ||
+    path === '/session'
+  );
 }
 
 /** Compares a presented secret with the key in constant time (hashing first evens out the lengths). */
@@ -27,5 +34,8 @@ export function isAuthorized(request: Request, key: string): boolean {
   if (header?.startsWith('Bearer ')) return keyMatches(header.slice('Bearer '.length).trim(), key);
   const cookies = request.headers.cookie?.split(';').map((c) => c.trim()) ?? [];
   const session = cookies.find((c) => c.startsWith(`${SESSION_COOKIE}=`));
-  return session !== undefined && keyMatches(decodeURIComponent(session.slice(SESSION_COOKIE.length + 1)), sessionToken(key));
+  return (
+    session !== undefined &&
+    keyMatches(decodeURIComponent(session.slice(SESSION_COOKIE.length + 1)), sessionToken(key))
+  );
 }

@@ -9,8 +9,14 @@ import type { Request } from 'express';
 @Injectable()
 export class JsonBodyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    const type = context.switchToHttp().getRequest<Request>().headers['content-type']?.split(';')[0].trim().toLowerCase();
-    if (type !== 'application/json') throw new UnsupportedMediaTypeException('send the spec as JSON with Content-Type: application/json');
+    const type = context
+      .switchToHttp()
+      .getRequest<Request>()
+      .headers['content-type']?.split(';')[0]
+      .trim()
+      .toLowerCase();
+    if (type !== 'application/json')
+      throw new UnsupportedMediaTypeException('send the spec as JSON with Content-Type: application/json');
     return true;
   }
 }

@@ -25,7 +25,10 @@ export class RateLimitGuard implements CanActivate {
     if (recent.length >= limit) {
       const retryAfter = Math.max(1, Math.ceil((recent[0] + 60_000 - now) / 1000));
       context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(retryAfter));
-      throw new HttpException(`more than ${limit} submissions in a minute from this client; retry in ${retryAfter} s (RATE_LIMIT_PER_MINUTE)`, HttpStatus.TOO_MANY_REQUESTS);
+      throw new HttpException(
+        `more than ${limit} submissions in a minute from this client; retry in ${retryAfter} s (RATE_LIMIT_PER_MINUTE)`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
     }
     recent.push(now);
     this.hits.set(client, recent);
@@ -34,6 +37,7 @@ export class RateLimitGuard implements CanActivate {
   }
 
   private forgetIdle(now: number): void {
-    for (const [client, times] of this.hits) if (times[times.length - 1] <= now - 60_000) this.hits.delete(client);
+    for (const [client, times] of this.hits)
+      if (times[times.length - 1] <= now - 60_000) this.hits.delete(client);
   }
 }

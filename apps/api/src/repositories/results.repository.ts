@@ -27,8 +27,14 @@ export class ResultsRepository {
    * directory (no `..`, no absolute path, no symlink leading out); null otherwise.
    */
   async listedFile(id: string, manifest: Manifest, relative: string): Promise<string | null> {
-    const listed = manifest.files.some((f) => f.path === relative) || (manifest.plots ?? []).includes(relative);
-    if (!listed || relative.split('/').some((segment) => segment === '..' || segment === '') || path.isAbsolute(relative)) return null;
+    const listed =
+      manifest.files.some((f) => f.path === relative) || (manifest.plots ?? []).includes(relative);
+    if (
+      !listed ||
+      relative.split('/').some((segment) => segment === '..' || segment === '') ||
+      path.isAbsolute(relative)
+    )
+      return null;
     const root = await realpath(this.sweepDir(id)).catch(() => null);
     const file = await realpath(path.join(this.sweepDir(id), relative)).catch(() => null);
     if (!root || !file || !file.startsWith(root + path.sep)) return null;

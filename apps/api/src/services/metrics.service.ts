@@ -1,6 +1,13 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { SWEEP_STATUSES } from '@tokensweep/analysis';
-import { createRedis, QueueName, SERVICE_CONFIG, ServiceConfig, SweepQueue, SweepStore } from '@tokensweep/queue';
+import {
+  createRedis,
+  QueueName,
+  SERVICE_CONFIG,
+  ServiceConfig,
+  SweepQueue,
+  SweepStore,
+} from '@tokensweep/queue';
 import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -14,8 +21,16 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
   readonly registry = new Registry();
   private events?: QueueEvents;
   private eventsConnection?: Redis;
-  private readonly processed = new Counter({ name: 'tokensweep_chunks_processed_total', help: 'Chunk jobs completed', registers: [this.registry] });
-  private readonly failed = new Counter({ name: 'tokensweep_chunks_failed_total', help: 'Chunk job attempts that failed', registers: [this.registry] });
+  private readonly processed = new Counter({
+    name: 'tokensweep_chunks_processed_total',
+    help: 'Chunk jobs completed',
+    registers: [this.registry],
+  });
+  private readonly failed = new Counter({
+    name: 'tokensweep_chunks_failed_total',
+    help: 'Chunk job attempts that failed',
+    registers: [this.registry],
+  });
   private readonly duration = new Histogram({
     name: 'tokensweep_chunk_duration_seconds',
     help: 'Time a worker spent on one chunk',
@@ -45,14 +60,18 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
       registers: [this.registry],
       async collect() {
         const counts = await queue.counts();
-        for (const [name, states] of Object.entries(counts)) for (const [state, n] of Object.entries(states)) this.set({ queue: name, state }, n);
+        for (const [name, states] of Object.entries(counts))
+          for (const [state, n] of Object.entries(states)) this.set({ queue: name, state }, n);
       },
     });
   }
 
   onModuleInit(): void {
     this.eventsConnection = createRedis(this.config.redisUrl, 'worker');
-    this.events = new QueueEvents(QueueName.Chunks, { connection: this.eventsConnection, prefix: this.config.queuePrefix });
+    this.events = new QueueEvents(QueueName.Chunks, {
+      connection: this.eventsConnection,
+      prefix: this.config.queuePrefix,
+    });
     this.events.on('error', () => undefined);
     this.events.on('completed', ({ returnvalue }) => {
       const outcome = parse(returnvalue);

@@ -34,7 +34,9 @@ export class SweepsService {
     const size = Math.min(Math.max(limit, 1), MAX_PAGE);
     const ids = await this.store.list(size + 1, cursor);
     const page = ids.slice(0, size);
-    const items = (await Promise.all(page.map((id) => this.get(id).catch(() => null)))).filter((s): s is SweepDto => s !== null);
+    const items = (await Promise.all(page.map((id) => this.get(id).catch(() => null)))).filter(
+      (s): s is SweepDto => s !== null,
+    );
     return { items, nextCursor: ids.length > size ? page[page.length - 1] : null };
   }
 
@@ -50,14 +52,16 @@ export class SweepsService {
   async manifest(id: string): Promise<Manifest> {
     await this.get(id);
     const manifest = await this.results.manifest(id);
-    if (!manifest) throw new NotFoundException(`sweep ${id} has no manifest yet; it is written when the sweep ends`);
+    if (!manifest)
+      throw new NotFoundException(`sweep ${id} has no manifest yet; it is written when the sweep ends`);
     return manifest;
   }
 
   async file(id: string, relative: string): Promise<string> {
     const manifest = await this.manifest(id);
     const file = await this.results.listedFile(id, manifest, relative);
-    if (!file) throw new NotFoundException(`sweep ${id} lists no file ${JSON.stringify(relative.slice(0, 200))}`);
+    if (!file)
+      throw new NotFoundException(`sweep ${id} lists no file ${JSON.stringify(relative.slice(0, 200))}`);
     return file;
   }
 
@@ -65,21 +69,37 @@ export class SweepsService {
    * The parts of one analysis as one Arrow IPC stream, with `model` and `format` columns added so
    * rows of several partitions stay distinguishable; filtered by model (slug or id) and format.
    */
-  async dataStream(id: string, analysis: string, model?: string, format?: string): Promise<NodeJS.ReadableStream> {
+  async dataStream(
+    id: string,
+    analysis: string,
+    model?: string,
+    format?: string,
+  ): Promise<NodeJS.ReadableStream> {
     if (!(ANALYSES as readonly string[]).includes(analysis)) {
-      throw new NotFoundException(`unknown analysis "${analysis.slice(0, 40)}"; expected one of ${ANALYSES.join(', ')}`);
+      throw new NotFoundException(
+        `unknown analysis "${analysis.slice(0, 40)}"; expected one of ${ANALYSES.join(', ')}`,
+      );
     }
     const manifest = await this.manifest(id);
     const slugs = new Map(manifest.models.map((m) => [m.id, m.slug]));
-    const wantedSlug = model === undefined ? undefined : slugs.get(model) ?? model;
+    const wantedSlug = model === undefined ? undefined : (slugs.get(model) ?? model);
     const parts = manifest.files.filter(
-      (f) => f.analysis === (analysis as Analysis) && (format === undefined || f.format === format) && (wantedSlug === undefined || slugs.get(f.model) === wantedSlug || f.model === wantedSlug),
+      (f) =>
+        f.analysis === (analysis as Analysis) &&
+        (format === undefined || f.format === format) &&
+        (wantedSlug === undefined || slugs.get(f.model) === wantedSlug || f.model === wantedSlug),
     );
-    if (parts.length === 0) throw new NotFoundException(`sweep ${id} has no ${analysis} parts${model ? ` for model ${model}` : ''}${format ? ` in format ${format}` : ''}`);
+    if (parts.length === 0)
+      throw new NotFoundException(
+        `sweep ${id} has no ${analysis} parts${model ? ` for model ${model}` : ''}${format ? ` in format ${format}` : ''}`,
+      );
     // Every part through the check GET /files makes (a file really inside the sweep directory), before
     // the stream starts: a part that is missing or a symlink leading out is refused here, not read.
     for (const part of parts) {
-      if (!(await this.results.listedFile(id, manifest, part.path))) throw new NotFoundException(`sweep ${id} lists ${JSON.stringify(part.path.slice(0, 200))}, which is not a file inside its directory`);
+      if (!(await this.results.listedFile(id, manifest, part.path)))
+        throw new NotFoundException(
+          `sweep ${id} lists ${JSON.stringify(part.path.slice(0, 200))}, which is not a file inside its directory`,
+        );
     }
     const writer = new RecordBatchStreamWriter();
     const stream = writer.toNodeStream();
@@ -100,17 +120,36 @@ export class SweepsService {
   }
 
   private async view(state: SweepState, done?: number): Promise<SweepDto> {
-    const progress = done === undefined ? await this.store.progress(state.id, state.total) : { done, total: state.total };
+    const progress =
+      done === undefined ? await this.store.progress(state.id, state.total) : { done, total: state.total };
     return { ...pick(state), progress };
   }
 }
 
 function pick(s: SweepState | Manifest): Omit<SweepDto, 'progress'> {
-  return { id: s.id, status: s.status, createdAt: s.createdAt, startedAt: s.startedAt, finishedAt: s.finishedAt, error: s.error, spec: s.spec };
+  return {
+    id: s.id,
+    status: s.status,
+    createdAt: s.createdAt,
+    startedAt: s.startedAt,
+    finishedAt: s.finishedAt,
+    error: s.error,
+    spec: s.spec,
+  };
 }
 
 function withPartition(batch: RecordBatch, model: string, format: string): RecordBatch {
-  const schema = new Schema([...batch.schema.fields, new Field('model', new Utf8(), false), new Field('format', new Utf8(), false)], batch.schema.metadata);
-  const children = [...batch.data.children, constantUtf8Column(model, batch.numRows), constantUtf8Column(format, batch.numRows)];
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, children }));
+  const schema = new Schema(
+    [...batch.schema.fields, new Field('model', new Utf8(), false), new Field('format', new Utf8(), false)],
+    batch.schema.metadata,
+  );
+  const children = [
+    ...batch.data.children,
+    constantUtf8Column(model, batch.numRows),
+    constantUtf8Column(format, batch.numRows),
+  ];
+  return new RecordBatch(
+    schema,
+    makeData({ type: new Struct(schema.fields), length: batch.numRows, children }),
+  );
 }

@@ -30,7 +30,11 @@ export class ApiClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(`${this.base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      response = await fetch(`${this.base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     } catch (error) {
       const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
       throw new CliError(`cannot reach the API at ${this.base} (${cause})`, 1);
@@ -40,10 +44,14 @@ export class ApiClient {
     let message = text;
     try {
       const parsed = JSON.parse(text) as { message?: string | string[] };
-      if (parsed.message) message = Array.isArray(parsed.message) ? parsed.message.join('\n') : parsed.message;
+      if (parsed.message)
+        message = Array.isArray(parsed.message) ? parsed.message.join('\n') : parsed.message;
     } catch {
       // not JSON: keep the text
     }
-    throw new CliError(`${method} ${path}: HTTP ${response.status}: ${message}`, response.status === 400 || response.status === 404 || response.status === 401 ? 2 : 1);
+    throw new CliError(
+      `${method} ${path}: HTTP ${response.status}: ${message}`,
+      response.status === 400 || response.status === 404 || response.status === 401 ? 2 : 1,
+    );
   }
 }

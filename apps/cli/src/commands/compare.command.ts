@@ -11,8 +11,13 @@ export async function compareCommand(dir: string, options: { json?: boolean }): 
   try {
     summary = JSON.parse(await readFile(file, 'utf8')) as Summary;
   } catch (error) {
-    throw new CliError(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found; is this a finished sweep directory?' : (error as Error).message}`, 2);
+    throw new CliError(
+      `${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found; is this a finished sweep directory?' : (error as Error).message}`,
+      2,
+    );
   }
   if (!Array.isArray(summary.entries)) throw new CliError(`${file} has no comparison entries`, 2);
-  process.stdout.write(options.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummaryTable(summary) + '\n');
+  process.stdout.write(
+    options.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummaryTable(summary) + '\n',
+  );
 }

@@ -34,7 +34,10 @@ export async function submitCommand(options: RunOptions & ApiTarget & { spec?: s
 }
 
 /** `tokensweep status ID`: follows the sweep with a progress bar until it ends (exit 0 only if completed). */
-export async function statusCommand(id: string, options: ApiTarget & { wait?: boolean; pollMs?: number }): Promise<number> {
+export async function statusCommand(
+  id: string,
+  options: ApiTarget & { wait?: boolean; pollMs?: number },
+): Promise<number> {
   const client = new ApiClient(options);
   let sweep = await client.json<SweepView>('GET', `/sweeps/${encodeURIComponent(id)}`);
   if (options.wait !== false) {
@@ -48,38 +51,57 @@ export async function statusCommand(id: string, options: ApiTarget & { wait?: bo
     bar.finish();
   }
   const error = sweep.error ? `  ${sweep.error}` : '';
-  process.stdout.write(`${sweep.id}  ${sweep.status}  ${sweep.progress.done}/${sweep.progress.total} chunks${error}\n`);
-  return sweep.status === 'completed' || (options.wait === false && !['failed', 'cancelled'].includes(sweep.status)) ? 0 : 1;
+  process.stdout.write(
+    `${sweep.id}  ${sweep.status}  ${sweep.progress.done}/${sweep.progress.total} chunks${error}\n`,
+  );
+  return sweep.status === 'completed' ||
+    (options.wait === false && !['failed', 'cancelled'].includes(sweep.status))
+    ? 0
+    : 1;
 }
 
 /** `tokensweep list`: the newest sweeps, one line each. */
 export async function listCommand(options: ApiTarget & { limit?: number }): Promise<void> {
-  const page = await new ApiClient(options).json<{ items: SweepView[] }>('GET', `/sweeps?limit=${options.limit ?? 20}`);
+  const page = await new ApiClient(options).json<{ items: SweepView[] }>(
+    'GET',
+    `/sweeps?limit=${options.limit ?? 20}`,
+  );
   for (const s of page.items) {
-    process.stdout.write(`${s.id}  ${s.status.padEnd(9)}  ${String(s.progress.done).padStart(5)}/${s.progress.total}  ${s.createdAt}\n`);
+    process.stdout.write(
+      `${s.id}  ${s.status.padEnd(9)}  ${String(s.progress.done).padStart(5)}/${s.progress.total}  ${s.createdAt}\n`,
+    );
   }
 }
 
 /** `tokensweep cancel ID`: cancels a sweep (and with --purge deletes its results). */
 export async function cancelCommand(id: string, options: ApiTarget & { purge?: boolean }): Promise<void> {
   const query = options.purge ? '?purge=true' : '';
-  const sweep = await new ApiClient(options).json<SweepView>('DELETE', `/sweeps/${encodeURIComponent(id)}${query}`);
+  const sweep = await new ApiClient(options).json<SweepView>(
+    'DELETE',
+    `/sweeps/${encodeURIComponent(id)}${query}`,
+  );
   process.stdout.write(`${sweep.id}  ${sweep.status}\n`);
 }
 
 /** `tokensweep fetch ID --out DIR`: downloads a finished sweep's directory (every listed file, manifest, spec, summary). */
-export async function fetchCommand(id: string, options: ApiTarget & { out?: string; force?: boolean }): Promise<void> {
+export async function fetchCommand(
+  id: string,
+  options: ApiTarget & { out?: string; force?: boolean },
+): Promise<void> {
   const client = new ApiClient(options);
   const manifest = await client.json<Manifest>('GET', `/sweeps/${encodeURIComponent(id)}/manifest`);
   const dir = path.resolve(options.out ?? path.join('results', id));
   const existing = await readdir(dir).catch(() => []);
-  if (existing.length > 0 && !options.force) throw new CliError(`--out ${dir} is not empty; choose another directory or pass --force`, 2);
+  if (existing.length > 0 && !options.force)
+    throw new CliError(`--out ${dir} is not empty; choose another directory or pass --force`, 2);
   await mkdir(dir, { recursive: true });
   const files = [...manifest.files.map((f) => f.path), ...(manifest.plots ?? [])];
   const bar = new ProgressBar(process.stderr, files.length, 'files');
   let done = 0;
   for (const file of files) {
-    const bytes = await client.bytes(`/sweeps/${encodeURIComponent(id)}/files/${file.split('/').map(encodeURIComponent).join('/')}`);
+    const bytes = await client.bytes(
+      `/sweeps/${encodeURIComponent(id)}/files/${file.split('/').map(encodeURIComponent).join('/')}`,
+    );
     await writeFileAtomically(dir, file, bytes);
     bar.update(++done);
   }

@@ -65,7 +65,9 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
   const threads = options.threads ?? config.defaultThreads;
   const executorOptions = { locations: config.models, allowLocalModels: true };
   const executor: ChunkExecutor =
-    threads > 0 && ThreadPoolExecutor.available() ? new ThreadPoolExecutor(Math.min(threads, tasks.length), executorOptions) : new InProcessExecutor(executorOptions);
+    threads > 0 && ThreadPoolExecutor.available()
+      ? new ThreadPoolExecutor(Math.min(threads, tasks.length), executorOptions)
+      : new InProcessExecutor(executorOptions);
   const record: SweepRecord = {
     id,
     status: 'running',
@@ -98,9 +100,13 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
   }
   record.finishedAt = new Date().toISOString();
   const manifest = await finishSweep(sweepDir, record);
-  if (record.status === 'failed') throw new CliError(`sweep failed: ${record.error} (partial results in ${sweepDir})`, 1);
+  if (record.status === 'failed')
+    throw new CliError(`sweep failed: ${record.error} (partial results in ${sweepDir})`, 1);
   if (options.json) process.stdout.write(JSON.stringify(manifest, null, 2) + '\n');
-  else process.stdout.write(`${formatSummaryTable(manifest.summary)}\n\n${manifest.files.length} part files in ${sweepDir}\n`);
+  else
+    process.stdout.write(
+      `${formatSummaryTable(manifest.summary)}\n\n${manifest.files.length} part files in ${sweepDir}\n`,
+    );
   return manifest;
 }
 
@@ -123,7 +129,11 @@ async function prepareOutDir(dir: string, force: boolean): Promise<void> {
     throw new CliError(`--out ${dir}: ${error.message}`, 2);
   });
   if (entries.length > 0) {
-    if (!force) throw new CliError(`--out ${dir} is not empty; choose another directory or pass --force to replace its contents`, 2);
+    if (!force)
+      throw new CliError(
+        `--out ${dir} is not empty; choose another directory or pass --force to replace its contents`,
+        2,
+      );
     await Promise.all(entries.map((entry) => rm(path.join(dir, entry), { recursive: true, force: true })));
   }
   await mkdir(dir, { recursive: true });

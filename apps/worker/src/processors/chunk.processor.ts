@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
-import { ChunkExecutor, ChunkTask, ExecutorClosedError, isSweepId, ModelUnavailableError, SpecError } from '@tokensweep/analysis';
+import {
+  ChunkExecutor,
+  ChunkTask,
+  ExecutorClosedError,
+  isSweepId,
+  ModelUnavailableError,
+  SpecError,
+} from '@tokensweep/analysis';
 import { SERVICE_CONFIG, ServiceConfig, SweepLifecycle, SweepStore } from '@tokensweep/queue';
 import { CHUNK_EXECUTOR } from '../tokens';
 import { parseChunkJobData } from './chunk-job-data';
@@ -32,7 +39,12 @@ export class ChunkProcessor {
     const { sweepId, job: chunk } = await this.parse(job);
     const state = await this.store.get(sweepId);
     if (!state || state.status === 'cancelled' || state.status === 'failed') {
-      return { skipped: state ? `sweep is ${state.status}` : 'sweep is gone', files: 0, rows: 0, durationMs: 0 };
+      return {
+        skipped: state ? `sweep is ${state.status}` : 'sweep is gone',
+        files: 0,
+        rows: 0,
+        durationMs: 0,
+      };
     }
     await this.store.markStarted(sweepId, new Date(started).toISOString());
     let files;
@@ -43,22 +55,31 @@ export class ChunkProcessor {
       if (error instanceof ExecutorClosedError) throw error;
       const unrecoverable = error instanceof ModelUnavailableError || error instanceof SpecError;
       const message = `chunk ${chunk.task.index} (${describe(chunk.task)}) failed: ${(error as Error).message}`;
-      if (unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await this.lifecycle.fail(sweepId, message);
+      if (unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
+        await this.lifecycle.fail(sweepId, message);
       throw unrecoverable ? new UnrecoverableError(message) : new Error(message);
     }
     const done = await this.store.markChunkDone(sweepId, chunk.task.index);
     await job.updateProgress({ done, total: state.total });
     const after = await this.store.get(sweepId);
     // A chunk that finishes after its sweep was cancelled or failed still lands in the manifest.
-    if (after && (after.status === 'cancelled' || after.status === 'failed')) await this.lifecycle.writeManifest(sweepId);
-    return { files: files.length, rows: files.reduce((sum, f) => sum + f.rows, 0), durationMs: Date.now() - started };
+    if (after && (after.status === 'cancelled' || after.status === 'failed'))
+      await this.lifecycle.writeManifest(sweepId);
+    return {
+      files: files.length,
+      rows: files.reduce((sum, f) => sum + f.rows, 0),
+      durationMs: Date.now() - started,
+    };
   }
 
   /** BullMQ gave the chunk up without running it again (its workers were lost with it too often): the sweep fails. */
   async abandoned(job: Job, reason: string): Promise<void> {
     const { sweepId, job: chunk } = parseChunkJobData(job.data, this.config.limits);
     const why = `a worker was lost while running it ${job.stalledCounter} times (killed, out of memory, or stuck past LOCK_DURATION_MS)`;
-    await this.lifecycle.fail(sweepId, `chunk ${chunk.task.index} (${describe(chunk.task)}) failed: ${reason}; ${why}`);
+    await this.lifecycle.fail(
+      sweepId,
+      `chunk ${chunk.task.index} (${describe(chunk.task)}) failed: ${reason}; ${why}`,
+    );
   }
 
   /**
@@ -70,7 +91,8 @@ export class ChunkProcessor {
       return parseChunkJobData(job.data, this.config.limits);
     } catch (error) {
       const sweepId = (job.data as { sweepId?: unknown } | null)?.sweepId;
-      if (typeof sweepId === 'string' && isSweepId(sweepId)) await this.lifecycle.fail(sweepId, (error as Error).message);
+      if (typeof sweepId === 'string' && isSweepId(sweepId))
+        await this.lifecycle.fail(sweepId, (error as Error).message);
       throw error;
     }
   }

@@ -15,12 +15,14 @@ export class FinalizeProcessor {
   /** BullMQ gave the finalize job up without running it again (its workers were lost with it too often): the sweep fails. */
   async abandoned(job: Job, reason: string): Promise<void> {
     const { sweepId } = (job.data ?? {}) as Partial<FinalizeJobData>;
-    if (typeof sweepId === 'string' && isSweepId(sweepId)) await this.lifecycle.fail(sweepId, `finishing the sweep failed: ${reason}`);
+    if (typeof sweepId === 'string' && isSweepId(sweepId))
+      await this.lifecycle.fail(sweepId, `finishing the sweep failed: ${reason}`);
   }
 
   async process(job: Job): Promise<{ completed: boolean }> {
     const { sweepId } = (job.data ?? {}) as Partial<FinalizeJobData>;
-    if (typeof sweepId !== 'string' || !isSweepId(sweepId)) throw new UnrecoverableError('job data: sweepId is missing or malformed');
+    if (typeof sweepId !== 'string' || !isSweepId(sweepId))
+      throw new UnrecoverableError('job data: sweepId is missing or malformed');
     try {
       // figures are drawn before the manifest is written, so that the manifest lists them
       const manifest = await this.lifecycle.complete(sweepId, async (dir, state) => {
@@ -28,7 +30,8 @@ export class FinalizeProcessor {
       });
       return { completed: manifest !== null };
     } catch (error) {
-      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await this.lifecycle.fail(sweepId, `finishing the sweep failed: ${(error as Error).message}`);
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
+        await this.lifecycle.fail(sweepId, `finishing the sweep failed: ${(error as Error).message}`);
       throw error;
     }
   }

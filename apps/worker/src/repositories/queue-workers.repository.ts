@@ -56,11 +56,16 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
         this.logger.warn(`${queue} job ${job.id} failed (attempt ${job.attemptsMade}): ${error.message}`);
         // A job that stalled more than maxStalledCount times is failed by the next worker to take it,
         // without its handler: its owner must hear of it, or the sweep would wait for it forever.
-        if (job.deferredFailure) abandoned(job, job.deferredFailure).catch((e: Error) => this.logger.warn(`${queue} job ${job.id}: ${e.message}`));
+        if (job.deferredFailure)
+          abandoned(job, job.deferredFailure).catch((e: Error) =>
+            this.logger.warn(`${queue} job ${job.id}: ${e.message}`),
+          );
       });
       this.workers.push(worker);
     }
-    this.logger.log(`processing ${Object.values(QueueName).join(', ')} with concurrency ${this.config.workerConcurrency}`);
+    this.logger.log(
+      `processing ${Object.values(QueueName).join(', ')} with concurrency ${this.config.workerConcurrency}`,
+    );
   }
 
   private closing?: Promise<void>;
@@ -73,7 +78,9 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
     this.closing ??= (async () => {
       const closed = Promise.all(this.workers.map((worker) => worker.close()));
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs)));
+      const timedOut = new Promise<'timeout'>(
+        (resolve) => (timer = setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs)),
+      );
       const outcome = await Promise.race([closed.then(() => 'closed' as const), timedOut]);
       clearTimeout(timer);
       if (outcome === 'timeout') {
@@ -91,11 +98,15 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
   /** Moves running jobs back to waiting, so that another worker takes them at once rather than after a stall. */
   private async handBack(running: { job: Job; token: string }[]): Promise<void> {
     for (const { job, token } of running) {
-      await job.moveToWait(token).catch((error: Error) => this.logger.warn(`could not hand back job ${job.id}: ${error.message}`));
+      await job
+        .moveToWait(token)
+        .catch((error: Error) => this.logger.warn(`could not hand back job ${job.id}: ${error.message}`));
     }
     for (const queue of new Set(running.map(({ job }) => job.queueName))) {
       const count = running.filter(({ job }) => job.queueName === queue).length;
-      this.logger.warn(`${queue}: ${count} job(s) still running after ${this.config.shutdownTimeoutMs} ms were handed back to the queue`);
+      this.logger.warn(
+        `${queue}: ${count} job(s) still running after ${this.config.shutdownTimeoutMs} ms were handed back to the queue`,
+      );
     }
   }
 
@@ -103,9 +114,17 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
     return this.close();
   }
 
-  private async dispatch(queue: QueueName, handlers: Record<JobName, JobHandler>, job: Job, token: string): Promise<unknown> {
+  private async dispatch(
+    queue: QueueName,
+    handlers: Record<JobName, JobHandler>,
+    job: Job,
+    token: string,
+  ): Promise<unknown> {
     const name = job.name as JobName;
-    if (QUEUE_OF[name] !== queue) throw new UnrecoverableError(`job ${job.id} has name "${job.name}", which the ${queue} queue does not run`);
+    if (QUEUE_OF[name] !== queue)
+      throw new UnrecoverableError(
+        `job ${job.id} has name "${job.name}", which the ${queue} queue does not run`,
+      );
     this.active.set(job.id!, { job, token });
     try {
       return await handlers[name](job);

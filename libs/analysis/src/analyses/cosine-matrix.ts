@@ -9,7 +9,11 @@ import { ANALYSIS_SCHEMAS } from '../output/schemas';
  * `cosine-matrix` rows of one tile, ordered by row then col: every ordered pair of the two edges.
  * A diagonal tile passes the same vectors as both edges, and the kernel computes half of it.
  */
-export async function cosineMatrixTile(rows: UnitVectors, cols: UnitVectors, kernel: CosineKernel): Promise<Table> {
+export async function cosineMatrixTile(
+  rows: UnitVectors,
+  cols: UnitVectors,
+  kernel: CosineKernel,
+): Promise<Table> {
   const r = rows.values.length;
   const c = cols.values.length;
   const cosine = await kernel.multiplyTransposed(rows.vectors, r, cols.vectors, c, rows.dim);
@@ -19,5 +23,9 @@ export async function cosineMatrixTile(rows: UnitVectors, cols: UnitVectors, ker
     rowColumn.fill(rows.values[i], i * c, (i + 1) * c);
     colColumn.set(cols.values, i * c);
   }
-  return tableOf(ANALYSIS_SCHEMAS['cosine-matrix'], [int64Column(rowColumn), int64Column(colColumn), float32Column(cosine)]);
+  return tableOf(ANALYSIS_SCHEMAS['cosine-matrix'], [
+    int64Column(rowColumn),
+    int64Column(colColumn),
+    float32Column(cosine),
+  ]);
 }

@@ -22,7 +22,11 @@ export function longestEmbeddedRun(values: Float64Array, present: Uint8Array): {
  * the number axis per dimension, power summed over dimensions; k = 1..⌊N/2⌋ (the constant term left
  * out, and the mirrored half of a real signal's spectrum too), `period` = N/k.
  */
-export function fourierTable(embeddings: { dim: number; vectors: Float32Array }, from: number, to: number): Table {
+export function fourierTable(
+  embeddings: { dim: number; vectors: Float32Array },
+  from: number,
+  to: number,
+): Table {
   const n = to - from;
   const half = Math.floor(n / 2);
   const period = new Float64Array(half);
@@ -48,5 +52,9 @@ export function fourierTable(embeddings: { dim: number; vectors: Float32Array },
       normalized[k - 1] = total > 0 ? spectrum[k] / total : 0;
     }
   }
-  return tableOf(ANALYSIS_SCHEMAS.fourier, [float64Column(period), float64Column(power), float64Column(normalized)]);
+  return tableOf(ANALYSIS_SCHEMAS.fourier, [
+    float64Column(period),
+    float64Column(power),
+    float64Column(normalized),
+  ]);
 }

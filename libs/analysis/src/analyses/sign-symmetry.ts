@@ -22,5 +22,9 @@ export function signSymmetryTable(positives: TokenizedNumbers, negatives: Tokeni
     for (let t = 0; same && t < pLength; t++) if (negatives.ids[n + 1 + t] !== positives.ids[p + t]) same = 0;
     idsMatch[i] = same;
   }
-  return tableOf(ANALYSIS_SCHEMAS['sign-symmetry'], [int64Column(positives.values), boolColumn(countMatch), boolColumn(idsMatch)]);
+  return tableOf(ANALYSIS_SCHEMAS['sign-symmetry'], [
+    int64Column(positives.values),
+    boolColumn(countMatch),
+    boolColumn(idsMatch),
+  ]);
 }

@@ -12,7 +12,11 @@ import { Pooling } from '../spec/vocabulary';
  * first row, from the previous chunk or none), the cosine with the preceding number; null when either
  * has no embedding. Streams two vectors at a time, so memory does not grow with the chunk.
  */
-export function successiveCosineTable(tokens: TokenizedNumbers, matrix: EmbeddingMatrix, pooling: Pooling): Table {
+export function successiveCosineTable(
+  tokens: TokenizedNumbers,
+  matrix: EmbeddingMatrix,
+  pooling: Pooling,
+): Table {
   const { values } = tokens;
   const count = Math.max(0, values.length - 1);
   const cosine = new Float32Array(count);

@@ -1,7 +1,13 @@
 import { Table } from 'apache-arrow';
 import { TokenizedNumbers } from '../compute/tokenize-numbers';
 import { NumberTokenizer } from '../models/tokenizer';
-import { int32Column, int32ListColumn, int64Column, utf8Column, utf8ListColumn } from '../output/arrow-columns';
+import {
+  int32Column,
+  int32ListColumn,
+  int64Column,
+  utf8Column,
+  utf8ListColumn,
+} from '../output/arrow-columns';
 import { tableOf } from '../output/parquet-file';
 import { ANALYSIS_SCHEMAS } from '../output/schemas';
 

@@ -36,7 +36,12 @@ function unitVectors(count: number, dim: number, seed: number): Float32Array {
 }
 
 /** Seeded operands a [rows × dim] and b [cols × dim], uniform in [-0.5, 0.5). */
-function randomOperands(rows: number, cols: number, dim: number, seed: number): { a: Float32Array; b: Float32Array } {
+function randomOperands(
+  rows: number,
+  cols: number,
+  dim: number,
+  seed: number,
+): { a: Float32Array; b: Float32Array } {
   const random = seededUniform(seed);
   return {
     a: Float32Array.from({ length: rows * dim }, () => random() - 0.5),
@@ -44,7 +49,8 @@ function randomOperands(rows: number, cols: number, dim: number, seed: number): 
   };
 }
 
-const rowsOf = (vectors: Float32Array, dim: number, from: number, to: number) => vectors.slice(from * dim, to * dim);
+const rowsOf = (vectors: Float32Array, dim: number, from: number, to: number) =>
+  vectors.slice(from * dim, to * dim);
 
 describe(CosineKernel.name, () => {
   const kernel = (threads: number, variant = VARIANTS.at(-1)) => new CosineKernel(threads, variant);
@@ -65,23 +71,27 @@ describe(CosineKernel.name, () => {
       [13, 37, 300],
       [25, 70, 768],
       [3, 35, 4100], // two passes over the width
-    ])('sums 128-step chains of fused multiply-adds, then the chains in order, bit for bit (%i×%i, width %i)', async (rows, cols, dim) => {
-      const { a, b } = randomOperands(rows, cols, dim, rows + cols + dim);
-      const product = await kernel(2, variant).multiplyTransposed(a, rows, b, cols, dim);
-      let differing = 0;
-      for (let i = 0; i < rows; i++) {
-        for (let j = 0; j < cols; j++) {
-          let total = 0;
-          for (let from = 0; from < dim; from += SLICE) {
-            let slice = 0;
-            for (let d = from; d < Math.min(from + SLICE, dim); d++) slice = fusedMultiplyAdd(a[i * dim + d], b[j * dim + d], slice);
-            total = from === 0 ? slice : Math.fround(total + slice);
+    ])(
+      'sums 128-step chains of fused multiply-adds, then the chains in order, bit for bit (%i×%i, width %i)',
+      async (rows, cols, dim) => {
+        const { a, b } = randomOperands(rows, cols, dim, rows + cols + dim);
+        const product = await kernel(2, variant).multiplyTransposed(a, rows, b, cols, dim);
+        let differing = 0;
+        for (let i = 0; i < rows; i++) {
+          for (let j = 0; j < cols; j++) {
+            let total = 0;
+            for (let from = 0; from < dim; from += SLICE) {
+              let slice = 0;
+              for (let d = from; d < Math.min(from + SLICE, dim); d++)
+                slice = fusedMultiplyAdd(a[i * dim + d], b[j * dim + d], slice);
+              total = from === 0 ? slice : Math.fround(total + slice);
+            }
+            if (total !== product[i * cols + j]) differing++;
           }
-          if (total !== product[i * cols + j]) differing++;
         }
-      }
-      expect(differing).toBe(0);
-    });
+        expect(differing).toBe(0);
+      },
+    );
   });
 
   it.each([
@@ -90,28 +100,33 @@ describe(CosineKernel.name, () => {
     [17, 4, 64],
     [300, 260, 33],
     [257, 511, 768],
-  ])('equals the float64 product a·bᵀ within float32 rounding for %i×%i over width %i', async (rows, cols, dim) => {
-    const { a, b } = randomOperands(rows, cols, dim, rows * 1000 + cols * 10 + dim);
-    const product = await kernel(2).multiplyTransposed(a, rows, b, cols, dim);
-    expect(product).toHaveLength(rows * cols);
-    let worst = 0;
-    for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < cols; j++) {
-        let dot = 0;
-        let scale = 0;
-        for (let d = 0; d < dim; d++) {
-          dot += a[i * dim + d] * b[j * dim + d];
-          scale += Math.abs(a[i * dim + d] * b[j * dim + d]);
+  ])(
+    'equals the float64 product a·bᵀ within float32 rounding for %i×%i over width %i',
+    async (rows, cols, dim) => {
+      const { a, b } = randomOperands(rows, cols, dim, rows * 1000 + cols * 10 + dim);
+      const product = await kernel(2).multiplyTransposed(a, rows, b, cols, dim);
+      expect(product).toHaveLength(rows * cols);
+      let worst = 0;
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          let dot = 0;
+          let scale = 0;
+          for (let d = 0; d < dim; d++) {
+            dot += a[i * dim + d] * b[j * dim + d];
+            scale += Math.abs(a[i * dim + d] * b[j * dim + d]);
+          }
+          // float32 summation: error at most about dim · 2⁻²⁴ of the sum of |terms|
+          worst = Math.max(worst, Math.abs(product[i * cols + j] - dot) / (scale * dim * 2 ** -24));
         }
-        // float32 summation: error at most about dim · 2⁻²⁴ of the sum of |terms|
-        worst = Math.max(worst, Math.abs(product[i * cols + j] - dot) / (scale * dim * 2 ** -24));
       }
-    }
-    expect(worst).toBeLessThan(1);
-  });
+      expect(worst).toBeLessThan(1);
+    },
+  );
 
   it('answers an empty product with nothing', async () => {
-    expect(await kernel(1).multiplyTransposed(new Float32Array(0), 0, new Float32Array(8), 2, 4)).toHaveLength(0);
+    expect(
+      await kernel(1).multiplyTransposed(new Float32Array(0), 0, new Float32Array(8), 2, 4),
+    ).toHaveLength(0);
   });
 
   // tiles of many shapes, diagonal ones computed as half and mirrored, on any thread count or variant
@@ -148,7 +163,8 @@ describe(CosineKernel.name, () => {
           const cols = left === top ? rows : rowsOf(vectors, dim, left, right);
           const tileProduct = await kernel(2).multiplyTransposed(rows, bottom - top, cols, right - left, dim);
           for (let y = top; y < bottom; y++) {
-            for (let x = left; x < right; x++) if (tileProduct[(y - top) * (right - left) + (x - left)] !== whole[y * N + x]) differing++;
+            for (let x = left; x < right; x++)
+              if (tileProduct[(y - top) * (right - left) + (x - left)] !== whole[y * N + x]) differing++;
           }
         }
       }
@@ -156,8 +172,19 @@ describe(CosineKernel.name, () => {
     });
 
     it('for a single pair', async () => {
-      for (const [y, x] of [[0, 0], [3, N - 1], [150, 7], [N - 1, N - 1]]) {
-        const [pair] = await kernel(2).multiplyTransposed(rowsOf(vectors, dim, y, y + 1), 1, rowsOf(vectors, dim, x, x + 1), 1, dim);
+      for (const [y, x] of [
+        [0, 0],
+        [3, N - 1],
+        [150, 7],
+        [N - 1, N - 1],
+      ]) {
+        const [pair] = await kernel(2).multiplyTransposed(
+          rowsOf(vectors, dim, y, y + 1),
+          1,
+          rowsOf(vectors, dim, x, x + 1),
+          1,
+          dim,
+        );
         expect(pair).toBe(whole[y * N + x]);
       }
     });
@@ -178,7 +205,9 @@ describe(kernelThreads.name, () => {
   });
 
   it.each([0, 1.5, 65])('refuses %d kernel threads', (threads) => {
-    expect(() => new CosineKernel(threads)).toThrow(`kernel threads must be a whole number from 1 to 64, got ${threads}`);
+    expect(() => new CosineKernel(threads)).toThrow(
+      `kernel threads must be a whole number from 1 to 64, got ${threads}`,
+    );
   });
 });
 
@@ -187,14 +216,46 @@ describe('the native product', () => {
   const four = new Float32Array(4);
 
   it.each([
-    ['a shorter than rows × dim', () => gemm.multiplyTransposed(four, 3, four, 1, 2, four), 'a is shorter than rows × dim'],
-    ['b shorter than cols × dim', () => gemm.multiplyTransposed(four, 1, four, 3, 2, four), 'b is shorter than cols × dim'],
-    ['out shorter than rows × cols', () => gemm.multiplyTransposed(four, 2, four, 2, 2, new Float32Array(3)), 'out is shorter than rows × cols'],
-    ['out of another type', () => gemm.multiplyTransposed(four, 1, four, 1, 4, new Uint8Array(4) as never), 'out must be a Float32Array or null'],
-    ['a Float64Array', () => gemm.multiplyTransposed(new Float64Array(4) as never, 1, four, 1, 4, four), 'a must be a Float32Array'],
-    ['a fractional dim', () => gemm.multiplyTransposed(four, 1, four, 1, 1.5, four), 'dim must be a whole number'],
-    ['an unknown variant', () => gemm.multiplyTransposed(four, 1, four, 1, 4, four, { variant: 'sse' as never }), 'variant must be one of auto, portable, avx2, avx512'],
-    ['no threads', () => gemm.multiplyTransposed(four, 1, four, 1, 4, four, { threads: 0 }), 'threads must be a whole number from 1 to 64'],
+    [
+      'a shorter than rows × dim',
+      () => gemm.multiplyTransposed(four, 3, four, 1, 2, four),
+      'a is shorter than rows × dim',
+    ],
+    [
+      'b shorter than cols × dim',
+      () => gemm.multiplyTransposed(four, 1, four, 3, 2, four),
+      'b is shorter than cols × dim',
+    ],
+    [
+      'out shorter than rows × cols',
+      () => gemm.multiplyTransposed(four, 2, four, 2, 2, new Float32Array(3)),
+      'out is shorter than rows × cols',
+    ],
+    [
+      'out of another type',
+      () => gemm.multiplyTransposed(four, 1, four, 1, 4, new Uint8Array(4) as never),
+      'out must be a Float32Array or null',
+    ],
+    [
+      'a Float64Array',
+      () => gemm.multiplyTransposed(new Float64Array(4) as never, 1, four, 1, 4, four),
+      'a must be a Float32Array',
+    ],
+    [
+      'a fractional dim',
+      () => gemm.multiplyTransposed(four, 1, four, 1, 1.5, four),
+      'dim must be a whole number',
+    ],
+    [
+      'an unknown variant',
+      () => gemm.multiplyTransposed(four, 1, four, 1, 4, four, { variant: 'sse' as never }),
+      'variant must be one of auto, portable, avx2, avx512',
+    ],
+    [
+      'no threads',
+      () => gemm.multiplyTransposed(four, 1, four, 1, 4, four, { threads: 0 }),
+      'threads must be a whole number from 1 to 64',
+    ],
   ])('refuses %s, naming it', (_, call, message) => {
     expect(call).toThrow(message);
   });

@@ -23,12 +23,22 @@ export class CosineKernel {
     readonly threads = kernelThreads(1),
     readonly variant: GemmVariant = 'auto',
   ) {
-    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new Error(`kernel threads must be a whole number from 1 to ${MAX_THREADS}, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
+      throw new Error(`kernel threads must be a whole number from 1 to ${MAX_THREADS}, got ${threads}`);
   }
 
   /** The product, rows × cols, row-major. */
-  multiplyTransposed(a: Float32Array, rows: number, b: Float32Array, cols: number, dim: number): Promise<Float32Array> {
+  multiplyTransposed(
+    a: Float32Array,
+    rows: number,
+    b: Float32Array,
+    cols: number,
+    dim: number,
+  ): Promise<Float32Array> {
     if (rows === 0 || cols === 0) return Promise.resolve(new Float32Array(0));
-    return this.gemm.multiplyTransposed(a, rows, b, cols, dim, null, { threads: this.threads, variant: this.variant });
+    return this.gemm.multiplyTransposed(a, rows, b, cols, dim, null, {
+      threads: this.threads,
+      variant: this.variant,
+    });
   }
 }

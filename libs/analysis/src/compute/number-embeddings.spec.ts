@@ -6,7 +6,13 @@ import { seededGaussian } from './seeded-random';
 import { TokenizedNumbers } from './tokenize-numbers';
 
 /** poolInto as first written (zero, add each token's row, divide, sum squares): the output any faster path must equal bit for bit. */
-function referencePoolInto(tokens: TokenizedNumbers, i: number, matrix: EmbeddingMatrix, pooling: Pooling, out: Float64Array): boolean {
+function referencePoolInto(
+  tokens: TokenizedNumbers,
+  i: number,
+  matrix: EmbeddingMatrix,
+  pooling: Pooling,
+  out: Float64Array,
+): boolean {
   const from = tokens.offsets[i];
   const to = tokens.offsets[i + 1];
   if (to === from || (pooling === 'none' && to - from !== 1)) return false;
@@ -14,7 +20,10 @@ function referencePoolInto(tokens: TokenizedNumbers, i: number, matrix: Embeddin
   out.fill(0);
   for (let t = from; t < to; t++) {
     const id = tokens.ids[t];
-    if (id < 0 || id >= matrix.rows) throw new Error(`token id ${id} is outside the embedding matrix (${matrix.rows} rows); tokenizer and weights do not match`);
+    if (id < 0 || id >= matrix.rows)
+      throw new Error(
+        `token id ${id} is outside the embedding matrix (${matrix.rows} rows); tokenizer and weights do not match`,
+      );
     const row = id * dim;
     for (let d = 0; d < dim; d++) out[d] += data[row + d];
   }
@@ -71,39 +80,57 @@ function tokens(count: number): TokenizedNumbers {
     }
     offsets[i + 1] = ids.length;
   }
-  return { values: Float64Array.from({ length: count }, (_, i) => i), texts: [], offsets, ids: Int32Array.from(ids) };
+  return {
+    values: Float64Array.from({ length: count }, (_, i) => i),
+    texts: [],
+    offsets,
+    ids: Int32Array.from(ids),
+  };
 }
 
 describe(poolInto.name, () => {
-  it.each<Pooling>(['none', 'mean'])('equals the reference bit for bit, returned flag and vector, under pooling %s', (pooling) => {
-    const m = matrix();
-    const t = tokens(5_000);
-    const out = new Float64Array(DIM).fill(123);
-    const expected = new Float64Array(DIM).fill(123);
-    let pooled = 0;
-    for (let i = 0; i < t.values.length; i++) {
-      const squaredNorm = poolInto(t, i, m, pooling, out);
-      const want = referencePoolInto(t, i, m, pooling, expected);
-      expect(squaredNorm > 0, `number ${i}`).toBe(want);
-      // Object.is tells -0 from +0 and NaN from NaN: bit equality for these values
-      for (let d = 0; d < DIM; d++) expect(Object.is(out[d], expected[d]), `number ${i}, dim ${d}: ${out[d]} vs ${expected[d]}`).toBe(true);
-      if (want) {
-        // normalized with the squared norm poolInto returned, or summing the squares itself: as first written
-        const summed = normalize(Float64Array.from(out));
-        normalize(out, squaredNorm);
-        referenceNormalize(expected);
-        for (let d = 0; d < DIM; d++) expect(Object.is(out[d], expected[d])).toBe(true);
-        for (let d = 0; d < DIM; d++) expect(Object.is(summed[d], expected[d])).toBe(true);
-        pooled++;
-      } else {
-        expect(squaredNorm).toBe(0);
+  it.each<Pooling>(['none', 'mean'])(
+    'equals the reference bit for bit, returned flag and vector, under pooling %s',
+    (pooling) => {
+      const m = matrix();
+      const t = tokens(5_000);
+      const out = new Float64Array(DIM).fill(123);
+      const expected = new Float64Array(DIM).fill(123);
+      let pooled = 0;
+      for (let i = 0; i < t.values.length; i++) {
+        const squaredNorm = poolInto(t, i, m, pooling, out);
+        const want = referencePoolInto(t, i, m, pooling, expected);
+        expect(squaredNorm > 0, `number ${i}`).toBe(want);
+        // Object.is tells -0 from +0 and NaN from NaN: bit equality for these values
+        for (let d = 0; d < DIM; d++)
+          expect(Object.is(out[d], expected[d]), `number ${i}, dim ${d}: ${out[d]} vs ${expected[d]}`).toBe(
+            true,
+          );
+        if (want) {
+          // normalized with the squared norm poolInto returned, or summing the squares itself: as first written
+          const summed = normalize(Float64Array.from(out));
+          normalize(out, squaredNorm);
+          referenceNormalize(expected);
+          for (let d = 0; d < DIM; d++) expect(Object.is(out[d], expected[d])).toBe(true);
+          for (let d = 0; d < DIM; d++) expect(Object.is(summed[d], expected[d])).toBe(true);
+          pooled++;
+        } else {
+          expect(squaredNorm).toBe(0);
+        }
       }
-    }
-    expect(pooled).toBeGreaterThan(pooling === 'none' ? 500 : 2_500);
-  });
+      expect(pooled).toBeGreaterThan(pooling === 'none' ? 500 : 2_500);
+    },
+  );
 
   it('refuses a token id outside the matrix, naming it', () => {
-    const t: TokenizedNumbers = { values: new Float64Array([5]), texts: [], offsets: new Int32Array([0, 2]), ids: new Int32Array([3, ROWS]) };
-    expect(() => poolInto(t, 0, matrix(), 'mean', new Float64Array(DIM))).toThrow(`token id ${ROWS} is outside the embedding matrix (${ROWS} rows)`);
+    const t: TokenizedNumbers = {
+      values: new Float64Array([5]),
+      texts: [],
+      offsets: new Int32Array([0, 2]),
+      ids: new Int32Array([3, ROWS]),
+    };
+    expect(() => poolInto(t, 0, matrix(), 'mean', new Float64Array(DIM))).toThrow(
+      `token id ${ROWS} is outside the embedding matrix (${ROWS} rows)`,
+    );
   });
 });

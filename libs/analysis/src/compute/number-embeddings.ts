@@ -8,7 +8,13 @@ import { TokenizedNumbers } from './tokenize-numbers';
  * (what `normalize` needs), or 0 when it has none — several tokens under `none`, or a zero (or
  * non-finite) vector, which has no direction.
  */
-export function poolInto(tokens: TokenizedNumbers, i: number, matrix: EmbeddingMatrix, pooling: Pooling, out: Float64Array): number {
+export function poolInto(
+  tokens: TokenizedNumbers,
+  i: number,
+  matrix: EmbeddingMatrix,
+  pooling: Pooling,
+  out: Float64Array,
+): number {
   const from = tokens.offsets[i];
   const to = tokens.offsets[i + 1];
   if (to === from || (pooling === 'none' && to - from !== 1)) return 0;
@@ -17,7 +23,9 @@ export function poolInto(tokens: TokenizedNumbers, i: number, matrix: EmbeddingM
   for (let t = from; t < to; t++) {
     const id = ids[t];
     if (id < 0 || id >= rows) {
-      throw new Error(`token id ${id} is outside the embedding matrix (${rows} rows); tokenizer and weights do not match`);
+      throw new Error(
+        `token id ${id} is outside the embedding matrix (${rows} rows); tokenizer and weights do not match`,
+      );
     }
   }
   const count = to - from;
@@ -89,7 +97,11 @@ export interface UnitVectors {
 }
 
 /** Unit vectors of the numbers of `tokens` that have an embedding, in order. */
-export function unitVectors(tokens: TokenizedNumbers, matrix: EmbeddingMatrix, pooling: Pooling): UnitVectors {
+export function unitVectors(
+  tokens: TokenizedNumbers,
+  matrix: EmbeddingMatrix,
+  pooling: Pooling,
+): UnitVectors {
   const { dim } = matrix;
   const scratch = new Float64Array(dim);
   const values = new Float64Array(tokens.values.length);
@@ -106,7 +118,11 @@ export function unitVectors(tokens: TokenizedNumbers, matrix: EmbeddingMatrix, p
 }
 
 /** Raw (not normalized) embeddings of every number as float32 [count × dim], and which numbers have one. */
-export function rawEmbeddings(tokens: TokenizedNumbers, matrix: EmbeddingMatrix, pooling: Pooling): { dim: number; vectors: Float32Array; present: Uint8Array } {
+export function rawEmbeddings(
+  tokens: TokenizedNumbers,
+  matrix: EmbeddingMatrix,
+  pooling: Pooling,
+): { dim: number; vectors: Float32Array; present: Uint8Array } {
   const { dim } = matrix;
   const count = tokens.values.length;
   const vectors = new Float32Array(count * dim);

@@ -11,7 +11,11 @@ export interface TokenizedNumbers {
 }
 
 /** Formats and tokenizes each number (no special tokens), into flat typed arrays. */
-export function tokenizeNumbers(tokenizer: NumberTokenizer, values: Float64Array, format: NumberFormat): TokenizedNumbers {
+export function tokenizeNumbers(
+  tokenizer: NumberTokenizer,
+  values: Float64Array,
+  format: NumberFormat,
+): TokenizedNumbers {
   const texts = new Array<string>(values.length);
   const offsets = new Int32Array(values.length + 1);
   let ids = new Int32Array(Math.max(16, values.length * 3));

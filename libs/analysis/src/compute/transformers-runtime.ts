@@ -2,7 +2,9 @@
  * The one place that loads `@huggingface/transformers` (an ES module, reached from CommonJS with a
  * dynamic import). Models are resolved to directories before they reach it: it never fetches.
  */
-export type Transformers = typeof import('@huggingface/transformers', { with: { 'resolution-mode': 'import' } });
+export type Transformers = typeof import('@huggingface/transformers', {
+  with: { 'resolution-mode': 'import' },
+});
 
 let loading: Promise<Transformers> | undefined;
 

@@ -10,7 +10,10 @@ export interface AnalysisConfig {
 }
 
 /** Reads the shared part of the configuration; bad values are added to `reader.problems`. */
-export function readAnalysisConfig(reader: EnvReader, env: Record<string, string | undefined>): AnalysisConfig {
+export function readAnalysisConfig(
+  reader: EnvReader,
+  env: Record<string, string | undefined>,
+): AnalysisConfig {
   const modelsDir = reader.string('MODELS_DIR');
   return {
     limits: {

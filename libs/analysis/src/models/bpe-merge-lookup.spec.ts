@@ -30,7 +30,7 @@ const PROSE = [
   'In 1997, 12,345 people paid $3.50 each; 0.001% said “no”.',
   'naïve café façade — 東京 2024年 — 🙂🙃 emoji',
   '   leading spaces and\ttabs\nnew lines  ',
-  'don\'t won\'t I\'ll we\'ve they\'re',
+  "don't won't I'll we've they're",
 ];
 
 describe(installMergeLookup.name, () => {
@@ -43,13 +43,15 @@ describe(installMergeLookup.name, () => {
       const reference = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
       const ours = await NumberTokenizer.load(dir);
       // the lookup is an own property of the model instance; the reference keeps the library's
-      const model = (ours as unknown as { tokenizer: { _tokenizer: { model: object } } }).tokenizer._tokenizer.model;
+      const model = (ours as unknown as { tokenizer: { _tokenizer: { model: object } } }).tokenizer._tokenizer
+        .model;
       expect(Object.prototype.hasOwnProperty.call(model, 'add_node')).toBe(true);
       const referenceModel = (reference as unknown as { _tokenizer: { model: object } })._tokenizer.model;
       expect(Object.prototype.hasOwnProperty.call(referenceModel, 'add_node')).toBe(false);
 
       const texts = [...PROSE];
-      for (const format of ['plain', 'space', 'comma'] as NumberFormat[]) for (const n of numbers()) texts.push(formatNumber(n, format));
+      for (const format of ['plain', 'space', 'comma'] as NumberFormat[])
+        for (const n of numbers()) texts.push(formatNumber(n, format));
       let differing = 0;
       for (const text of texts) {
         const expected = reference.encode(text, { add_special_tokens: false });
@@ -69,7 +71,10 @@ describe(installMergeLookup.name, () => {
     expect(installMergeLookup({ bpe_ranks: {}, add_node() {} })).toBe(false);
     const changed = {
       bpe_ranks: new Map([['["a","b"]', 0]]),
-      add_node(queue: { push(n: unknown): void }, node: { token: string; next: { token: string }; score?: number }) {
+      add_node(
+        queue: { push(n: unknown): void },
+        node: { token: string; next: { token: string }; score?: number },
+      ) {
         const rank = this.bpe_ranks.get(JSON.stringify([node.next.token, node.token])); // a different rule
         if (rank !== undefined) queue.push(node);
       },

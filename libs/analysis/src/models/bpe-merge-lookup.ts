@@ -35,7 +35,13 @@ export function installMergeLookup(model: unknown): boolean {
     if (typeof key !== 'string' || typeof rank !== 'number') return false;
     const pair: unknown = JSON.parse(key);
     // a key that is not a pair of strings can never equal JSON.stringify([left, right])
-    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') continue;
+    if (
+      !Array.isArray(pair) ||
+      pair.length !== 2 ||
+      typeof pair[0] !== 'string' ||
+      typeof pair[1] !== 'string'
+    )
+      continue;
     let right = ranks.get(pair[0]);
     if (!right) ranks.set(pair[0], (right = new Map()));
     right.set(pair[1], rank);

@@ -19,7 +19,13 @@ export const EMBEDDING_TENSOR_NAMES = [
 ];
 
 /** Suffixes that mark an embedding tensor under a prefix the list above does not know. */
-const EMBEDDING_SUFFIXES = ['.embed_tokens.weight', '.wte.weight', '.word_embeddings.weight', '.embed_in.weight', '.tok_embeddings.weight'];
+const EMBEDDING_SUFFIXES = [
+  '.embed_tokens.weight',
+  '.wte.weight',
+  '.word_embeddings.weight',
+  '.embed_in.weight',
+  '.tok_embeddings.weight',
+];
 
 /** Picks the token-embedding tensor's name among a checkpoint's tensor names, or null. */
 export function findEmbeddingTensorName(names: Iterable<string>): string | null {

@@ -14,14 +14,18 @@ export interface EmbeddingMatrix {
 }
 
 /** Finds the token-embedding tensor of a model directory from safetensors headers alone (no tensor data read). */
-export async function findEmbeddingTensor(dir: string): Promise<{ file: string; tensorName: string; tensor: TensorInfo }> {
+export async function findEmbeddingTensor(
+  dir: string,
+): Promise<{ file: string; tensorName: string; tensor: TensorInfo }> {
   const { file, tensorName: indexed } = locateEmbeddingFile(dir);
   const header = await readSafetensorsHeader(file);
   const tensorName = indexed ?? findEmbeddingTensorName(header.keys());
   const tensor = tensorName ? header.get(tensorName) : undefined;
   if (!tensorName || !tensor) {
     const names = [...header.keys()].slice(0, 8).join(', ');
-    throw new Error(`${file} holds no token-embedding tensor (found ${names || 'no tensors'}); expected e.g. wte.weight or model.embed_tokens.weight`);
+    throw new Error(
+      `${file} holds no token-embedding tensor (found ${names || 'no tensors'}); expected e.g. wte.weight or model.embed_tokens.weight`,
+    );
   }
   if (tensor.shape.length !== 2) {
     throw new Error(`${tensorName} in ${file} has shape [${tensor.shape}]; a token-embedding matrix is 2-D`);
@@ -42,7 +46,9 @@ export async function loadEmbeddingMatrix(dir: string, shared = false): Promise<
   const [rows, dim] = tensor.shape;
   const data = toFloat32(bytes, tensor.dtype, shared);
   if (data.length !== rows * dim) {
-    throw new Error(`${tensorName} in ${file} holds ${data.length} values, not ${rows}×${dim}; the file is damaged`);
+    throw new Error(
+      `${tensorName} in ${file} holds ${data.length} values, not ${rows}×${dim}; the file is damaged`,
+    );
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   return { tensorName, dtype: tensor.dtype, rows, dim, data, sha256 };

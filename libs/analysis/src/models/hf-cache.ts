@@ -8,7 +8,10 @@ const COMMIT = /^[0-9a-f]{40}$/;
 export class HfCacheRepo {
   readonly root: string;
 
-  constructor(hfHome: string, readonly id: string) {
+  constructor(
+    hfHome: string,
+    readonly id: string,
+  ) {
     this.root = path.join(hfHome, 'hub', `models--${id.replace('/', '--')}`);
   }
 

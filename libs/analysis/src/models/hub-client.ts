@@ -28,7 +28,10 @@ export class HubClient {
     const response = await this.get(id, url);
     const body = (await response.json()) as { sha?: unknown; siblings?: { rfilename?: unknown }[] };
     if (typeof body.sha !== 'string' || !COMMIT.test(body.sha) || !Array.isArray(body.siblings)) {
-      throw new ModelUnavailableError(id, `the Hub at ${this.endpoint} answered ${url} without a commit and a file list`);
+      throw new ModelUnavailableError(
+        id,
+        `the Hub at ${this.endpoint} answered ${url} without a commit and a file list`,
+      );
     }
     const files = body.siblings.map((s) => s.rfilename).filter((f): f is string => typeof f === 'string');
     return { commit: body.sha, files };
@@ -41,7 +44,11 @@ export class HubClient {
     // describes the file. For an LFS file that answer is a redirect to a CDN carrying X-Linked-Etag, the
     // sha256 the cache names the blob by; the CDN's own ETag is something else.
     let response = await this.get(id, url, 'manual');
-    for (let hops = 0; REDIRECTS.has(response.status) && isRelative(response.headers.get('location')); hops++) {
+    for (
+      let hops = 0;
+      REDIRECTS.has(response.status) && isRelative(response.headers.get('location'));
+      hops++
+    ) {
       if (hops === 5) throw new Error(`model ${id}: the Hub redirected ${file} too many times`);
       url = new URL(response.headers.get('location')!, url).href;
       await response.body?.cancel();
@@ -62,7 +69,9 @@ export class HubClient {
       await pipeline(body, createWriteStream(target));
     } catch (error) {
       await rm(target, { force: true });
-      throw new Error(`model ${id}: download of ${file} broke off (${(error as Error).message}); run again to retry`);
+      throw new Error(
+        `model ${id}: download of ${file} broke off (${(error as Error).message}); run again to retry`,
+      );
     }
     // The ETag names a file in the cache: anything but a plain name falls back to the content's hash.
     const name = etag?.replace(/^W\//, '').replace(/"/g, '');
@@ -74,7 +83,12 @@ export class HubClient {
   }
 
   /** GETs `url`; the token goes to the Hub only, never to the CDN it redirects to. */
-  private async get(id: string, url: string, redirect: 'follow' | 'manual' = 'follow', withToken = true): Promise<Response> {
+  private async get(
+    id: string,
+    url: string,
+    redirect: 'follow' | 'manual' = 'follow',
+    withToken = true,
+  ): Promise<Response> {
     const headers: Record<string, string> = { 'user-agent': 'tokensweep' };
     if (this.token && withToken) headers.authorization = `Bearer ${this.token}`;
     let response: Response;
@@ -82,14 +96,22 @@ export class HubClient {
       response = await fetch(url, { headers, redirect });
     } catch (error) {
       const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
-      throw new Error(`model ${id}: cannot reach the Hub at ${this.endpoint} (${cause}); check HF_ENDPOINT or set HF_HUB_OFFLINE=1 to use the cache only`);
+      throw new Error(
+        `model ${id}: cannot reach the Hub at ${this.endpoint} (${cause}); check HF_ENDPOINT or set HF_HUB_OFFLINE=1 to use the cache only`,
+      );
     }
     if (response.ok || (redirect === 'manual' && REDIRECTS.has(response.status))) return response;
     if (response.status === 401 || response.status === 403) {
-      throw new ModelUnavailableError(id, `the Hub refused access (HTTP ${response.status}); for a gated or private model set HF_TOKEN`);
+      throw new ModelUnavailableError(
+        id,
+        `the Hub refused access (HTTP ${response.status}); for a gated or private model set HF_TOKEN`,
+      );
     }
     if (response.status === 404) {
-      throw new ModelUnavailableError(id, `not found on the Hub at ${this.endpoint} (HTTP 404); check the id and revision`);
+      throw new ModelUnavailableError(
+        id,
+        `not found on the Hub at ${this.endpoint} (HTTP 404); check the id and revision`,
+      );
     }
     throw new Error(`model ${id}: the Hub answered HTTP ${response.status} for ${url}`);
   }

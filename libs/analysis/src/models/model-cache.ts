@@ -66,7 +66,9 @@ export class ModelCache {
     } catch (error) {
       throw new ModelUnavailableError(name, (error as Error).message);
     }
-    const tokenizerSha256 = createHash('sha256').update(await readFile(path.join(resolved.dir, 'tokenizer.json'))).digest('hex');
+    const tokenizerSha256 = createHash('sha256')
+      .update(await readFile(path.join(resolved.dir, 'tokenizer.json')))
+      .digest('hex');
     const provenance: ModelProvenance = {
       id: resolved.name,
       slug: resolved.slug,

@@ -17,8 +17,14 @@ export function shardFromIndex(indexJson: string): { shard: string; tensorName: 
   if (!tensorName) return null;
   const shard = weightMap[tensorName];
   // The index comes from the repository: a shard name must not lead out of the model's directory.
-  if (typeof shard !== 'string' || shard.includes('\\') || shard.split('/').some((part) => ['', '.', '..'].includes(part))) {
-    throw new Error(`${SAFETENSORS_INDEX} names the shard ${JSON.stringify(shard)} for ${tensorName}, outside the model directory`);
+  if (
+    typeof shard !== 'string' ||
+    shard.includes('\\') ||
+    shard.split('/').some((part) => ['', '.', '..'].includes(part))
+  ) {
+    throw new Error(
+      `${SAFETENSORS_INDEX} names the shard ${JSON.stringify(shard)} for ${tensorName}, outside the model directory`,
+    );
   }
   return { shard, tensorName };
 }
@@ -33,7 +39,8 @@ export function locateEmbeddingFile(dir: string): EmbeddingFile {
     const found = shardFromIndex(readFileSync(indexPath, 'utf8'));
     if (!found) throw new Error(`${SAFETENSORS_INDEX} in ${dir} names no token-embedding tensor`);
     const file = path.join(dir, found.shard);
-    if (!existsSync(file)) throw new Error(`${dir} lacks ${found.shard}, the shard that holds ${found.tensorName}`);
+    if (!existsSync(file))
+      throw new Error(`${dir} lacks ${found.shard}, the shard that holds ${found.tensorName}`);
     return { file, tensorName: found.tensorName };
   }
   const single = path.join(dir, SAFETENSORS_SINGLE);
@@ -59,7 +66,9 @@ export function missingFiles(dir: string, needsEmbedding: boolean): string[] {
 /** The name of the shard a directory's index assigns the embedding tensor to, for messages. */
 function embeddingShard(dir: string): string {
   try {
-    return shardFromIndex(readFileSync(path.join(dir, SAFETENSORS_INDEX), 'utf8'))?.shard ?? 'the embedding shard';
+    return (
+      shardFromIndex(readFileSync(path.join(dir, SAFETENSORS_INDEX), 'utf8'))?.shard ?? 'the embedding shard'
+    );
   } catch {
     return 'the embedding shard';
   }

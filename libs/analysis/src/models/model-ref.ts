@@ -5,7 +5,8 @@ import path from 'node:path';
 /** A model argument: a Hugging Face Hub id (optionally pinned to a revision) or a local directory. */
 export type ModelRef = { kind: 'hub'; id: string; revision?: string } | { kind: 'local'; path: string };
 
-const HUB_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?(?:\/[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?)?$/;
+const HUB_ID =
+  /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?(?:\/[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?)?$/;
 const REVISION = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;
 
 /**
@@ -20,7 +21,9 @@ export function parseModelRef(arg: string, allowLocal: boolean): ModelRef {
   const revision = at < 0 ? undefined : arg.slice(at + 1);
   if (!HUB_ID.test(id) || id.includes('..') || id.includes('--')) {
     const hint = allowLocal ? ' (or a local directory)' : '; the API accepts Hub ids only, never paths';
-    throw new Error(`"${shorten(arg)}" is not a Hugging Face model id like "gpt2" or "org/name@revision"${hint}`);
+    throw new Error(
+      `"${shorten(arg)}" is not a Hugging Face model id like "gpt2" or "org/name@revision"${hint}`,
+    );
   }
   if (revision !== undefined && (!REVISION.test(revision) || revision.includes('..'))) {
     throw new Error(`"${shorten(arg)}" has a malformed revision after "@"`);

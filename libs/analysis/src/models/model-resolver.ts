@@ -21,12 +21,19 @@ export interface ResolvedModel {
  * cache, then downloaded from the Hub into that cache (unless offline). Only the files the sweep
  * needs are fetched: the tokenizer's, and the embedding tensor's file when `needsEmbedding`.
  */
-export async function resolveModel(ref: ModelRef, locations: ModelLocations, needsEmbedding: boolean): Promise<ResolvedModel> {
+export async function resolveModel(
+  ref: ModelRef,
+  locations: ModelLocations,
+  needsEmbedding: boolean,
+): Promise<ResolvedModel> {
   const name = formatModelRef(ref);
   const slug = modelSlug(ref);
   if (ref.kind === 'local') {
     if (!existsSync(ref.path) || !statSync(ref.path).isDirectory()) {
-      throw new ModelUnavailableError(name, `no such directory; give a model directory with tokenizer.json (and model.safetensors for cosines)`);
+      throw new ModelUnavailableError(
+        name,
+        `no such directory; give a model directory with tokenizer.json (and model.safetensors for cosines)`,
+      );
     }
     requireComplete(name, ref.path, needsEmbedding, 'the directory');
     return { name, slug, dir: ref.path, revision: null };
@@ -59,17 +66,28 @@ export async function resolveModel(ref: ModelRef, locations: ModelLocations, nee
 function requireComplete(name: string, dir: string, needsEmbedding: boolean, where: string): void {
   const missing = missingFiles(dir, needsEmbedding);
   if (missing.length > 0) {
-    const why = needsEmbedding ? ' (successive-cosine, cosine-matrix and fourier need the embedding matrix)' : '';
+    const why = needsEmbedding
+      ? ' (successive-cosine, cosine-matrix and fourier need the embedding matrix)'
+      : '';
     throw new ModelUnavailableError(name, `${where} lacks ${missing.join(', ')}${why}`);
   }
 }
 
-async function download(id: string, revision: string, repo: HfCacheRepo, locations: ModelLocations, needsEmbedding: boolean): Promise<string> {
+async function download(
+  id: string,
+  revision: string,
+  repo: HfCacheRepo,
+  locations: ModelLocations,
+  needsEmbedding: boolean,
+): Promise<string> {
   const hub = new HubClient(locations.hfEndpoint, locations.hfToken);
   const { commit, files } = await hub.revision(id, revision);
   const listed = new Set(files);
   if (!listed.has('tokenizer.json')) {
-    throw new ModelUnavailableError(id, `the Hub repository has no tokenizer.json at ${revision}; tokensweep needs a fast tokenizer file`);
+    throw new ModelUnavailableError(
+      id,
+      `the Hub repository has no tokenizer.json at ${revision}; tokensweep needs a fast tokenizer file`,
+    );
   }
   const snapshot = repo.snapshotDir(commit);
   const fetchFile = async (file: string): Promise<string> => {
@@ -94,7 +112,10 @@ async function download(id: string, revision: string, repo: HfCacheRepo, locatio
     } else if (listed.has(SAFETENSORS_SINGLE)) {
       await fetchFile(SAFETENSORS_SINGLE);
     } else {
-      throw new ModelUnavailableError(id, `the Hub repository has no safetensors weights at ${revision}; cosine analyses need them`);
+      throw new ModelUnavailableError(
+        id,
+        `the Hub repository has no safetensors weights at ${revision}; cosine analyses need them`,
+      );
     }
   }
   await repo.writeRef(revision, commit);

@@ -10,7 +10,11 @@ export interface TensorToWrite {
 }
 
 /** Writes tensors as one safetensors file (8-byte header length, JSON header padded to 8 bytes, data). */
-export async function writeSafetensors(file: string, tensors: TensorToWrite[], metadata: Record<string, string> = {}): Promise<void> {
+export async function writeSafetensors(
+  file: string,
+  tensors: TensorToWrite[],
+  metadata: Record<string, string> = {},
+): Promise<void> {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const t of tensors) {
@@ -22,7 +26,14 @@ export async function writeSafetensors(file: string, tensors: TensorToWrite[], m
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(BigInt(json.length));
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, Buffer.concat([prefix, json, ...tensors.map((t) => Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.length))]));
+  await writeFile(
+    file,
+    Buffer.concat([
+      prefix,
+      json,
+      ...tensors.map((t) => Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.length)),
+    ]),
+  );
 }
 
 /** Writes tensors as shards `model-0000k-of-0000n.safetensors` plus `model.safetensors.index.json`. */
@@ -43,10 +54,12 @@ export async function writeShardedSafetensors(dir: string, shards: TensorToWrite
 
 /** float32 values as bytes of `dtype` (round to nearest even for F16 and BF16). */
 export function encodeFloats(values: Float32Array, dtype: TensorToWrite['dtype']): Uint8Array {
-  if (dtype === 'F32') return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+  if (dtype === 'F32')
+    return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
   const out = new Uint16Array(values.length);
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  for (let i = 0; i < values.length; i++) out[i] = dtype === 'BF16' ? floatToBf16(bits[i]) : floatToHalf(values[i]);
+  for (let i = 0; i < values.length; i++)
+    out[i] = dtype === 'BF16' ? floatToBf16(bits[i]) : floatToHalf(values[i]);
   return new Uint8Array(out.buffer);
 }
 

@@ -24,12 +24,20 @@ export async function readSafetensorsHeader(file: string): Promise<Map<string, T
     }
     const json = Buffer.alloc(length);
     await handle.read(json, 0, length, 8);
-    const header = JSON.parse(json.toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+    const header = JSON.parse(json.toString('utf8')) as Record<
+      string,
+      { dtype: string; shape: number[]; data_offsets: [number, number] }
+    >;
     const tensors = new Map<string, TensorInfo>();
     for (const [name, entry] of Object.entries(header)) {
       if (name === '__metadata__') continue;
       const [from, to] = entry.data_offsets;
-      tensors.set(name, { dtype: entry.dtype, shape: entry.shape, begin: 8 + length + from, end: 8 + length + to });
+      tensors.set(name, {
+        dtype: entry.dtype,
+        shape: entry.shape,
+        begin: 8 + length + from,
+        end: 8 + length + to,
+      });
     }
     return tensors;
   } finally {
@@ -60,9 +68,11 @@ export async function readTensorBytes(file: string, tensor: TensorInfo): Promise
  */
 export function toFloat32(bytes: Buffer, dtype: string, shared = false): Float32Array {
   const width = BYTES_PER_VALUE[dtype];
-  if (width === undefined) throw new Error(`embedding tensors of dtype ${dtype} are not supported; expected F32, F16, BF16 or F64`);
+  if (width === undefined)
+    throw new Error(`embedding tensors of dtype ${dtype} are not supported; expected F32, F16, BF16 or F64`);
   const count = bytes.length / width;
-  const allocate = () => new Float32Array(shared ? new SharedArrayBuffer(count * 4) : new ArrayBuffer(count * 4));
+  const allocate = () =>
+    new Float32Array(shared ? new SharedArrayBuffer(count * 4) : new ArrayBuffer(count * 4));
   switch (dtype) {
     case 'F32': {
       const out = allocate();
@@ -86,7 +96,9 @@ export function toFloat32(bytes: Buffer, dtype: string, shared = false): Float32
       return out;
     }
     default:
-      throw new Error(`embedding tensors of dtype ${dtype} are not supported; expected F32, F16, BF16 or F64`);
+      throw new Error(
+        `embedding tensors of dtype ${dtype} are not supported; expected F32, F16, BF16 or F64`,
+      );
   }
 }
 

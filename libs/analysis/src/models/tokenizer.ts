@@ -26,7 +26,10 @@ export class NumberTokenizer {
   piece(id: number): string {
     let piece = this.pieces[id];
     if (piece === undefined) {
-      piece = this.tokenizer.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+      piece = this.tokenizer.decode([id], {
+        skip_special_tokens: false,
+        clean_up_tokenization_spaces: false,
+      });
       this.pieces[id] = piece;
     }
     return piece;

@@ -29,7 +29,13 @@ export function float64Column(values: Float64Array): Data<Float64> {
 export function float32Column(values: Float32Array, valid?: Uint8Array): Data<Float32> {
   if (!valid) return makeData({ type: new Float32(), length: values.length, data: values });
   const { bitmap, nulls } = packBits(valid);
-  return makeData({ type: new Float32(), length: values.length, data: values, nullBitmap: bitmap, nullCount: nulls });
+  return makeData({
+    type: new Float32(),
+    length: values.length,
+    data: values,
+    nullBitmap: bitmap,
+    nullCount: nulls,
+  });
 }
 
 /** bool from 0/1 bytes. */
@@ -55,13 +61,23 @@ export function constantUtf8Column(value: string, length: number): Data<Utf8> {
 /** list<int32>: row i holds `values[offsets[i]..offsets[i + 1])`. */
 export function int32ListColumn(offsets: Int32Array, values: Int32Array): Data<List<Int32>> {
   const child = int32Column(values);
-  return makeData({ type: new List(new Field('item', new Int32(), false)), length: offsets.length - 1, valueOffsets: offsets, child });
+  return makeData({
+    type: new List(new Field('item', new Int32(), false)),
+    length: offsets.length - 1,
+    valueOffsets: offsets,
+    child,
+  });
 }
 
 /** list<utf8>: row i holds `strings[offsets[i]..offsets[i + 1])`. */
 export function utf8ListColumn(offsets: Int32Array, strings: string[]): Data<List<Utf8>> {
   const child = utf8Column(strings);
-  return makeData({ type: new List(new Field('item', new Utf8(), false)), length: offsets.length - 1, valueOffsets: offsets, child });
+  return makeData({
+    type: new List(new Field('item', new Utf8(), false)),
+    length: offsets.length - 1,
+    valueOffsets: offsets,
+    child,
+  });
 }
 
 const encoder = new TextEncoder();

@@ -9,7 +9,11 @@ import { listFiles, removeStrayTempFiles, writeFileAtomically } from './sweep-la
  * failed sweep lists exactly the parts it finished. `removeTempFiles: false` when chunks may still be
  * writing (a distributed sweep just cancelled or failed): their temporary files are not strays yet.
  */
-export async function finishSweep(sweepDir: string, record: SweepRecord, options: { removeTempFiles?: boolean } = {}): Promise<Manifest> {
+export async function finishSweep(
+  sweepDir: string,
+  record: SweepRecord,
+  options: { removeTempFiles?: boolean } = {},
+): Promise<Manifest> {
   if (options.removeTempFiles ?? true) await removeStrayTempFiles(sweepDir);
   const parts = await findParts(sweepDir);
   const summary = await summarize(sweepDir, parts, specModels(record.spec), record.spec.formats);

@@ -49,11 +49,23 @@ export function specModels(spec: SweepSpec): { id: string; slug: string }[] {
   });
 }
 
-export function buildManifest(record: SweepRecord, parts: PartRecord[], summary: Summary, plots: string[]): Manifest {
+export function buildManifest(
+  record: SweepRecord,
+  parts: PartRecord[],
+  summary: Summary,
+  plots: string[],
+): Manifest {
   const models = specModels(record.spec);
   const idOf = new Map(models.map((m) => [m.slug, m.id]));
   const provenance = models.map(
-    (m) => parts.find((p) => p.slug === m.slug)?.provenance ?? { id: m.id, slug: m.slug, revision: null, tokenizerSha256: '', embeddingSha256: null },
+    (m) =>
+      parts.find((p) => p.slug === m.slug)?.provenance ?? {
+        id: m.id,
+        slug: m.slug,
+        revision: null,
+        tokenizerSha256: '',
+        embeddingSha256: null,
+      },
   );
   return {
     schemaVersion: 1,
@@ -67,7 +79,14 @@ export function buildManifest(record: SweepRecord, parts: PartRecord[], summary:
     spec: record.spec,
     specHash: record.specHash,
     models: provenance,
-    files: parts.map((p) => ({ path: p.path, analysis: p.analysis, model: idOf.get(p.slug) ?? p.slug, format: p.format, rows: p.rows, bytes: p.bytes })),
+    files: parts.map((p) => ({
+      path: p.path,
+      analysis: p.analysis,
+      model: idOf.get(p.slug) ?? p.slug,
+      format: p.format,
+      rows: p.rows,
+      bytes: p.bytes,
+    })),
     plots,
     summary,
   };

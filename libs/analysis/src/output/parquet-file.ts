@@ -42,7 +42,9 @@ export async function parquetToIPC(file: string): Promise<Uint8Array> {
 }
 
 /** Row count and key-value metadata from a Parquet footer, without reading the data pages. */
-export async function readParquetInfo(file: string): Promise<{ rows: number; metadata: Record<string, string> }> {
+export async function readParquetInfo(
+  file: string,
+): Promise<{ rows: number; metadata: Record<string, string> }> {
   const parquet = await ParquetFile.fromFile(await openAsBlob(file));
   try {
     const info = parquet.metadata().fileMetadata();

@@ -12,10 +12,11 @@ function columns(schema: Schema, names: string[], data: Parameters<typeof tableO
 
 describe(summarizePart.name, () => {
   it('counts tokens per number, and finds the first n ≥ 0 of more than one token', () => {
-    const table = columns(ANALYSIS_SCHEMAS.tokens, ['number', 'token_count'], [
-      int64Column(new Float64Array([-5, 3, 7, 12, 40])),
-      int32Column(new Int32Array([2, 1, 1, 2, 3])),
-    ]);
+    const table = columns(
+      ANALYSIS_SCHEMAS.tokens,
+      ['number', 'token_count'],
+      [int64Column(new Float64Array([-5, 3, 7, 12, 40])), int32Column(new Int32Array([2, 1, 1, 2, 3]))],
+    );
     expect(summarizePart('tokens', table)).toEqual({
       analysis: 'tokens',
       numbers: 5,
@@ -25,17 +26,25 @@ describe(summarizePart.name, () => {
   });
 
   it('counts sign-symmetry matches', () => {
-    const table = columns(ANALYSIS_SCHEMAS['sign-symmetry'], ['count_match', 'ids_match'], [
-      boolColumn(new Uint8Array([1, 1, 0, 1])),
-      boolColumn(new Uint8Array([1, 0, 0, 0])),
-    ]);
-    expect(summarizePart('sign-symmetry', table)).toEqual({ analysis: 'sign-symmetry', pairs: 4, countMatches: 3, idsMatches: 1 });
+    const table = columns(
+      ANALYSIS_SCHEMAS['sign-symmetry'],
+      ['count_match', 'ids_match'],
+      [boolColumn(new Uint8Array([1, 1, 0, 1])), boolColumn(new Uint8Array([1, 0, 0, 0]))],
+    );
+    expect(summarizePart('sign-symmetry', table)).toEqual({
+      analysis: 'sign-symmetry',
+      pairs: 4,
+      countMatches: 3,
+      idsMatches: 1,
+    });
   });
 
   it('sums, bounds and counts the cosines that are not null', () => {
-    const table = columns(ANALYSIS_SCHEMAS['successive-cosine'], ['cosine'], [
-      float32Column(new Float32Array([0.5, 9, -0.25, 0.75]), new Uint8Array([1, 0, 1, 1])),
-    ]);
+    const table = columns(
+      ANALYSIS_SCHEMAS['successive-cosine'],
+      ['cosine'],
+      [float32Column(new Float32Array([0.5, 9, -0.25, 0.75]), new Uint8Array([1, 0, 1, 1]))],
+    );
     expect(summarizePart('successive-cosine', table)).toEqual({
       analysis: 'successive-cosine',
       rows: 4,
@@ -47,10 +56,17 @@ describe(summarizePart.name, () => {
   });
 
   it('gives null bounds when every cosine is null', () => {
-    const table = columns(ANALYSIS_SCHEMAS['successive-cosine'], ['cosine'], [
-      float32Column(new Float32Array([0.5]), new Uint8Array([0])),
-    ]);
-    expect(summarizePart('successive-cosine', table)).toMatchObject({ withCosine: 0, sum: [], min: null, max: null });
+    const table = columns(
+      ANALYSIS_SCHEMAS['successive-cosine'],
+      ['cosine'],
+      [float32Column(new Float32Array([0.5]), new Uint8Array([0]))],
+    );
+    expect(summarizePart('successive-cosine', table)).toMatchObject({
+      withCosine: 0,
+      sum: [],
+      min: null,
+      max: null,
+    });
   });
 });
 
@@ -66,9 +82,30 @@ describe(partSummaryFromMetadata.name, () => {
     ['an analysis without summaries', { [PART_SUMMARY_KEY]: JSON.stringify(tokens) }, 'cosine-matrix'],
     ['the summary of another analysis', { [PART_SUMMARY_KEY]: JSON.stringify(tokens) }, 'sign-symmetry'],
     ['malformed JSON', { [PART_SUMMARY_KEY]: '{"analysis":' }, 'tokens'],
-    ['a count that is not one', { [PART_SUMMARY_KEY]: JSON.stringify({ ...tokens, histogram: { 1: -2 } }) }, 'tokens'],
-    ['a missing field', { [PART_SUMMARY_KEY]: JSON.stringify({ analysis: 'sign-symmetry', pairs: 1, countMatches: 1 }) }, 'sign-symmetry'],
-    ['a sum that is not a list', { [PART_SUMMARY_KEY]: JSON.stringify({ analysis: 'successive-cosine', rows: 1, withCosine: 1, sum: 0.5, min: 0.5, max: 0.5 }) }, 'successive-cosine'],
+    [
+      'a count that is not one',
+      { [PART_SUMMARY_KEY]: JSON.stringify({ ...tokens, histogram: { 1: -2 } }) },
+      'tokens',
+    ],
+    [
+      'a missing field',
+      { [PART_SUMMARY_KEY]: JSON.stringify({ analysis: 'sign-symmetry', pairs: 1, countMatches: 1 }) },
+      'sign-symmetry',
+    ],
+    [
+      'a sum that is not a list',
+      {
+        [PART_SUMMARY_KEY]: JSON.stringify({
+          analysis: 'successive-cosine',
+          rows: 1,
+          withCosine: 1,
+          sum: 0.5,
+          min: 0.5,
+          max: 0.5,
+        }),
+      },
+      'successive-cosine',
+    ],
   ] as const)('gives null for %s, so that the rows are read instead', (_, metadata, analysis) => {
     expect(partSummaryFromMetadata(metadata as Record<string, string>, analysis)).toBeNull();
   });

@@ -9,7 +9,14 @@ export const PART_SUMMARY_KEY = 'tokensweep.summary';
 export type PartSummary =
   | { analysis: 'tokens'; numbers: number; histogram: Record<string, number>; firstMultiToken: number | null }
   | { analysis: 'sign-symmetry'; pairs: number; countMatches: number; idsMatches: number }
-  | { analysis: 'successive-cosine'; rows: number; withCosine: number; sum: number[]; min: number | null; max: number | null };
+  | {
+      analysis: 'successive-cosine';
+      rows: number;
+      withCosine: number;
+      sum: number[];
+      min: number | null;
+      max: number | null;
+    };
 
 export type SummarizedAnalysis = PartSummary['analysis'];
 
@@ -37,7 +44,10 @@ export function summarizePart(analysis: SummarizedAnalysis, table: Table): PartS
 }
 
 /** The summary a part's footer carries, or null when it carries none (or one this version cannot read). */
-export function partSummaryFromMetadata(metadata: Record<string, string>, analysis: Analysis): PartSummary | null {
+export function partSummaryFromMetadata(
+  metadata: Record<string, string>,
+  analysis: Analysis,
+): PartSummary | null {
   const text = metadata[PART_SUMMARY_KEY];
   if (text === undefined || !isSummarized(analysis)) return null;
   try {
@@ -54,10 +64,19 @@ const isNumberOrNull = (v: unknown) => v === null || Number.isFinite(v);
 /** What each summary must hold to be merged; anything else is read from the rows instead. */
 const SHAPES: { [A in SummarizedAnalysis]: (s: Extract<PartSummary, { analysis: A }>) => boolean } = {
   tokens: (s) =>
-    isCount(s.numbers) && isNumberOrNull(s.firstMultiToken) && typeof s.histogram === 'object' && s.histogram !== null && Object.values(s.histogram).every(isCount),
+    isCount(s.numbers) &&
+    isNumberOrNull(s.firstMultiToken) &&
+    typeof s.histogram === 'object' &&
+    s.histogram !== null &&
+    Object.values(s.histogram).every(isCount),
   'sign-symmetry': (s) => isCount(s.pairs) && isCount(s.countMatches) && isCount(s.idsMatches),
   'successive-cosine': (s) =>
-    isCount(s.rows) && isCount(s.withCosine) && Array.isArray(s.sum) && s.sum.every((v) => Number.isFinite(v)) && isNumberOrNull(s.min) && isNumberOrNull(s.max),
+    isCount(s.rows) &&
+    isCount(s.withCosine) &&
+    Array.isArray(s.sum) &&
+    s.sum.every((v) => Number.isFinite(v)) &&
+    isNumberOrNull(s.min) &&
+    isNumberOrNull(s.max),
 };
 
 function tokensSummary(table: Table): PartSummary {

@@ -12,8 +12,24 @@ export const ANALYSIS_SCHEMAS: Record<Analysis, Schema> = {
     field('token_ids', new List(new Field('item', new Int32(), false))),
     field('tokens', new List(new Field('item', new Utf8(), false))),
   ]),
-  'sign-symmetry': new Schema([field('number', new Int64()), field('count_match', new Bool()), field('ids_match', new Bool())]),
-  'successive-cosine': new Schema([field('number', new Int64()), field('previous', new Int64()), field('cosine', new Float32(), true)]),
-  'cosine-matrix': new Schema([field('row', new Int64()), field('col', new Int64()), field('cosine', new Float32())]),
-  fourier: new Schema([field('period', new Float64()), field('power', new Float64()), field('normalized_power', new Float64())]),
+  'sign-symmetry': new Schema([
+    field('number', new Int64()),
+    field('count_match', new Bool()),
+    field('ids_match', new Bool()),
+  ]),
+  'successive-cosine': new Schema([
+    field('number', new Int64()),
+    field('previous', new Int64()),
+    field('cosine', new Float32(), true),
+  ]),
+  'cosine-matrix': new Schema([
+    field('row', new Int64()),
+    field('col', new Int64()),
+    field('cosine', new Float32()),
+  ]),
+  fourier: new Schema([
+    field('period', new Float64()),
+    field('power', new Float64()),
+    field('normalized_power', new Float64()),
+  ]),
 };

@@ -18,7 +18,13 @@ export interface SummaryEntry {
     firstMultiToken: number | null;
   };
   signSymmetry?: { pairs: number; countMatches: number; idsMatches: number };
-  successiveCosine?: { rows: number; withCosine: number; mean: number | null; min: number | null; max: number | null };
+  successiveCosine?: {
+    rows: number;
+    withCosine: number;
+    mean: number | null;
+    min: number | null;
+    max: number | null;
+  };
   fourier?: { runLength: number; topPeriods: { period: number; normalizedPower: number }[] };
 }
 
@@ -31,21 +37,30 @@ export interface Summary {
  * distributed): from the summary each part's footer carries, or from its rows where it carries none.
  * Every figure merges exactly, so the summary does not depend on how the sweep was chunked.
  */
-export async function summarize(sweepDir: string, parts: PartRecord[], models: { id: string; slug: string }[], formats: NumberFormat[]): Promise<Summary> {
+export async function summarize(
+  sweepDir: string,
+  parts: PartRecord[],
+  models: { id: string; slug: string }[],
+  formats: NumberFormat[],
+): Promise<Summary> {
   const entries: SummaryEntry[] = [];
   for (const model of models) {
     for (const format of formats) {
       const mine = parts.filter((p) => p.slug === model.slug && p.format === format);
       if (mine.length === 0) continue;
       const read = <A extends SummarizedAnalysis>(analysis: A) =>
-        Promise.all(mine.filter((p) => p.analysis === analysis).map((p) => partSummary(sweepDir, p, analysis)));
+        Promise.all(
+          mine.filter((p) => p.analysis === analysis).map((p) => partSummary(sweepDir, p, analysis)),
+        );
       const has = (analysis: string) => mine.some((p) => p.analysis === analysis);
       const entry: SummaryEntry = { model: model.id, slug: model.slug, format };
       if (has('tokens')) entry.tokens = mergeTokens(await read('tokens'));
       if (has('sign-symmetry')) entry.signSymmetry = mergeSignSymmetry(await read('sign-symmetry'));
       if (has('successive-cosine')) entry.successiveCosine = mergeCosines(await read('successive-cosine'));
       if (has('fourier')) {
-        const tables = mine.filter((p) => p.analysis === 'fourier').map((p) => readParquetTable(path.join(sweepDir, p.path), ['period', 'normalized_power']));
+        const tables = mine
+          .filter((p) => p.analysis === 'fourier')
+          .map((p) => readParquetTable(path.join(sweepDir, p.path), ['period', 'normalized_power']));
         entry.fourier = summarizeFourier(await Promise.all(tables));
       }
       entries.push(entry);
@@ -56,7 +71,11 @@ export async function summarize(sweepDir: string, parts: PartRecord[], models: {
 
 type SummaryOf<A extends SummarizedAnalysis> = Extract<PartSummary, { analysis: A }>;
 
-async function partSummary<A extends SummarizedAnalysis>(sweepDir: string, part: PartRecord, analysis: A): Promise<SummaryOf<A>> {
+async function partSummary<A extends SummarizedAnalysis>(
+  sweepDir: string,
+  part: PartRecord,
+  analysis: A,
+): Promise<SummaryOf<A>> {
   if (part.summary) return part.summary as SummaryOf<A>;
   const table = await readParquetTable(path.join(sweepDir, part.path), SUMMARY_COLUMNS[analysis]);
   return summarizePart(analysis, table) as SummaryOf<A>;
@@ -67,9 +86,11 @@ function mergeTokens(parts: SummaryOf<'tokens'>[]): NonNullable<SummaryEntry['to
   let numbers = 0;
   let firstMultiToken: number | null = null;
   for (const part of parts) {
-    for (const [count, n] of Object.entries(part.histogram)) histogram.set(Number(count), (histogram.get(Number(count)) ?? 0) + n);
+    for (const [count, n] of Object.entries(part.histogram))
+      histogram.set(Number(count), (histogram.get(Number(count)) ?? 0) + n);
     numbers += part.numbers;
-    if (part.firstMultiToken !== null && (firstMultiToken === null || part.firstMultiToken < firstMultiToken)) firstMultiToken = part.firstMultiToken;
+    if (part.firstMultiToken !== null && (firstMultiToken === null || part.firstMultiToken < firstMultiToken))
+      firstMultiToken = part.firstMultiToken;
   }
   const sorted = [...histogram.entries()].sort((a, b) => a[0] - b[0]);
   return {
@@ -90,7 +111,9 @@ function mergeSignSymmetry(parts: SummaryOf<'sign-symmetry'>[]): NonNullable<Sum
   return total;
 }
 
-function mergeCosines(parts: SummaryOf<'successive-cosine'>[]): NonNullable<SummaryEntry['successiveCosine']> {
+function mergeCosines(
+  parts: SummaryOf<'successive-cosine'>[],
+): NonNullable<SummaryEntry['successiveCosine']> {
   const sum = new ExactSum();
   let rows = 0;
   let withCosine = 0;
@@ -103,7 +126,9 @@ function mergeCosines(parts: SummaryOf<'successive-cosine'>[]): NonNullable<Summ
     if (part.min !== null && part.min < min) min = part.min;
     if (part.max !== null && part.max > max) max = part.max;
   }
-  return withCosine === 0 ? { rows, withCosine, mean: null, min: null, max: null } : { rows, withCosine, mean: sum.value() / withCosine, min, max };
+  return withCosine === 0
+    ? { rows, withCosine, mean: null, min: null, max: null }
+    : { rows, withCosine, mean: sum.value() / withCosine, min, max };
 }
 
 function summarizeFourier(tables: Table[]): NonNullable<SummaryEntry['fourier']> {

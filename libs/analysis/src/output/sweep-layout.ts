@@ -11,10 +11,17 @@ export function partPath(analysis: Analysis, slug: string, format: NumberFormat,
 const PART = /^([a-z-]+)\/model=([A-Za-z0-9._-]+)\/format=([a-z]+)\/part-(\d{5,})\.parquet$/;
 
 /** The analysis, model slug, format and part number a relative part path encodes, or null. */
-export function parsePartPath(relative: string): { analysis: Analysis; slug: string; format: NumberFormat; part: number } | null {
+export function parsePartPath(
+  relative: string,
+): { analysis: Analysis; slug: string; format: NumberFormat; part: number } | null {
   const match = PART.exec(relative);
   if (!match || !(ANALYSES as readonly string[]).includes(match[1])) return null;
-  return { analysis: match[1] as Analysis, slug: match[2], format: match[3] as NumberFormat, part: Number(match[4]) };
+  return {
+    analysis: match[1] as Analysis,
+    slug: match[2],
+    format: match[3] as NumberFormat,
+    part: Number(match[4]),
+  };
 }
 
 const TEMP_SUFFIX = '.tmp';
@@ -23,9 +30,16 @@ const TEMP_SUFFIX = '.tmp';
  * Writes `bytes` to `sweepDir/relative` so that the file appears only complete: written and synced
  * under a temporary name that does not end in `.parquet`, then renamed over any earlier copy.
  */
-export async function writeFileAtomically(sweepDir: string, relative: string, bytes: Uint8Array | string): Promise<number> {
+export async function writeFileAtomically(
+  sweepDir: string,
+  relative: string,
+  bytes: Uint8Array | string,
+): Promise<number> {
   const target = path.join(sweepDir, relative);
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
+  const temp = path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`,
+  );
   try {
     await mkdir(path.dirname(target), { recursive: true });
     const handle = await open(temp, 'w');

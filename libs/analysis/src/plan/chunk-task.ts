@@ -45,23 +45,38 @@ export function parseChunkTask(input: unknown, spec: SweepSpec, numbers: NumberS
   const task = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   const isIndex = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
   const isRange = (v: unknown) =>
-    Array.isArray(v) && v.length === 2 && isIndex(v[0]) && isIndex(v[1]) && v[0] < v[1] && v[1] <= numbers.size;
+    Array.isArray(v) &&
+    v.length === 2 &&
+    isIndex(v[0]) &&
+    isIndex(v[1]) &&
+    v[0] < v[1] &&
+    v[1] <= numbers.size;
   if (!isIndex(task.index)) problems.push('task.index: must be a non-negative integer');
   if (!isIndex(task.part)) problems.push('task.part: must be a non-negative integer');
-  if (typeof task.model !== 'string' || !spec.models.includes(task.model)) problems.push('task.model: not a model of the spec');
-  if (typeof task.format !== 'string' || !(spec.formats as string[]).includes(task.format)) problems.push('task.format: not a format of the spec');
+  if (typeof task.model !== 'string' || !spec.models.includes(task.model))
+    problems.push('task.model: not a model of the spec');
+  if (typeof task.format !== 'string' || !(spec.formats as string[]).includes(task.format))
+    problems.push('task.format: not a format of the spec');
   switch (task.kind) {
     case 'numbers': {
       const analyses = task.analyses;
-      if (!Array.isArray(analyses) || analyses.length === 0 || !analyses.every((a) => (PER_NUMBER_ANALYSES as readonly string[]).includes(a) && spec.analyses.includes(a))) {
+      if (
+        !Array.isArray(analyses) ||
+        analyses.length === 0 ||
+        !analyses.every(
+          (a) => (PER_NUMBER_ANALYSES as readonly string[]).includes(a) && spec.analyses.includes(a),
+        )
+      ) {
         problems.push('task.analyses: must list per-number analyses of the spec');
       }
-      if (!isRange([task.from, task.to])) problems.push(`task.from/to: must be a range within 0..${numbers.size}`);
+      if (!isRange([task.from, task.to]))
+        problems.push(`task.from/to: must be a range within 0..${numbers.size}`);
       break;
     }
     case 'matrix-tile':
       if (!spec.analyses.includes('cosine-matrix')) problems.push('task.kind: the spec has no cosine-matrix');
-      if (!isRange(task.rows) || !isRange(task.cols)) problems.push(`task.rows/cols: must be ranges within 0..${numbers.size}`);
+      if (!isRange(task.rows) || !isRange(task.cols))
+        problems.push(`task.rows/cols: must be ranges within 0..${numbers.size}`);
       break;
     case 'fourier':
       if (!spec.analyses.includes('fourier')) problems.push('task.kind: the spec has no fourier');

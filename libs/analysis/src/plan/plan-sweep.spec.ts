@@ -58,15 +58,18 @@ describe(planSweep.name, () => {
     expect(tasks.every((t) => spec.models.includes(t.model) && spec.formats.includes(t.format))).toBe(true);
   });
 
-  it.each(CASES)('counts its tasks without making them: $numbers, chunks of $chunkSize, tiles of $tileSize', (input) => {
-    const { spec, size, tasks } = plan(input);
-    expect(countTasks(spec, size)).toEqual({
-      numbers: tasks.filter((t) => t.kind === 'numbers').length,
-      tiles: tasks.filter((t) => t.kind === 'matrix-tile').length,
-      fourier: tasks.filter((t) => t.kind === 'fourier').length,
-      total: tasks.length,
-    });
-  });
+  it.each(CASES)(
+    'counts its tasks without making them: $numbers, chunks of $chunkSize, tiles of $tileSize',
+    (input) => {
+      const { spec, size, tasks } = plan(input);
+      expect(countTasks(spec, size)).toEqual({
+        numbers: tasks.filter((t) => t.kind === 'numbers').length,
+        tiles: tasks.filter((t) => t.kind === 'matrix-tile').length,
+        fourier: tasks.filter((t) => t.kind === 'fourier').length,
+        total: tasks.length,
+      });
+    },
+  );
 
   it('plans the same tasks for the same spec', () => {
     expect(plan(CASES[1]).tasks).toEqual(plan(CASES[1]).tasks);

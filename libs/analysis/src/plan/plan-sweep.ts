@@ -11,19 +11,29 @@ import { ChunkTask } from './chunk-task';
  */
 export function planSweep(spec: SweepSpec, numbers: NumberSet): ChunkTask[] {
   const tasks: ChunkTask[] = [];
-  const add = (task: DistributiveOmit<ChunkTask, 'index'>) => tasks.push({ ...task, index: tasks.length } as ChunkTask);
+  const add = (task: DistributiveOmit<ChunkTask, 'index'>) =>
+    tasks.push({ ...task, index: tasks.length } as ChunkTask);
   const perNumber = PER_NUMBER_ANALYSES.filter((a) => spec.analyses.includes(a)) as PerNumberAnalysis[];
   for (const model of spec.models) {
     for (const format of spec.formats) {
       if (perNumber.length > 0) {
         for (let from = 0, part = 0; from < numbers.size; from += spec.chunkSize, part++) {
-          add({ kind: 'numbers', model, format, part, analyses: perNumber, from, to: Math.min(from + spec.chunkSize, numbers.size) });
+          add({
+            kind: 'numbers',
+            model,
+            format,
+            part,
+            analyses: perNumber,
+            from,
+            to: Math.min(from + spec.chunkSize, numbers.size),
+          });
         }
       }
       if (spec.analyses.includes('cosine-matrix')) {
         const edges = tileEdges(numbers.size, spec.tileSize);
         let part = 0;
-        for (const rows of edges) for (const cols of edges) add({ kind: 'matrix-tile', model, format, part: part++, rows, cols });
+        for (const rows of edges)
+          for (const cols of edges) add({ kind: 'matrix-tile', model, format, part: part++, rows, cols });
       }
       if (spec.analyses.includes('fourier')) add({ kind: 'fourier', model, format, part: 0 });
     }
@@ -32,7 +42,10 @@ export function planSweep(spec: SweepSpec, numbers: NumberSet): ChunkTask[] {
 }
 
 /** How many tasks `planSweep` makes for a sweep of `size` numbers, without making them. */
-export function countTasks(spec: SweepSpec, size: number): { numbers: number; tiles: number; fourier: number; total: number } {
+export function countTasks(
+  spec: SweepSpec,
+  size: number,
+): { numbers: number; tiles: number; fourier: number; total: number } {
   const runs = spec.models.length * spec.formats.length;
   const perNumber = PER_NUMBER_ANALYSES.some((a) => spec.analyses.includes(a));
   const edges = Math.ceil(size / spec.tileSize);

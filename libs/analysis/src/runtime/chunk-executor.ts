@@ -42,12 +42,22 @@ export class InProcessExecutor implements ChunkExecutor {
   private readonly kernel: CosineKernel;
 
   constructor(options: ExecutorOptions, loadEmbeddings?: EmbeddingLoader) {
-    this.models = new ModelCache(options.locations, options.modelCacheSize ?? 2, options.allowLocalModels, loadEmbeddings);
+    this.models = new ModelCache(
+      options.locations,
+      options.modelCacheSize ?? 2,
+      options.allowLocalModels,
+      loadEmbeddings,
+    );
     this.kernel = new CosineKernel(options.kernelThreads);
   }
 
   run(job: ChunkJob, sweepDir: string): Promise<PartFile[]> {
-    return runChunk(job, { sweepDir, models: this.models, numbers: this.numberSet(job.spec.numbers), kernel: this.kernel });
+    return runChunk(job, {
+      sweepDir,
+      models: this.models,
+      numbers: this.numberSet(job.spec.numbers),
+      kernel: this.kernel,
+    });
   }
 
   async close(): Promise<void> {}

@@ -43,7 +43,11 @@ if (parentPort) {
       reply = { type: 'result', id: message.id, files: await executor.run(message.job, message.sweepDir) };
     } catch (error) {
       const e = error as Error;
-      reply = { type: 'result', id: message.id, error: { name: e.name ?? 'Error', message: e.message ?? String(error) } };
+      reply = {
+        type: 'result',
+        id: message.id,
+        error: { name: e.name ?? 'Error', message: e.message ?? String(error) },
+      };
     }
     port.postMessage(reply satisfies FromThread);
   });

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { EmbeddingMatrix } from '../models/embeddings';
 import { SharedEmbeddings } from './shared-embeddings';
 
-const matrix = (name: string): EmbeddingMatrix => ({ tensorName: name, dtype: 'F32', rows: 1, dim: 1, data: new Float32Array(1), sha256: name });
+const matrix = (name: string): EmbeddingMatrix => ({
+  tensorName: name,
+  dtype: 'F32',
+  rows: 1,
+  dim: 1,
+  data: new Float32Array(1),
+  sha256: name,
+});
 
 describe(SharedEmbeddings.name, () => {
   it('lets the first asker load and hands its matrix to everyone else', async () => {

@@ -1,7 +1,11 @@
 import { EmbeddingMatrix } from '../models/embeddings';
 
 type Entry =
-  | { state: 'loading'; loader: unknown; waiting: { owner: unknown; resolve: (answer: EmbeddingMatrix | null) => void }[] }
+  | {
+      state: 'loading';
+      loader: unknown;
+      waiting: { owner: unknown; resolve: (answer: EmbeddingMatrix | null) => void }[];
+    }
   | { state: 'ready'; matrix: EmbeddingMatrix };
 
 /**

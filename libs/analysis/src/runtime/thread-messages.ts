@@ -12,7 +12,9 @@ export interface RunRequest {
 }
 
 /** Thread → main: how a chunk ended. */
-export type RunReply = { type: 'result'; id: number; files: PartFile[] } | { type: 'result'; id: number; error: { name: string; message: string } };
+export type RunReply =
+  | { type: 'result'; id: number; files: PartFile[] }
+  | { type: 'result'; id: number; error: { name: string; message: string } };
 
 /** Thread → main: "I need the embedding matrix of `dir`". */
 export interface EmbeddingRequest {
@@ -21,10 +23,13 @@ export interface EmbeddingRequest {
 }
 
 /** Main → thread: here it is (shared memory, not a copy), or load it yourself and hand it over. */
-export type EmbeddingAnswer = { type: 'embedding'; dir: string; matrix: EmbeddingMatrix } | { type: 'embedding-load'; dir: string };
+export type EmbeddingAnswer =
+  { type: 'embedding'; dir: string; matrix: EmbeddingMatrix } | { type: 'embedding-load'; dir: string };
 
 /** Thread → main: the matrix it loaded for everyone, or that loading failed (the waiters then try themselves). */
-export type EmbeddingLoaded = { type: 'embedding-loaded'; dir: string; matrix: EmbeddingMatrix } | { type: 'embedding-failed'; dir: string };
+export type EmbeddingLoaded =
+  | { type: 'embedding-loaded'; dir: string; matrix: EmbeddingMatrix }
+  | { type: 'embedding-failed'; dir: string };
 
 export type ToThread = RunRequest | EmbeddingAnswer;
 export type FromThread = RunReply | EmbeddingRequest | EmbeddingLoaded;

@@ -16,7 +16,7 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  busy: Pending & { id: number } | null;
+  busy: (Pending & { id: number }) | null;
 }
 
 /**
@@ -46,7 +46,10 @@ export class ThreadPoolExecutor implements ChunkExecutor {
   run(job: ChunkJob, sweepDir: string): Promise<PartFile[]> {
     if (this.closed) return Promise.reject(new ExecutorClosedError('the thread pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request: { type: 'run', id: this.nextId++, job, sweepDir }, pending: { resolve, reject } });
+      this.queue.push({
+        request: { type: 'run', id: this.nextId++, job, sweepDir },
+        pending: { resolve, reject },
+      });
       this.dispatch();
     });
   }
@@ -105,7 +108,13 @@ export class ThreadPoolExecutor implements ChunkExecutor {
       case 'embedding-request':
         void this.embeddings
           .request(message.dir, worker)
-          .then((matrix) => send(matrix ? { type: 'embedding', dir: message.dir, matrix } : { type: 'embedding-load', dir: message.dir }));
+          .then((matrix) =>
+            send(
+              matrix
+                ? { type: 'embedding', dir: message.dir, matrix }
+                : { type: 'embedding-load', dir: message.dir },
+            ),
+          );
         return;
       case 'embedding-loaded':
         return this.embeddings.offer(message.dir, message.matrix);

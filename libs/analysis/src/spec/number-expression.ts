@@ -22,13 +22,16 @@ function parseItem(item: string): Progression {
   if (item === '') throw new Error('has an empty item (two commas in a row, or a trailing comma)');
   const match = ITEM.exec(item);
   if (!match) {
-    throw new Error(`item "${truncate(item)}" is malformed; expected A, A..B or A..B:STEP with integers A, B and STEP >= 1`);
+    throw new Error(
+      `item "${truncate(item)}" is malformed; expected A, A..B or A..B:STEP with integers A, B and STEP >= 1`,
+    );
   }
   const start = toSafeInteger(match[1], item);
   const end = match[2] === undefined ? start : toSafeInteger(match[2], item);
   const step = match[3] === undefined ? 1 : toSafeInteger(match[3], item);
   if (step < 1) throw new Error(`item "${item}" has step ${step}; STEP must be at least 1`);
-  if (start > end) throw new Error(`item "${item}" starts after it ends (${start} > ${end}); write it as ${end}..${start}`);
+  if (start > end)
+    throw new Error(`item "${item}" starts after it ends (${start} > ${end}); write it as ${end}..${start}`);
   const last = start + Math.floor((end - start) / step) * step;
   return { start, step, last };
 }

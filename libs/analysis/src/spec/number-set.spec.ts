@@ -53,7 +53,9 @@ describe('NumberSet merge bound', () => {
   it('refuses overlapping stepped items past the merge bound quickly, naming the problem', () => {
     const items = Array.from({ length: 480 }, (_, i) => `0..9000000000000:${i + 2}`).join(',');
     const started = Date.now();
-    expect(() => NumberSet.parse(items, 10_000_000)).toThrow(/different steps overlap over more than 2,000,000 values/);
+    expect(() => NumberSet.parse(items, 10_000_000)).toThrow(
+      /different steps overlap over more than 2,000,000 values/,
+    );
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 

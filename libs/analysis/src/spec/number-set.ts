@@ -167,7 +167,13 @@ function buildPieces(progressions: Progression[], budget: number): Piece[] {
   return pieces;
 }
 
-function segmentPiece(active: Progression[], from: number, to: number, budget: number, spend: (candidates: number) => void): Piece | null {
+function segmentPiece(
+  active: Progression[],
+  from: number,
+  to: number,
+  budget: number,
+  spend: (candidates: number) => void,
+): Piece | null {
   if (active.some((p) => p.step === 1)) return { start: from, step: 1, count: to - from + 1 };
   const restricted = active.map((p) => restrict(p, from, to)).filter((r) => r.count > 0);
   if (restricted.length === 0) return null;

@@ -182,13 +182,17 @@ describe(parseSweepSpec.name, () => {
     const [, field, least] = problem.match(/^(chunkSize|tileSize): .*raise \1 to at least (\d+),/)!;
     const fitted = parseSweepSpec({ ...input, [field]: Number(least) }, { limits: LIMITS });
     expect(fitted.spec[field as 'chunkSize' | 'tileSize']).toBe(Number(least));
-    expect(problemsOf({ ...input, [field]: Number(least) - 1 }, { limits: LIMITS })[0]).toMatch(/MAX_SWEEP_CHUNKS$/);
+    expect(problemsOf({ ...input, [field]: Number(least) - 1 }, { limits: LIMITS })[0]).toMatch(
+      /MAX_SWEEP_CHUNKS$/,
+    );
   });
 
   it('lets the default chunk and tile sizes through for the largest sweep the other limits allow', () => {
     const models = Array.from({ length: 16 }, (_, i) => `org/model-${i}`);
     const formats = ['plain', 'space', 'comma'];
-    expect(parseSweepSpec({ models, formats, numbers: '0..9999999', analyses: ['tokens'] }).numbers.size).toBe(10_000_000);
+    expect(
+      parseSweepSpec({ models, formats, numbers: '0..9999999', analyses: ['tokens'] }).numbers.size,
+    ).toBe(10_000_000);
     expect(parseSweepSpec({ models, formats, numbers: '0..8191' }).spec.tileSize).toBe(1024);
   });
 

@@ -19,7 +19,16 @@ export interface SweepSpec {
   tileSize: number;
 }
 
-export const SPEC_FIELDS = ['models', 'numbers', 'formats', 'analyses', 'pooling', 'plots', 'chunkSize', 'tileSize'] as const;
+export const SPEC_FIELDS = [
+  'models',
+  'numbers',
+  'formats',
+  'analyses',
+  'pooling',
+  'plots',
+  'chunkSize',
+  'tileSize',
+] as const;
 
 export const DEFAULT_SPEC: SweepSpec = {
   models: ['gpt2'],
@@ -83,7 +92,10 @@ export function parseSweepSpec(input: unknown, options: SpecOptions = {}): Parse
   const chunkSize = field('chunkSize', (v) => readInteger(v, 1, MAX_CHUNK_SIZE));
   // The default tile must fit under MAX_MATRIX_NUMBERS too: workers re-validate the filled-in spec,
   // and would refuse a default the API let through (1,024 when the limit is set lower).
-  const tileSize = Math.min(field('tileSize', (v) => readInteger(v, 1, limits.maxMatrixNumbers)), limits.maxMatrixNumbers);
+  const tileSize = Math.min(
+    field('tileSize', (v) => readInteger(v, 1, limits.maxMatrixNumbers)),
+    limits.maxMatrixNumbers,
+  );
   const spec: SweepSpec = { models, numbers, formats, analyses, pooling, plots, chunkSize, tileSize };
 
   const set = problems.some((p) => p.startsWith('numbers:')) ? null : expand(spec, limits, problems);
@@ -103,23 +115,32 @@ function expand(spec: SweepSpec, limits: SweepLimits, problems: string[]): Numbe
     set = NumberSet.parse(spec.numbers, limits.maxSweepNumbers);
   } catch (error) {
     if (error instanceof NumberSetTooLarge) {
-      problems.push(`numbers: ${overLimit('the expression sweeps', `more than ${format(limits.maxSweepNumbers)}`, limits, 'maxSweepNumbers')}`);
+      problems.push(
+        `numbers: ${overLimit('the expression sweeps', `more than ${format(limits.maxSweepNumbers)}`, limits, 'maxSweepNumbers')}`,
+      );
     } else {
       problems.push(`numbers: ${(error as Error).message}`);
     }
     return null;
   }
   if (set.size > limits.maxSweepNumbers) {
-    problems.push(`numbers: ${overLimit('the expression sweeps', format(set.size), limits, 'maxSweepNumbers')}`);
+    problems.push(
+      `numbers: ${overLimit('the expression sweeps', format(set.size), limits, 'maxSweepNumbers')}`,
+    );
   }
   if (spec.analyses.includes('cosine-matrix') && set.size > limits.maxMatrixNumbers) {
-    problems.push(`analyses: ${overLimit('cosine-matrix would compare', format(set.size), limits, 'maxMatrixNumbers')}`);
+    problems.push(
+      `analyses: ${overLimit('cosine-matrix would compare', format(set.size), limits, 'maxMatrixNumbers')}`,
+    );
   }
   if (spec.analyses.includes('fourier') && set.size > limits.maxFourierNumbers) {
-    problems.push(`analyses: ${overLimit('fourier would transform', format(set.size), limits, 'maxFourierNumbers')}`);
+    problems.push(
+      `analyses: ${overLimit('fourier would transform', format(set.size), limits, 'maxFourierNumbers')}`,
+    );
   }
   const chunks = countTasks(spec, set.size);
-  if (set.size <= limits.maxSweepNumbers && chunks.total > limits.maxSweepChunks) problems.push(tooManyChunks(spec, set.size, chunks, limits));
+  if (set.size <= limits.maxSweepNumbers && chunks.total > limits.maxSweepChunks)
+    problems.push(tooManyChunks(spec, set.size, chunks, limits));
   return set;
 }
 
@@ -127,12 +148,19 @@ function expand(spec: SweepSpec, limits: SweepLimits, problems: string[]): Numbe
  * Names the size field that makes most of the chunks, and the least value of it that would fit
  * (when changing it alone can): `chunkSize: the sweep would run 100,000 chunks …`.
  */
-function tooManyChunks(spec: SweepSpec, size: number, chunks: ReturnType<typeof countTasks>, limits: SweepLimits): string {
+function tooManyChunks(
+  spec: SweepSpec,
+  size: number,
+  chunks: ReturnType<typeof countTasks>,
+  limits: SweepLimits,
+): string {
   const runs = spec.models.length * spec.formats.length;
   const perRun = Math.floor(limits.maxSweepChunks / runs) - chunks.fourier / runs;
   const kinds = [
     chunks.numbers > 0 ? `${format(chunks.numbers)} by chunkSize ${format(spec.chunkSize)}` : '',
-    chunks.tiles > 0 ? `${format(chunks.tiles)} cosine-matrix tiles by tileSize ${format(spec.tileSize)}` : '',
+    chunks.tiles > 0
+      ? `${format(chunks.tiles)} cosine-matrix tiles by tileSize ${format(spec.tileSize)}`
+      : '',
     chunks.fourier > 0 ? `${format(chunks.fourier)} fourier` : '',
   ].filter(Boolean);
   const over = `${spec.models.length} model(s) × ${spec.formats.length} format(s)`;
@@ -174,7 +202,9 @@ function readModels(value: unknown, allowLocal: boolean): string[] {
     const other = slugs.get(slug);
     const self = formatModelRef(ref);
     if (other !== undefined && other !== self) {
-      throw new Error(`"${other}" and "${self}" would both be written as model=${slug}; sweep them separately`);
+      throw new Error(
+        `"${other}" and "${self}" would both be written as model=${slug}; sweep them separately`,
+      );
     }
     slugs.set(slug, self);
   }
@@ -182,12 +212,16 @@ function readModels(value: unknown, allowLocal: boolean): string[] {
 }
 
 function readExpression(value: unknown): string {
-  if (typeof value !== 'string') throw new Error(`must be a string like "-1000..1000", got ${describe(value)}`);
+  if (typeof value !== 'string')
+    throw new Error(`must be a string like "-1000..1000", got ${describe(value)}`);
   if (value.length > MAX_EXPRESSION_LENGTH) {
     throw new Error(`is ${value.length} characters long; at most ${MAX_EXPRESSION_LENGTH}`);
   }
   parseNumberExpression(value); // syntax only; size and limits are checked once every field is read
-  return value.split(',').map((item) => item.trim()).join(',');
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .join(',');
 }
 
 function readEnumList<T extends string>(value: unknown, allowed: readonly T[], what: string): T[] {
@@ -205,7 +239,8 @@ function readStringList(value: unknown, what: string): string[] {
   if (value.length === 0) throw new Error(`must name at least one ${what}`);
   if (value.length > 64) throw new Error(`has ${value.length} entries; at most 64`);
   for (const item of value) {
-    if (typeof item !== 'string' || item.length === 0) throw new Error(`each ${what} must be a non-empty string, got ${describe(item)}`);
+    if (typeof item !== 'string' || item.length === 0)
+      throw new Error(`each ${what} must be a non-empty string, got ${describe(item)}`);
   }
   return value as string[];
 }

@@ -6,7 +6,11 @@ export const ANALYSES = ['tokens', 'sign-symmetry', 'successive-cosine', 'cosine
 export type Analysis = (typeof ANALYSES)[number];
 
 /** Analyses computed number by number, in slices of the sorted number list. */
-export const PER_NUMBER_ANALYSES = ['tokens', 'sign-symmetry', 'successive-cosine'] as const satisfies readonly Analysis[];
+export const PER_NUMBER_ANALYSES = [
+  'tokens',
+  'sign-symmetry',
+  'successive-cosine',
+] as const satisfies readonly Analysis[];
 export type PerNumberAnalysis = (typeof PER_NUMBER_ANALYSES)[number];
 
 /** Analyses that read the token-embedding matrix. */
