@@ -2,7 +2,7 @@
 // figures, summary and downloads. Plain DOM, no build step; every text goes in through textContent.
 
 const $ = (selector) => document.querySelector(selector);
-const FIELDS = ['models', 'numbers', 'formats', 'analyses', 'pooling', 'plots'];
+const FIELDS = ['models', 'numbers', 'formats', 'analyses', 'pooling', 'plots', 'priority'];
 let selected = null;
 
 async function api(path, options = {}) {
@@ -59,7 +59,15 @@ function formBody(form) {
     analyses: data.getAll('analyses').map(String),
     pooling: String(data.get('pooling')),
     plots: data.get('plots') !== null,
+    priority: String(data.get('priority') ?? 'normal'),
   };
+}
+
+/** "1.5 chunks/s, ETA 18 s" once the rate is known; "–" before. */
+function rateText(progress) {
+  if (progress.chunksPerSecond === null) return '–';
+  const eta = progress.etaSeconds ? `, ETA ${progress.etaSeconds} s` : '';
+  return `${progress.chunksPerSecond} chunks/s${eta}`;
 }
 
 function clearErrors() {
@@ -116,9 +124,10 @@ async function refresh() {
       el('td', { textContent: s.id }),
       el('td', { textContent: s.status, className: `status-${s.status}` }),
       el('td', {}, [
-        el('progress', { max: s.progress.total || 1, value: s.progress.done }),
-        ` ${s.progress.done}/${s.progress.total}`,
+        el('progress', { max: s.progress.total || 1, value: s.progress.done ?? 0 }),
+        ` ${s.progress.done ?? '?'}/${s.progress.total}`,
       ]),
+      el('td', { textContent: rateText(s.progress) }),
       el('td', { textContent: s.spec.models.join(', ') }),
       el('td', { textContent: s.spec.numbers }),
       el('td', { textContent: new Date(s.createdAt).toLocaleString() }),
@@ -141,7 +150,7 @@ async function showDetail(id) {
   $('#detail-id').textContent = id;
   const error = sweep.error ? ` — ${sweep.error}` : '';
   $('#detail-status').textContent =
-    `${sweep.status}: ${sweep.progress.done}/${sweep.progress.total} chunks${error}`;
+    `${sweep.status}: ${sweep.progress.done ?? '?'}/${sweep.progress.total} chunks, ${rateText(sweep.progress)}${error}`;
   $('#detail-status').className = `status-${sweep.status}`;
   if (!['completed', 'failed', 'cancelled'].includes(sweep.status)) {
     shownComplete = null;

@@ -1,6 +1,7 @@
 import { FlowProducer, Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ChunkTask, SweepSpec } from '@tokensweep/analysis';
+import { ChunkTask, SweepPriority, SweepSpec } from '@tokensweep/analysis';
+import { chunkPriority, PRIORITY_BANDS, priorityOfScore } from './chunk-priority';
 import {
   ChunkJobData,
   chunkJobId,
@@ -23,10 +24,21 @@ const REMOVALS_IN_FLIGHT = 64;
 
 export type QueueCounts = Record<QueueName, Record<string, number>>;
 
+/** What a round enqueues: a sweep's tasks (all, or the unfinished ones), its round and its priority. */
+export interface RoundToEnqueue {
+  sweepId: string;
+  spec: SweepSpec;
+  specHash: string;
+  tasks: ChunkTask[];
+  round: number;
+  priority: SweepPriority;
+}
+
 /**
- * The one adapter over BullMQ on the producing side: enqueues a sweep as a flow (a finalize parent
- * whose children are the chunk jobs), removes pending chunks, and reads queue depths. Chunk results
- * never travel through Redis: jobs carry a spec and a task, and return a few counters.
+ * The one adapter over BullMQ on the producing side: enqueues a sweep's round as a flow (a finalize
+ * parent whose children are the chunk jobs, prioritized so that sweeps share the workers; see
+ * chunk-priority.ts), removes pending chunks, and reads queue depths. Chunk results never travel
+ * through Redis: jobs carry a spec and a task, and return a few counters.
  */
 export class SweepQueue {
   readonly chunks: Queue<ChunkJobData>;
@@ -34,7 +46,7 @@ export class SweepQueue {
   private readonly flows: FlowProducer;
 
   constructor(
-    connection: Redis,
+    private readonly connection: Redis,
     prefix: string,
     private readonly policy: QueuePolicy,
   ) {
@@ -43,14 +55,9 @@ export class SweepQueue {
     this.flows = new FlowProducer({ connection, prefix });
   }
 
-  /** Enqueues `tasks` of a sweep as the children of round `round`'s finalize job. */
-  async enqueue(
-    sweepId: string,
-    spec: SweepSpec,
-    specHash: string,
-    tasks: ChunkTask[],
-    round: number,
-  ): Promise<void> {
+  /** Enqueues a round's tasks as the children of the round's finalize job. */
+  async enqueue({ sweepId, spec, specHash, tasks, round, priority }: RoundToEnqueue): Promise<void> {
+    const base = await this.nextWaitingPriority(priority);
     const keep = {
       removeOnComplete: { count: this.policy.keepCompleted },
       removeOnFail: { count: this.policy.keepFailed },
@@ -58,19 +65,20 @@ export class SweepQueue {
     await this.flows.add({
       name: JobName.FinalizeSweep,
       queueName: QueueName.Finalize,
-      data: { sweepId } satisfies FinalizeJobData,
+      data: { sweepId, round } satisfies FinalizeJobData,
       opts: {
         jobId: finalizeJobId(sweepId, round),
         attempts: this.policy.attempts,
         backoff: this.backoff(),
         ...keep,
       },
-      children: tasks.map((task) => ({
+      children: tasks.map((task, ordinal) => ({
         name: JobName.RunChunk,
         queueName: QueueName.Chunks,
-        data: { sweepId, spec, specHash, task } satisfies ChunkJobData,
+        data: { sweepId, spec, specHash, task, round } satisfies ChunkJobData,
         opts: {
           jobId: chunkJobId(sweepId, task.index),
+          priority: chunkPriority(priority, base, ordinal),
           attempts: this.policy.attempts,
           backoff: this.backoff(),
           failParentOnFailure: true,
@@ -78,6 +86,32 @@ export class SweepQueue {
         },
       })),
     });
+  }
+
+  /** The priority of the next chunk waiting in `priority`'s band, null when none waits there. */
+  private async nextWaitingPriority(priority: SweepPriority): Promise<number | null> {
+    const band = PRIORITY_BANDS[priority];
+    const [, score] = await this.connection.zrangebyscore(
+      this.chunks.keys.prioritized,
+      band.first * 0x1_0000_0000,
+      (band.last + 1) * 0x1_0000_0000 - 1,
+      'WITHSCORES',
+      'LIMIT',
+      0,
+      1,
+    );
+    return score === undefined ? null : priorityOfScore(Number(score));
+  }
+
+  /**
+   * Removes the finalize job of an earlier round if it is waiting (its chunks were removed by a cancel
+   * or a failure, so BullMQ made it ready to run). It would do nothing, being of an earlier round;
+   * removing it keeps the queue clean. Returns whether it removed one.
+   */
+  async removeFinalize(sweepId: string, round: number): Promise<boolean> {
+    const job = await Job.fromId(this.finalize, finalizeJobId(sweepId, round));
+    if (!job || (await job.isActive())) return false;
+    return (await this.finalize.remove(job.id!, { removeChildren: false })) === 1;
   }
 
   /**

@@ -14,9 +14,9 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { isSweepId, ParsedSpec } from '@tokensweep/analysis';
+import { isSweepId, ParsedSubmission } from '@tokensweep/analysis';
 import type { Response } from 'express';
-import { SweepCreatedDto, SweepDto, SweepListDto, SweepSpecDto } from '../dtos/sweep-spec.dto';
+import { SweepCreatedDto, SweepDto, SweepListDto, SweepSubmissionDto } from '../dtos/sweep-spec.dto';
 import { JsonBodyGuard } from '../guards/json-body.guard';
 import { RateLimitGuard } from '../guards/rate-limit.guard';
 import { SweepSpecPipe } from '../pipes/sweep-spec.pipe';
@@ -36,11 +36,11 @@ export class SweepsController {
   @Post()
   @HttpCode(202)
   @UseGuards(JsonBodyGuard, RateLimitGuard)
-  @ApiBody({ type: SweepSpecDto })
+  @ApiBody({ type: SweepSubmissionDto })
   @ApiResponse({ status: 202, type: SweepCreatedDto })
   @ApiResponse({ status: 400, description: 'the spec is invalid; `message` has one line per problem' })
   @ApiResponse({ status: 415, description: 'the body is not sent as application/json' })
-  submit(@Body(SweepSpecPipe) parsed: ParsedSpec): Promise<SweepCreatedDto> {
+  submit(@Body(SweepSpecPipe) parsed: ParsedSubmission): Promise<SweepCreatedDto> {
     return this.sweeps.submit(parsed);
   }
 
