@@ -137,7 +137,15 @@ describe('API routes', () => {
       expect(answer.json).toEqual({
         id: done.id,
         status: 'completed',
-        progress: { done: SMALL_CHUNKS, total: SMALL_CHUNKS },
+        priority: 'normal',
+        progress: {
+          done: SMALL_CHUNKS,
+          total: SMALL_CHUNKS,
+          running: 0,
+          queued: 0,
+          chunksPerSecond: expect.any(Number),
+          etaSeconds: 0,
+        },
         createdAt: expect.any(String),
         startedAt: expect.any(String),
         finishedAt: expect.any(String),
