@@ -105,10 +105,10 @@ describe('sweep rounds', { timeout: 120_000 }, () => {
     await cancel(id);
     await retry(id);
     const worker = await addWorker();
-    await stack.api.awaitSweep(id, (s) => (s.progress.done ?? 0) >= 2, { what: 'started', context: logs });
+    await stack.api.awaitSweep(id, (s) => s.progress.done >= 2, { what: 'started', context: logs });
     await cancel(id);
     await stopWorker(worker); // it finishes or hands back its chunk: nothing stays locked
-    const done = (await stack.api.sweep(id)).progress.done!;
+    const done = (await stack.api.sweep(id)).progress.done;
     expect(await retry(id)).toBe(CHUNKS - done);
     expect((await stack.api.sweep(id)).status).toBe('queued');
     await addWorker();
@@ -146,7 +146,7 @@ describe('sweep rounds', { timeout: 120_000 }, () => {
     for (const worker of workers) if (!worker.exited) await stopWorker(worker);
     const { id } = await stack.api.submit({ ...SPEC, chunkSize: 5_000 });
     const victim = await addWorker();
-    await stack.api.awaitSweep(id, (s) => (s.progress.done ?? 0) >= 2, { what: 'started', context: logs });
+    await stack.api.awaitSweep(id, (s) => s.progress.done >= 2, { what: 'started', context: logs });
     await stopWorker(victim, 'SIGKILL');
     await cancel(id);
     // the chunk the dead worker held stays locked until its lock expires (LOCK_DURATION_MS = 2 s)
