@@ -69,10 +69,8 @@ export async function statusCommand(
   }
   const error = sweep.error ? `  ${sweep.error}` : '';
   process.stdout.write(`${sweep.id}  ${sweep.status}  ${describeProgress(sweep)}${error}\n`);
-  return sweep.status === 'completed' ||
-    (options.wait === false && !['failed', 'cancelled'].includes(sweep.status))
-    ? 0
-    : 1;
+  // 0 for a completed sweep, and with --no-wait for one that has not ended yet
+  return sweep.status === 'completed' || (options.wait === false && !TERMINAL.includes(sweep.status)) ? 0 : 1;
 }
 
 /** `12/40 chunks, 2 running, 26 queued, 1.5 chunks/s, ETA 18 s, priority high`: what is known, nothing guessed. */
