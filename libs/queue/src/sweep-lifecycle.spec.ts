@@ -1,38 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseSweepSpec } from '@tokensweep/analysis';
 import { SweepConflictError, SweepNotFoundError } from './sweep-errors';
-import { SweepLifecycle } from './sweep-lifecycle';
-import { MemoryResults, MemorySweepQueue, MemorySweepStore } from './testing/memory-adapters';
+import { lifecycleFixture as setup } from './testing/lifecycle-fixture';
 
 /**
  * Every transition of the sweep's state machine, rounds included, with the store, the queue and
  * the results replaced by in-memory adapters that keep the Redis ones' rules.
  */
-function setup() {
-  const store = new MemorySweepStore();
-  const queue = new MemorySweepQueue();
-  const results = new MemoryResults();
-  const clock = { now: Date.parse('2026-01-01T00:00:00Z') };
-  const lifecycle = new SweepLifecycle(store, queue, results, () => clock.now);
-  // 4 chunks: 20 numbers in slices of 5
-  const { spec, numbers } = parseSweepSpec({
-    models: ['demo-a'],
-    numbers: '1..20',
-    analyses: ['tokens'],
-    chunkSize: 5,
-  });
-  const submit = async (priority: 'low' | 'normal' | 'high' = 'normal') =>
-    (await lifecycle.submit(spec, numbers, priority)).id;
-  const status = async (id: string) => (await store.get(id))?.status;
-  const runAll = async (id: string, round: number) => {
-    for (let index = 0; index < 4; index++) {
-      if (await lifecycle.startChunk(id, round, index)) continue;
-      await lifecycle.chunkDone(id, index);
-    }
-  };
-  return { store, queue, results, clock, lifecycle, submit, status, runAll };
-}
-
 describe('SweepLifecycle: submit and start', () => {
   it('submits as queued in round 0, with its priority, every chunk enqueued', async () => {
     const { store, queue, results, submit } = setup();
@@ -249,55 +222,5 @@ describe('SweepLifecycle: retry and rounds', () => {
     await lifecycle.retry(id);
     expect(store.running.get(id)).toBeUndefined();
     expect((await store.get(id))?.roundStartedAt).toBeNull();
-  });
-});
-
-describe('SweepLifecycle: progress', () => {
-  it('counts done, running and queued chunks; rate and ETA stay null until a chunk finished', async () => {
-    const { store, lifecycle, submit, clock } = setup();
-    const id = await submit();
-    expect(await lifecycle.progress((await store.get(id))!)).toEqual({
-      done: 0,
-      total: 4,
-      running: 0,
-      queued: 4,
-      chunksPerSecond: null,
-      etaSeconds: null,
-    });
-    await lifecycle.startChunk(id, 0, 0);
-    await lifecycle.startChunk(id, 0, 1);
-    clock.now += 4_000;
-    await lifecycle.chunkDone(id, 0);
-    expect(await lifecycle.progress((await store.get(id))!)).toEqual({
-      done: 1,
-      total: 4,
-      running: 1,
-      queued: 2,
-      chunksPerSecond: 0.25,
-      etaSeconds: 12,
-    });
-  });
-
-  it('measures the rate over the last minute only, and an ended sweep at its end', async () => {
-    const { store, lifecycle, submit, clock } = setup();
-    const id = await submit();
-    await lifecycle.startChunk(id, 0, 0);
-    await lifecycle.chunkDone(id, 0);
-    clock.now += 120_000; // two minutes later, the three others in one go
-    for (const index of [1, 2, 3]) {
-      await lifecycle.startChunk(id, 0, index);
-      await lifecycle.chunkDone(id, index);
-    }
-    const running = await lifecycle.progress((await store.get(id))!);
-    expect(running).toMatchObject({ done: 4, chunksPerSecond: 3 / 60, etaSeconds: 0 });
-    await lifecycle.complete(id, 0);
-    clock.now += 3_600_000;
-    expect(await lifecycle.progress((await store.get(id))!)).toMatchObject({
-      done: 4,
-      running: 0,
-      queued: 0,
-      chunksPerSecond: 0.05,
-      etaSeconds: 0,
-    });
   });
 });
