@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { QueueModule, ServiceConfig } from '@tokensweep/queue';
+import { QueueModule } from '@tokensweep/queue';
+import { API_CONFIG, ApiConfig } from './config/api-config';
 import { HealthController } from './controllers/health.controller';
 import { MetricsController } from './controllers/metrics.controller';
 import { PageController } from './controllers/page.controller';
@@ -15,12 +16,13 @@ import { SweepsService } from './services/sweeps.service';
 
 @Module({})
 export class AppModule {
-  static forConfig(config: ServiceConfig): DynamicModule {
+  static forConfig(config: ApiConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [QueueModule.forRoot(config, 'api')],
+      imports: [QueueModule.forRoot(config, 'api', config.queuePolicy)],
       controllers: [SweepsController, HealthController, MetricsController, PageController],
       providers: [
+        { provide: API_CONFIG, useValue: config },
         SweepsService,
         MetricsService,
         ResultsRepository,

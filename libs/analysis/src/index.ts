@@ -28,6 +28,8 @@ export * from './models/safetensors-writer';
 export * from './demo/demo-model';
 export * from './runtime/chunk-executor';
 export * from './runtime/thread-pool-executor';
+export * from './config/config-parsers';
+export * from './config/config-variables';
 export * from './config/env-reader';
 export * from './config/analysis-config';
 export * from './output/sweep-id';

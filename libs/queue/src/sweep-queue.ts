@@ -36,7 +36,7 @@ export class SweepQueue {
   constructor(
     connection: Redis,
     prefix: string,
-    private readonly policy: QueuePolicy,
+    private readonly policy?: QueuePolicy,
   ) {
     this.chunks = new Queue(QueueName.Chunks, { connection, prefix });
     this.finalize = new Queue(QueueName.Finalize, { connection, prefix });
@@ -51,9 +51,11 @@ export class SweepQueue {
     tasks: ChunkTask[],
     round: number,
   ): Promise<void> {
+    const policy = this.policy;
+    if (!policy) throw new Error('this process enqueues no jobs: its queue was built without a policy');
     const keep = {
-      removeOnComplete: { count: this.policy.keepCompleted },
-      removeOnFail: { count: this.policy.keepFailed },
+      removeOnComplete: { count: policy.keepCompleted },
+      removeOnFail: { count: policy.keepFailed },
     };
     await this.flows.add({
       name: JobName.FinalizeSweep,
@@ -61,7 +63,7 @@ export class SweepQueue {
       data: { sweepId } satisfies FinalizeJobData,
       opts: {
         jobId: finalizeJobId(sweepId, round),
-        attempts: this.policy.attempts,
+        attempts: policy.attempts,
         backoff: this.backoff(),
         ...keep,
       },
@@ -71,7 +73,7 @@ export class SweepQueue {
         data: { sweepId, spec, specHash, task } satisfies ChunkJobData,
         opts: {
           jobId: chunkJobId(sweepId, task.index),
-          attempts: this.policy.attempts,
+          attempts: policy.attempts,
           backoff: this.backoff(),
           failParentOnFailure: true,
           ...keep,
@@ -133,6 +135,6 @@ export class SweepQueue {
   }
 
   private backoff() {
-    return { type: 'exponential' as const, delay: this.policy.backoffMs ?? 1_000 };
+    return { type: 'exponential' as const, delay: this.policy?.backoffMs ?? 1_000 };
   }
 }
