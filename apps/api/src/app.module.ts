@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { QueueModule } from '@tokensweep/queue';
 import { API_CONFIG, ApiConfig } from './config/api-config';
 import { HealthController } from './controllers/health.controller';
@@ -7,6 +7,7 @@ import { MetricsController } from './controllers/metrics.controller';
 import { PageController } from './controllers/page.controller';
 import { SweepsController } from './controllers/sweeps.controller';
 import { ApiExceptionFilter } from './filters/api-exception.filter';
+import { RedisOutageInterceptor } from './filters/redis-outage';
 import { JsonBodyGuard } from './guards/json-body.guard';
 import { RateLimitGuard } from './guards/rate-limit.guard';
 import { SweepSpecPipe } from './pipes/sweep-spec.pipe';
@@ -30,6 +31,7 @@ export class AppModule {
         JsonBodyGuard,
         RateLimitGuard,
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: RedisOutageInterceptor },
       ],
     };
   }

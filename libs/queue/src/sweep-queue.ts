@@ -9,6 +9,7 @@ import {
   JobName,
   QueueName,
 } from './queue-registry';
+import { reportRedisOutages } from './redis-outage';
 
 export interface QueuePolicy {
   attempts: number;
@@ -26,7 +27,8 @@ export type QueueCounts = Record<QueueName, Record<string, number>>;
 /**
  * The one adapter over BullMQ on the producing side: enqueues a sweep as a flow (a finalize parent
  * whose children are the chunk jobs), removes pending chunks, and reads queue depths. Chunk results
- * never travel through Redis: jobs carry a spec and a task, and return a few counters.
+ * never travel through Redis: jobs carry a spec and a task, and return a few counters. A method that
+ * fails because Redis cannot be reached rejects with a RedisUnavailableError.
  */
 export class SweepQueue {
   readonly chunks: Queue<ChunkJobData>;
@@ -41,6 +43,7 @@ export class SweepQueue {
     this.chunks = new Queue(QueueName.Chunks, { connection, prefix });
     this.finalize = new Queue(QueueName.Finalize, { connection, prefix });
     this.flows = new FlowProducer({ connection, prefix });
+    reportRedisOutages(this, connection);
   }
 
   /** Enqueues `tasks` of a sweep as the children of round `round`'s finalize job. */
