@@ -7,7 +7,7 @@ import { ServiceProcess, startApi } from './helpers/services';
 import { SweepApi } from './helpers/sweep-api';
 
 /**
- * Every route of DESIGN.md's table against the real API process, one worker and a real redis-server
+ * Every route of docs/architecture.md's table against the real API process, one worker and a real redis-server
  * (AOF on, so that a Redis restart keeps the sweeps). Separate API processes over the same Redis
  * check API_KEY and RATE_LIMIT_PER_MINUTE.
  */
