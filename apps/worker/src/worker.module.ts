@@ -1,5 +1,5 @@
 import { Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ChunkExecutor, InProcessExecutor, ThreadPoolExecutor } from '@tokensweep/analysis';
+import { ChunkExecutor, createExecutor } from '@tokensweep/analysis';
 import { JobName, QueueModule } from '@tokensweep/queue';
 import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
 import { ChunkProcessor } from './processors/chunk.processor';
@@ -54,11 +54,8 @@ export class WorkerModule {
           provide: CHUNK_EXECUTOR,
           inject: [WORKER_CONFIG],
           useFactory: (c: WorkerConfig): ChunkExecutor => {
-            const options = { locations: c.models, allowLocalModels: false };
             // Chunks run on threads so that this event loop stays free to renew job locks.
-            return ThreadPoolExecutor.available()
-              ? new ThreadPoolExecutor(c.workerConcurrency, options)
-              : new InProcessExecutor(options);
+            return createExecutor(c.workerConcurrency, { locations: c.models, allowLocalModels: false });
           },
         },
         QueueWorkersRepository,
