@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { writeDemoModel } from '@tokensweep/analysis';
+import { writeDemoModel } from '@tokensweep/analysis/demo/demo-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitOf } from './helpers/child-output';
 import { DistributedStack } from './helpers/distributed-stack';

@@ -10,6 +10,7 @@ import {
   JobName,
   QueueName,
 } from './queue-registry';
+import { reportRedisOutages } from './redis-outage';
 
 export interface QueuePolicy {
   attempts: number;
@@ -38,7 +39,8 @@ export interface RoundToEnqueue {
  * The one adapter over BullMQ on the producing side: enqueues a sweep's round as a flow (a finalize
  * parent whose children are the chunk jobs, prioritized so that sweeps share the workers; see
  * chunk-priority.ts), removes pending chunks, and reads queue depths. Chunk results never travel
- * through Redis: jobs carry a spec and a task, and return a few counters.
+ * through Redis: jobs carry a spec and a task, and return a few counters. A method that fails
+ * because Redis cannot be reached rejects with a RedisUnavailableError.
  */
 export class SweepQueue {
   readonly chunks: Queue<ChunkJobData>;
@@ -48,19 +50,22 @@ export class SweepQueue {
   constructor(
     private readonly connection: Redis,
     prefix: string,
-    private readonly policy: QueuePolicy,
+    private readonly policy?: QueuePolicy,
   ) {
     this.chunks = new Queue(QueueName.Chunks, { connection, prefix });
     this.finalize = new Queue(QueueName.Finalize, { connection, prefix });
     this.flows = new FlowProducer({ connection, prefix });
+    reportRedisOutages(this, connection);
   }
 
   /** Enqueues a round's tasks as the children of the round's finalize job. */
   async enqueue({ sweepId, spec, specHash, tasks, round, priority }: RoundToEnqueue): Promise<void> {
+    const policy = this.policy;
+    if (!policy) throw new Error('this process enqueues no jobs: its queue was built without a policy');
     const base = await this.nextWaitingPriority(priority);
     const keep = {
-      removeOnComplete: { count: this.policy.keepCompleted },
-      removeOnFail: { count: this.policy.keepFailed },
+      removeOnComplete: { count: policy.keepCompleted },
+      removeOnFail: { count: policy.keepFailed },
     };
     await this.flows.add({
       name: JobName.FinalizeSweep,
@@ -68,7 +73,7 @@ export class SweepQueue {
       data: { sweepId, round } satisfies FinalizeJobData,
       opts: {
         jobId: finalizeJobId(sweepId, round),
-        attempts: this.policy.attempts,
+        attempts: policy.attempts,
         backoff: this.backoff(),
         ...keep,
       },
@@ -79,7 +84,7 @@ export class SweepQueue {
         opts: {
           jobId: chunkJobId(sweepId, task.index),
           priority: chunkPriority(priority, base, ordinal),
-          attempts: this.policy.attempts,
+          attempts: policy.attempts,
           backoff: this.backoff(),
           failParentOnFailure: true,
           ...keep,
@@ -166,6 +171,6 @@ export class SweepQueue {
   }
 
   private backoff() {
-    return { type: 'exponential' as const, delay: this.policy.backoffMs ?? 1_000 };
+    return { type: 'exponential' as const, delay: this.policy?.backoffMs ?? 1_000 };
   }
 }

@@ -11,9 +11,8 @@ import {
   JobResult,
   QUEUE_OF,
   QueueName,
-  SERVICE_CONFIG,
-  ServiceConfig,
 } from '@tokensweep/queue';
+import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 
 /** Told of a job BullMQ failed without running its handler: one that stalled too often (its workers died or hung with it). */
 export type AbandonedHandlers = { [N in JobName]: (job: JobOf<N>, reason: string) => Promise<void> };
@@ -38,7 +37,7 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
   private readonly active = new Map<string, { job: Job; token: string }>();
   private stopRunning: () => Promise<void> = async () => {};
 
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {}
+  constructor(@Inject(WORKER_CONFIG) private readonly config: WorkerConfig) {}
 
   /** Starts the workers; refuses to start when a job name has no handler. */
   start(handlers: JobHandlers, { abandoned, stopRunning }: WorkerHooks): void {
