@@ -70,6 +70,12 @@ function clearErrors() {
   $('#form-error').textContent = '';
 }
 
+/** An expression as written; a list by its size and ends (it may hold millions). */
+function describeNumbers(numbers) {
+  if (!Array.isArray(numbers)) return numbers;
+  return `list of ${numbers.length}: ${numbers[0]} … ${numbers[numbers.length - 1]}`;
+}
+
 /** Puts each line of a 400 answer next to the field it names ("numbers: …"). */
 function showErrors(messages) {
   for (const line of messages) {
@@ -120,7 +126,7 @@ async function refresh() {
         ` ${s.progress.done}/${s.progress.total}`,
       ]),
       el('td', { textContent: s.spec.models.join(', ') }),
-      el('td', { textContent: s.spec.numbers }),
+      el('td', { textContent: describeNumbers(s.spec.numbers) }),
       el('td', { textContent: new Date(s.createdAt).toLocaleString() }),
     ]),
   );

@@ -34,3 +34,5 @@ export * from './output/sweep-id';
 export * from './plots/render-plots';
 export * from './output/arrow-columns';
 export * from './compute/seeded-random';
+export * from './spec/number-list';
+export * from './spec/json-number-literals';

@@ -1,6 +1,6 @@
 import { FlowProducer, Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ChunkTask, SweepSpec } from '@tokensweep/analysis';
+import { ChunkTask, referToList, SweepSpec } from '@tokensweep/analysis';
 import {
   ChunkJobData,
   chunkJobId,
@@ -51,6 +51,7 @@ export class SweepQueue {
     tasks: ChunkTask[],
     round: number,
   ): Promise<void> {
+    const jobSpec = referToList(spec);
     const keep = {
       removeOnComplete: { count: this.policy.keepCompleted },
       removeOnFail: { count: this.policy.keepFailed },
@@ -68,7 +69,7 @@ export class SweepQueue {
       children: tasks.map((task) => ({
         name: JobName.RunChunk,
         queueName: QueueName.Chunks,
-        data: { sweepId, spec, specHash, task } satisfies ChunkJobData,
+        data: { sweepId, spec: jobSpec, specHash, task } satisfies ChunkJobData,
         opts: {
           jobId: chunkJobId(sweepId, task.index),
           attempts: this.policy.attempts,

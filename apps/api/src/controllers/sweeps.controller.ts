@@ -1,6 +1,5 @@
 import {
   BadRequestException,
-  Body,
   Controller,
   Delete,
   Get,
@@ -19,6 +18,7 @@ import type { Response } from 'express';
 import { SweepCreatedDto, SweepDto, SweepListDto, SweepSpecDto } from '../dtos/sweep-spec.dto';
 import { JsonBodyGuard } from '../guards/json-body.guard';
 import { RateLimitGuard } from '../guards/rate-limit.guard';
+import { SpecBodyParam } from '../pipes/spec-body.decorator';
 import { SweepSpecPipe } from '../pipes/sweep-spec.pipe';
 import { SweepsService } from '../services/sweeps.service';
 
@@ -40,7 +40,7 @@ export class SweepsController {
   @ApiResponse({ status: 202, type: SweepCreatedDto })
   @ApiResponse({ status: 400, description: 'the spec is invalid; `message` has one line per problem' })
   @ApiResponse({ status: 415, description: 'the body is not sent as application/json' })
-  submit(@Body(SweepSpecPipe) parsed: ParsedSpec): Promise<SweepCreatedDto> {
+  submit(@SpecBodyParam(SweepSpecPipe) parsed: ParsedSpec): Promise<SweepCreatedDto> {
     return this.sweeps.submit(parsed);
   }
 
