@@ -80,6 +80,15 @@ export class SweepsController {
     return this.sweeps.manifest(sweepId(id));
   }
 
+  @Get(':id/figures')
+  @ApiOkResponse({
+    description:
+      "the Vega-Lite specs of a finished sweep's figures, data inlined: `{figures: [{name, spec}]}`",
+  })
+  figures(@Param('id') id: string) {
+    return this.sweeps.figures(sweepId(id));
+  }
+
   @Get(':id/files/*path')
   @ApiProduces('application/vnd.apache.parquet', 'image/png', 'image/svg+xml')
   async file(
