@@ -7,7 +7,7 @@ const MAX_REDIRECTS = 10;
 /**
  * The `fetch` the Hub client is given: it adds `Authorization: Bearer <token>` to requests to the
  * Hub's own origin only, and follows redirects itself so that a redirect to a CDN on another host
- * (as for LFS and Xet files) never carries the token. A Hub that cannot be reached gets an error
+ * (as for LFS and Xet files) never carries the token, nor any other host's. A Hub that cannot be reached gets an error
  * saying what to check.
  */
 export function hubFetch(hubUrl: string, token?: string): typeof fetch {
@@ -16,11 +16,19 @@ export function hubFetch(hubUrl: string, token?: string): typeof fetch {
     let url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     let method = init?.method ?? 'GET';
     let body = init?.body;
+    const firstOrigin = new URL(url).origin;
     for (let hops = 0; ; hops++) {
+      const origin = new URL(url).origin;
       const headers = new Headers(init?.headers);
-      headers.delete('authorization');
       headers.set('user-agent', 'tokensweep');
-      if (token && new URL(url).origin === hubOrigin) headers.set('authorization', `Bearer ${token}`);
+      // The Hub gets our token. Any other host keeps what the client gave for it (Xet's storage
+      // its own short-lived token), but only while no redirect has taken the request elsewhere.
+      if (origin === hubOrigin) {
+        headers.delete('authorization');
+        if (token) headers.set('authorization', `Bearer ${token}`);
+      } else if (origin !== firstOrigin) {
+        headers.delete('authorization');
+      }
       let response: Response;
       try {
         response = await fetch(url, { ...init, method, body, headers, redirect: 'manual' });
