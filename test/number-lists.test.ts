@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeDemoModel } from '@tokensweep/analysis';
+import { writeDemoModel } from '@tokensweep/analysis/demo/demo-model';
 import { DistributedStack } from './helpers/distributed-stack';
 import { analysisTable, DuckDb } from './helpers/duckdb';
 import { runCli, runCliOk } from './helpers/run-cli';
