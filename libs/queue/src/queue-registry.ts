@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { ChunkTask, SweepSpec } from '@tokensweep/analysis';
+import { ChunkTask, SpecByReference } from '@tokensweep/analysis';
 
 /** The queues of tokensweep: chunk jobs, and the finalize job that is the parent of a sweep's chunks. */
 export enum QueueName {
@@ -14,7 +14,8 @@ export enum JobName {
 
 export interface ChunkJobData {
   sweepId: string;
-  spec: SweepSpec;
+  /** The spec, a list of numbers by reference (the list is kept once with the sweep; jobs stay about 1 KB). */
+  spec: SpecByReference;
   specHash: string;
   task: ChunkTask;
   /** The round that enqueued this chunk (0 at submission, one more per retry). */

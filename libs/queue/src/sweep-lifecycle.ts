@@ -27,6 +27,7 @@ export type LifecycleStore = Pick<
   SweepStore,
   | 'create'
   | 'get'
+  | 'status'
   | 'remove'
   | 'transition'
   | 'withLock'
@@ -153,7 +154,7 @@ export class SweepLifecycle {
     // the earlier round's finalize job became ready when its chunks were removed; it would do nothing
     await this.queue.removeFinalize(id, state.round);
     const wanted = new Set(unfinished);
-    const tasks = planSweep(state.spec, NumberSet.parse(state.spec.numbers)).filter((task) =>
+    const tasks = planSweep(state.spec, NumberSet.of(state.spec.numbers)).filter((task) =>
       wanted.has(task.index),
     );
     await this.queue.enqueue({
@@ -172,7 +173,7 @@ export class SweepLifecycle {
    * sweep as running), or the reason it must be skipped — its sweep ended, or moved to another round.
    */
   async startChunk(id: string, round: number, index: number): Promise<string | null> {
-    const skip = chunkSkipReason(await this.store.get(id), round);
+    const skip = chunkSkipReason(await this.store.status(id), round);
     if (skip) return skip;
     await this.store.markChunkStarted(id, index, new Date(this.now()).toISOString());
     await this.store.transition(id, TRANSITIONS.start.from, TRANSITIONS.start.to, {}, round);
@@ -191,7 +192,7 @@ export class SweepLifecycle {
    */
   async chunkDone(id: string, index: number): Promise<number> {
     const done = await this.store.markChunkDone(id, index, this.now());
-    const after = await this.store.get(id);
+    const after = await this.store.status(id);
     if (after && isEndedStatus(after.status)) await this.writeManifest(id);
     return done;
   }

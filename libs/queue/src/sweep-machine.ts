@@ -1,5 +1,5 @@
 import { ACTIVE_STATUSES, isActiveStatus, RETRYABLE_STATUSES, SweepStatus } from '@tokensweep/analysis';
-import { SweepState } from './sweep-store';
+import { SweepState, SweepStatusOnly } from './sweep-store';
 
 /**
  * The sweep's state machine: every change of status, the statuses it starts from, and the guard it
@@ -20,7 +20,7 @@ export const TRANSITIONS = {
 } as const satisfies Record<string, { from: readonly SweepStatus[]; to: SweepStatus }>;
 
 /** Why a chunk job of `round` must not run, or null when it may: its sweep is active and in that round. */
-export function chunkSkipReason(state: SweepState | null, round: number): string | null {
+export function chunkSkipReason(state: SweepStatusOnly | null, round: number): string | null {
   if (!state) return 'sweep is gone';
   if (!isActiveStatus(state.status)) return `sweep is ${state.status}`;
   if (round !== state.round) return `chunk of round ${round}; the sweep is in round ${state.round}`;

@@ -1,6 +1,6 @@
 import { FlowProducer, Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ChunkTask, SweepPriority, SweepSpec } from '@tokensweep/analysis';
+import { ChunkTask, referToList, SweepPriority, SweepSpec } from '@tokensweep/analysis';
 import { chunkPriority, PRIORITY_BANDS, priorityOfScore } from './chunk-priority';
 import {
   ChunkJobData,
@@ -63,6 +63,7 @@ export class SweepQueue {
     const policy = this.policy;
     if (!policy) throw new Error('this process enqueues no jobs: its queue was built without a policy');
     const base = await this.nextWaitingPriority(priority);
+    const jobSpec = referToList(spec);
     const keep = {
       removeOnComplete: { count: policy.keepCompleted },
       removeOnFail: { count: policy.keepFailed },
@@ -80,7 +81,7 @@ export class SweepQueue {
       children: tasks.map((task, ordinal) => ({
         name: JobName.RunChunk,
         queueName: QueueName.Chunks,
-        data: { sweepId, spec, specHash, task, round } satisfies ChunkJobData,
+        data: { sweepId, spec: jobSpec, specHash, task, round } satisfies ChunkJobData,
         opts: {
           jobId: chunkJobId(sweepId, task.index),
           priority: chunkPriority(priority, base, ordinal),

@@ -4,6 +4,7 @@ import {
   ANALYSES,
   constantUtf8Column,
   countTasks,
+  figureSpecs,
   Manifest,
   NumberSet,
   ParsedSubmission,
@@ -62,6 +63,12 @@ export class SweepsService {
     if (!manifest)
       throw new NotFoundException(`sweep ${id} has no manifest yet; it is written when the sweep ends`);
     return manifest;
+  }
+
+  /** The figures' Vega-Lite specs, built from the parts as `plots/` is, for the page to draw interactively. */
+  async figures(id: string): Promise<{ figures: Awaited<ReturnType<typeof figureSpecs>> }> {
+    await this.manifest(id); // a finished sweep only: its parts no longer change
+    return { figures: await figureSpecs(this.lifecycle.sweepDir(id)) };
   }
 
   async file(id: string, relative: string): Promise<string> {
@@ -140,7 +147,7 @@ export class SweepsService {
  * writes one part per analysis). Nothing is running or queued any more.
  */
 function progressFromManifest(manifest: Manifest): SweepDto['progress'] {
-  const total = countTasks(manifest.spec, NumberSet.parse(manifest.spec.numbers).size).total;
+  const total = countTasks(manifest.spec, NumberSet.of(manifest.spec.numbers).size).total;
   const completed = manifest.status === 'completed';
   return {
     done: completed ? total : null,

@@ -30,7 +30,7 @@ const TERMINAL: readonly string[] = ENDED_STATUSES;
 export async function submitCommand(
   options: RunOptions & ApiTarget & { spec?: string; priority?: string },
 ): Promise<string> {
-  let body: Record<string, unknown> = specInput(options);
+  let body: Record<string, unknown> = await specInput(options);
   if (options.priority !== undefined) {
     try {
       body.priority = readPriority(options.priority);

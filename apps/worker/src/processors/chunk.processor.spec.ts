@@ -8,7 +8,7 @@ import {
   planSweep,
   specHash,
 } from '@tokensweep/analysis';
-import { JobName, JobOf, ServiceConfig, SweepLifecycle } from '@tokensweep/queue';
+import { JobName, JobOf, ServiceConfig, SweepLifecycle, SweepStore } from '@tokensweep/queue';
 import { ChunkProcessor } from './chunk.processor';
 
 /** A chunk job on its last attempt (the third of three), as BullMQ hands it to the processor. */
@@ -34,8 +34,9 @@ function processorFailingWith(error: Error) {
     chunkStopped: async () => {},
     fail,
   } as unknown as SweepLifecycle;
+  const store = { numberList: async () => null } as unknown as SweepStore;
   const config = { limits: DEFAULT_LIMITS } as ServiceConfig;
-  return { processor: new ChunkProcessor(config, executor, lifecycle), fail };
+  return { processor: new ChunkProcessor(config, executor, store, lifecycle), fail };
 }
 
 describe('ChunkProcessor on a chunk that does not finish', () => {

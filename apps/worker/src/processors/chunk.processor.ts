@@ -15,11 +15,15 @@ import {
   SERVICE_CONFIG,
   ServiceConfig,
   SweepLifecycle,
+  SweepStore,
 } from '@tokensweep/queue';
 import { CHUNK_EXECUTOR } from '../tokens';
-import { parseChunkJobData } from './chunk-job-data';
+import { needsNumberList, parseChunkJobData } from './chunk-job-data';
 
 type ChunkJob = JobOf<JobName.RunChunk>;
+
+/** Lists of numbers kept by a worker: the sweeps it runs chunks of at once are few. */
+const RECENT_LISTS = 4;
 
 /**
  * Runs one chunk job: checks its data, asks the lifecycle whether it may run (its sweep may have
@@ -29,9 +33,12 @@ type ChunkJob = JobOf<JobName.RunChunk>;
  */
 @Injectable()
 export class ChunkProcessor {
+  private readonly lists = new Map<string, Promise<number[] | null>>();
+
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     @Inject(CHUNK_EXECUTOR) private readonly executor: ChunkExecutor,
+    private readonly store: SweepStore,
     private readonly lifecycle: SweepLifecycle,
   ) {}
 
@@ -65,7 +72,11 @@ export class ChunkProcessor {
 
   /** BullMQ gave the chunk up without running it again (its workers were lost with it too often): the sweep fails. */
   async abandoned(job: ChunkJob, reason: string): Promise<void> {
-    const { sweepId, round, job: chunk } = parseChunkJobData(job.data, this.config.limits);
+    const {
+      sweepId,
+      round,
+      job: chunk,
+    } = parseChunkJobData(job.data, this.config.limits, await this.numberList(job.data));
     const why = `a worker was lost while running it ${job.stalledCounter} times (killed, out of memory, or stuck past LOCK_DURATION_MS)`;
     await this.lifecycle.fail(
       sweepId,
@@ -80,7 +91,7 @@ export class ChunkProcessor {
    */
   private async parse(job: ChunkJob): Promise<ReturnType<typeof parseChunkJobData>> {
     try {
-      return parseChunkJobData(job.data, this.config.limits);
+      return parseChunkJobData(job.data, this.config.limits, await this.numberList(job.data));
     } catch (error) {
       const data: unknown = job.data;
       const sweepId = typeof data === 'object' && data !== null && 'sweepId' in data ? data.sweepId : null;
@@ -93,6 +104,20 @@ export class ChunkProcessor {
         );
       throw error;
     }
+  }
+
+  /** The sweep's stored list when the job refers to one; the last few lists read are kept. */
+  private async numberList(data: unknown): Promise<number[] | null> {
+    const sweepId = (data as { sweepId?: unknown } | null)?.sweepId;
+    if (!needsNumberList(data) || typeof sweepId !== 'string' || !isSweepId(sweepId)) return null;
+    let list = this.lists.get(sweepId);
+    if (!list) {
+      list = this.store.numberList(sweepId);
+      if (this.lists.size >= RECENT_LISTS) this.lists.delete(this.lists.keys().next().value!);
+      this.lists.set(sweepId, list);
+      list.catch(() => this.lists.delete(sweepId));
+    }
+    return list;
   }
 }
 

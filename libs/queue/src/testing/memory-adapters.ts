@@ -2,7 +2,7 @@ import { Manifest, SweepRecord, SweepSpec, SweepStatus } from '@tokensweep/analy
 import { SweepResultsStore } from '../sweep-directories';
 import { LifecycleQueue, LifecycleStore } from '../sweep-lifecycle';
 import { RoundToEnqueue } from '../sweep-queue';
-import { ChunkCounts, RATE_WINDOW_MS, SweepState } from '../sweep-store';
+import { ChunkCounts, RATE_WINDOW_MS, SweepState, SweepStatusOnly } from '../sweep-store';
 
 /**
  * In-memory stand-ins for the lifecycle's adapters, for unit tests of its transitions: they keep the
@@ -22,6 +22,11 @@ export class MemorySweepStore implements LifecycleStore {
   async get(id: string): Promise<SweepState | null> {
     const state = this.states.get(id);
     return state ? { ...state } : null;
+  }
+
+  async status(id: string): Promise<SweepStatusOnly | null> {
+    const state = this.states.get(id);
+    return state ? { status: state.status, total: state.total, round: state.round } : null;
   }
 
   async remove(id: string): Promise<void> {
