@@ -10,7 +10,7 @@ const ALPHABET = '0123456789-,\u0120';
  * A random byte-level BPE over the number alphabet, as odd as tokenizer.json allows: merges whose
  * result another pair also makes, pairs listed twice (the later rank counts), tokens no merge makes.
  */
-function randomTokenizerJson(seed: number, ignoreMerges: boolean): object {
+function randomTokenizerJson(seed: number, ignoreMerges: boolean, legacyMerges = false): object {
   const random = seededUniform(seed);
   const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)];
   const vocab: Record<string, number> = {};
@@ -57,21 +57,22 @@ function randomTokenizerJson(seed: number, ignoreMerges: boolean): object {
       byte_fallback: false,
       ignore_merges: ignoreMerges,
       vocab,
-      merges,
+      // the legacy form: "left right" strings, where a "#version" line takes no rank
+      merges: legacyMerges ? ['#version: 0.2', ...merges.map((pair) => pair.join(' '))] : merges,
     },
   };
 }
 
 describe(ExactNumberTokenizer.name, () => {
   it.each([
-    [1, false],
-    [2, false],
-    [3, true],
-    [4, true],
+    [1, false, false],
+    [2, false, true],
+    [3, true, false],
+    [4, true, true],
   ])(
-    'gives the Rust reference ids on a random BPE of digits and signs (seed %i, ignore_merges %s)',
-    async (seed, ignoreMerges) => {
-      const json = randomTokenizerJson(seed, ignoreMerges);
+    'gives the Rust reference ids on a random BPE of digits and signs (seed %i, ignore_merges %s, legacy merges %s)',
+    async (seed, ignoreMerges, legacyMerges) => {
+      const json = randomTokenizerJson(seed, ignoreMerges, legacyMerges);
       const decision = planNumberFastPath(json);
       if (!decision.exact) throw new Error(decision.reason);
       const ours = new ExactNumberTokenizer(decision.plan);

@@ -16,21 +16,25 @@ export function byteLevelChar(code: number): string {
   return code === 0x20 ? '\u0120' : String.fromCharCode(code);
 }
 
+/** Whether a character is the byte-level form of a digit, `-`, `,` or space. */
+export function isNumberChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2c || c === 0x120;
+}
+
 /** Whether every character of a vocabulary entry is the byte-level form of a number character. */
 export function isNumberToken(token: string): boolean {
   if (token.length === 0) return false;
-  for (let i = 0; i < token.length; i++) {
-    const c = token.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2c || c === 0x120)) return false;
-  }
+  for (let i = 0; i < token.length; i++) if (!isNumberChar(token.charCodeAt(i))) return false;
   return true;
 }
 
 /** The longest piece a number can give (a sign and 16 digits, or commas between groups). */
 const MAX_SYMBOLS = 64;
 
+/** What a number's BPE needs of a tokenizer.json: small, so threads are handed it rather than parse the file. */
 export interface NumberBpeSource {
-  vocab: Record<string, number>;
+  /** The vocabulary's number tokens with their ids. */
+  vocab: [string, number][];
   /** The merges of two number tokens: left, right, and rank (the index in tokenizer.json's list). */
   merges: [string, string, number][];
   ignoreMerges: boolean;
@@ -62,8 +66,7 @@ export class NumberBpe {
     this.ignoreMerges = source.ignoreMerges;
     const ids: number[] = [];
     this.tokens = [];
-    for (const [token, id] of Object.entries(source.vocab)) {
-      if (!isNumberToken(token)) continue;
+    for (const [token, id] of source.vocab) {
       this.localOf.set(token, this.tokens.length);
       this.tokens.push(token);
       ids.push(id);

@@ -1,4 +1,4 @@
-import { isNumberToken, NumberBpeSource } from './number-bpe';
+import { isNumberChar, isNumberToken, NumberBpeSource } from './number-bpe';
 import { GPT2_PATTERN, isNumberAlphabet, KNOWN_SPLIT_PATTERNS, NumberSplitRule } from './number-split';
 
 /** What the exact number tokenizer needs from a tokenizer.json: its splits and its BPE. */
@@ -114,16 +114,55 @@ function bpeSource(model: Json | undefined): NumberBpeSource {
   if (model.end_of_word_suffix) refuse('an end-of-word suffix');
   // unk_token, fuse_unk and byte_fallback only act on a character missing from the vocabulary;
   // NumberBpe refuses a vocabulary missing any character of a number, so they never act here.
-  const vocab = model.vocab as Record<string, number> | undefined;
+  const vocab = model.vocab as Record<string, unknown> | undefined;
   if (!vocab || typeof vocab !== 'object') refuse('the BPE has no vocabulary');
+  const numberVocab: [string, number][] = [];
+  for (const token in vocab) {
+    if (!isNumberChar(token.charCodeAt(0)) || !isNumberToken(token)) continue;
+    const id = vocab[token];
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0)
+      refuse(`token ${JSON.stringify(token)} has id ${String(id)}`);
+    numberVocab.push([token, id]);
+  }
   if (!Array.isArray(model.merges)) refuse('the BPE has no merges');
+  // Only merges of two number tokens can ever apply to a number; the rest are left out (most at
+  // their first character). The rank is the merge's index, "#version" lines of the legacy form aside.
   const merges: [string, string, number][] = [];
-  (model.merges as unknown[]).forEach((merge, rank) => {
-    const pair = typeof merge === 'string' ? merge.split(' ') : merge;
-    if (!Array.isArray(pair) || pair.length !== 2) refuse(`merge ${JSON.stringify(merge)} is not a pair`);
-    // only merges of two number tokens can ever apply to a number; the rest are left out
-    const [left, right] = pair.map(String);
-    if (isNumberToken(left) && isNumberToken(right)) merges.push([left, right, rank]);
-  });
-  return { vocab, merges, ignoreMerges: model.ignore_merges === true };
+  let rank = 0;
+  for (const merge of model.merges as unknown[]) {
+    if (typeof merge === 'string') {
+      if (merge.startsWith('#version')) continue;
+      const space = numberMergeSpace(merge);
+      if (space > 0) merges.push([merge.slice(0, space), merge.slice(space + 1), rank]);
+    } else if (
+      Array.isArray(merge) &&
+      merge.length === 2 &&
+      typeof merge[0] === 'string' &&
+      typeof merge[1] === 'string'
+    ) {
+      const [left, right] = merge as [string, string];
+      if (isNumberToken(left) && isNumberToken(right)) merges.push([left, right, rank]);
+    } else {
+      refuse(`merge ${JSON.stringify(merge)} is not a pair`);
+    }
+    rank++;
+  }
+  return { vocab: numberVocab, merges, ignoreMerges: model.ignore_merges === true };
+}
+
+/**
+ * Where the one space of a legacy merge "left right" is when both sides are number tokens; -1 at
+ * the first character that shows they are not (most merges: at their first or second).
+ */
+function numberMergeSpace(merge: string): number {
+  let space = -1;
+  for (let i = 0; i < merge.length; i++) {
+    const c = merge.charCodeAt(i);
+    if (isNumberChar(c)) continue;
+    if (c !== 0x20) return -1;
+    if (space >= 0) refuse(`merge ${JSON.stringify(merge)} is not a pair`);
+    space = i;
+  }
+  if (space <= 0 || space === merge.length - 1) refuse(`merge ${JSON.stringify(merge)} is not a pair`);
+  return space;
 }
