@@ -177,7 +177,7 @@ async function tokenizeAlone(ctx, llamaDir, details) {
     }
     const start = now();
     const theirs = new Array(block);
-    for (let i = 0; i < block; i++) theirs[i] = tiktoken.encode(String(values[i]));
+    for (let i = 0; i < block; i++) theirs[i] = tiktoken.encode_ordinary(String(values[i]));
     spent.tiktoken += now() - start;
     const { offsets, ids } = results.gpt2;
     for (let i = 0; i < block; i++) {
