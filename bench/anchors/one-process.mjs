@@ -19,6 +19,8 @@ const {
   Utf8,
   Field,
   makeTable,
+  makeData,
+  makeVector,
 } = require('apache-arrow');
 const { Table: WasmTable, writeParquet, WriterPropertiesBuilder, Compression } = require('parquet-wasm/node');
 
@@ -54,13 +56,29 @@ async function encode(values) {
 }
 const { ids, pieces } = await encode(numbers);
 
+// list columns built from flat arrays and offsets, as apache-arrow's docs build them
+function listOf(type, child, offsets) {
+  return makeVector(
+    makeData({
+      type: new List(new Field('item', type)),
+      length: offsets.length - 1,
+      valueOffsets: offsets,
+      child,
+    }),
+  );
+}
 function tokensTable() {
+  const offsets = new Int32Array(ids.length + 1);
+  ids.forEach((i, k) => (offsets[k + 1] = offsets[k] + i.length));
+  const flat = new Int32Array(offsets[ids.length]);
+  ids.forEach((i, k) => flat.set(i, offsets[k]));
+  const pieceVector = vectorFromArray(pieces.flat(), new Utf8());
   return makeTable({
     number: BigInt64Array.from(numbers, BigInt),
     text: vectorFromArray(numbers.map(String), new Utf8()),
     token_count: Int32Array.from(ids, (i) => i.length),
-    token_ids: vectorFromArray(ids, new List(new Field('item', new Int32()))),
-    tokens: vectorFromArray(pieces, new List(new Field('item', new Utf8()))),
+    token_ids: listOf(new Int32(), makeData({ type: new Int32(), length: flat.length, data: flat }), offsets),
+    tokens: listOf(new Utf8(), pieceVector.data[0], offsets),
   });
 }
 if (analyses.includes('tokens')) writeParquetFile('tokens', tokensTable());
