@@ -4,7 +4,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/pr
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { writeDemoModel } from '@tokensweep/analysis';
+import { writeDemoModel } from '@tokensweep/analysis/demo/demo-model';
 import { analysisTable, DuckDb } from './helpers/duckdb';
 import { FakeHub } from './helpers/fake-hub';
 import { CliResult, runCli } from './helpers/run-cli';
@@ -119,6 +119,25 @@ describe('tokensweep run --model <Hub id>', () => {
       expect(before).toHaveLength(analysis === 'tokens' ? 61 : 60);
       expect(await rows(second.out, analysis)).toEqual(before);
     }
+  });
+
+  it('runs several processes downloading the same model at once into one cache, none corrupting it', async () => {
+    const runs = await Promise.all([0, 1, 2].map(() => sweep('org/tiny', SWEEP)));
+    const [first, ...others] = runs.map(manifestModel);
+    for (const other of others) expect(other).toEqual(first);
+    const snapshot = path.join(repoRoot('org/tiny'), 'snapshots', hub.commit('org/tiny'));
+    expect(readdirSync(snapshot).sort()).toEqual(WITH_WEIGHTS);
+    for (const file of WITH_WEIGHTS)
+      expect(readFileSync(path.join(snapshot, file)).equals(readFileSync(path.join(models.main, file)))).toBe(
+        true,
+      );
+    expect(
+      readdirSync(path.join(repoRoot('org/tiny'), 'blobs')).filter((n) => n.includes('incomplete')),
+    ).toEqual([]);
+    // --json keeps stdout to the manifest: the download's messages go nowhere near it
+    for (const run of runs) expect(() => JSON.parse(run.stdout)).not.toThrow();
+    const expected = await rows(runs[0].out, 'successive-cosine');
+    for (const run of runs.slice(1)) expect(await rows(run.out, 'successive-cosine')).toEqual(expected);
   });
 
   it('downloads no safetensors for a sweep that reads no embedding', async () => {

@@ -1,6 +1,5 @@
 import {
   BadRequestException,
-  Body,
   Controller,
   Delete,
   Get,
@@ -16,9 +15,11 @@ import {
 import { ApiBody, ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { isSweepId, ParsedSpec } from '@tokensweep/analysis';
 import type { Response } from 'express';
+import { WhenRedisIsDown } from '../filters/redis-outage';
 import { SweepCreatedDto, SweepDto, SweepListDto, SweepSpecDto } from '../dtos/sweep-spec.dto';
 import { JsonBodyGuard } from '../guards/json-body.guard';
 import { RateLimitGuard } from '../guards/rate-limit.guard';
+import { SpecBodyParam } from '../pipes/spec-body.decorator';
 import { SweepSpecPipe } from '../pipes/sweep-spec.pipe';
 import { SweepsService } from '../services/sweeps.service';
 
@@ -34,17 +35,19 @@ export class SweepsController {
   constructor(private readonly sweeps: SweepsService) {}
 
   @Post()
+  @WhenRedisIsDown('the sweep was not accepted')
   @HttpCode(202)
   @UseGuards(JsonBodyGuard, RateLimitGuard)
   @ApiBody({ type: SweepSpecDto })
   @ApiResponse({ status: 202, type: SweepCreatedDto })
   @ApiResponse({ status: 400, description: 'the spec is invalid; `message` has one line per problem' })
   @ApiResponse({ status: 415, description: 'the body is not sent as application/json' })
-  submit(@Body(SweepSpecPipe) parsed: ParsedSpec): Promise<SweepCreatedDto> {
+  submit(@SpecBodyParam(SweepSpecPipe) parsed: ParsedSpec): Promise<SweepCreatedDto> {
     return this.sweeps.submit(parsed);
   }
 
   @Get()
+  @WhenRedisIsDown('the sweeps could not be listed')
   @ApiOkResponse({ type: SweepListDto })
   list(@Query('limit') limit?: string, @Query('cursor') cursor?: string): Promise<SweepListDto> {
     const size = limit === undefined ? 20 : Number(limit);
@@ -54,12 +57,14 @@ export class SweepsController {
   }
 
   @Get(':id')
+  @WhenRedisIsDown("the sweep's status could not be read")
   @ApiOkResponse({ type: SweepDto })
   get(@Param('id') id: string): Promise<SweepDto> {
     return this.sweeps.get(sweepId(id));
   }
 
   @Delete(':id')
+  @WhenRedisIsDown('the sweep was not cancelled')
   @ApiOkResponse({ type: SweepDto })
   cancel(
     @Param('id') id: string,
@@ -69,6 +74,7 @@ export class SweepsController {
   }
 
   @Post(':id/retry')
+  @WhenRedisIsDown('the sweep was not retried')
   @HttpCode(202)
   @ApiResponse({ status: 202, type: SweepCreatedDto })
   retry(@Param('id') id: string): Promise<SweepCreatedDto> {
@@ -76,11 +82,22 @@ export class SweepsController {
   }
 
   @Get(':id/manifest')
+  @WhenRedisIsDown('the sweep could not be looked up, so its manifest was not served')
   manifest(@Param('id') id: string) {
     return this.sweeps.manifest(sweepId(id));
   }
 
+  @Get(':id/figures')
+  @ApiOkResponse({
+    description:
+      "the Vega-Lite specs of a finished sweep's figures, data inlined: `{figures: [{name, spec}]}`",
+  })
+  figures(@Param('id') id: string) {
+    return this.sweeps.figures(sweepId(id));
+  }
+
   @Get(':id/files/*path')
+  @WhenRedisIsDown('the sweep could not be looked up, so its file was not served')
   @ApiProduces('application/vnd.apache.parquet', 'image/png', 'image/svg+xml')
   async file(
     @Param('id') id: string,
@@ -96,6 +113,7 @@ export class SweepsController {
   }
 
   @Get(':id/data/:analysis')
+  @WhenRedisIsDown('the sweep could not be looked up, so its data were not served')
   @ApiProduces('application/vnd.apache.arrow.stream')
   async data(
     @Param('id') id: string,

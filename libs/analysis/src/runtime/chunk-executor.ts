@@ -2,6 +2,7 @@ import { CosineKernel } from '../compute/cosine-kernel';
 import { EmbeddingLoader } from '../models/embeddings';
 import { ModelCache } from '../models/model-cache';
 import { ModelLocations } from '../models/model-locations';
+import type { ChunkSteps } from '../chunk-steps';
 import { ChunkJob, PartFile, runChunk } from '../run-chunk';
 import { NumberSet } from '../spec/number-set';
 
@@ -51,23 +52,27 @@ export class InProcessExecutor implements ChunkExecutor {
     this.kernel = new CosineKernel(options.kernelThreads);
   }
 
-  run(job: ChunkJob, sweepDir: string): Promise<PartFile[]> {
+  /** Runs one chunk here; `steps`, when given, times each of its steps. */
+  run(job: ChunkJob, sweepDir: string, steps?: ChunkSteps): Promise<PartFile[]> {
     return runChunk(job, {
       sweepDir,
       models: this.models,
-      numbers: this.numberSet(job.spec.numbers),
+      numbers: this.numberSet(job),
       kernel: this.kernel,
+      steps,
     });
   }
 
   async close(): Promise<void> {}
 
-  private numberSet(expression: string): NumberSet {
-    let set = this.numberSets.get(expression);
+  private numberSet({ spec, specHash }: ChunkJob): NumberSet {
+    // an expression is its own key; a list is known by the hash of the spec holding it
+    const key = typeof spec.numbers === 'string' ? `expression:${spec.numbers}` : `spec:${specHash}`;
+    let set = this.numberSets.get(key);
     if (!set) {
-      set = NumberSet.parse(expression);
+      set = NumberSet.of(spec.numbers);
       if (this.numberSets.size >= 4) this.numberSets.delete(this.numberSets.keys().next().value!);
-      this.numberSets.set(expression, set);
+      this.numberSets.set(key, set);
     }
     return set;
   }
