@@ -54,16 +54,17 @@ describe('scheduling between sweeps', { timeout: 180_000 }, () => {
     await stack.api.awaitSweep(big.id, (s) => s.progress.done >= 1, { what: 'started', timeoutMs: 60_000 });
     const submittedAt = Date.now();
     const small = await stack.api.submit(tokens('0..99'));
+    const enqueuedAt = Date.now();
     const done = await stack.api.awaitStatus(small.id, 'completed', {
       timeoutMs: 30_000,
       context: stack.logs,
     });
     const waitedMs = Date.parse(done.finishedAt!) - submittedAt;
     const [smallChunk] = await finishedChunks(small.id);
-    // big chunks a worker took between the small sweep's submission and its chunk: at most the one
-    // fetched as the small one was being enqueued
+    // big chunks a worker took once the small sweep was enqueued and before its chunk: at most the
+    // one fetched as the POST was being answered (while the POST runs, big chunks go on)
     const bigBefore = (await finishedChunks(big.id)).filter(
-      (j) => j.processedOn! > submittedAt && j.processedOn! < smallChunk.processedOn!,
+      (j) => j.processedOn! > enqueuedAt && j.processedOn! < smallChunk.processedOn!,
     );
     const bigView = await stack.api.sweep(big.id);
     figures.smallBehindBig = { waitedMs, bigChunksBetween: bigBefore.length, bigDone: bigView.progress.done };
