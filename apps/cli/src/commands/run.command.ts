@@ -27,6 +27,7 @@ export interface RunOptions {
   numbers?: string;
   format?: string[];
   analysis?: string[];
+  matrix?: string;
   pooling?: string;
   plots?: boolean;
   chunkSize?: number;
@@ -116,6 +117,7 @@ export function specInput(options: RunOptions): Record<string, unknown> {
   if (options.numbers !== undefined) input.numbers = options.numbers;
   if (options.format) input.formats = options.format;
   if (options.analysis) input.analyses = options.analysis;
+  if (options.matrix !== undefined) input.matrix = options.matrix;
   if (options.pooling !== undefined) input.pooling = options.pooling;
   if (options.plots) input.plots = true;
   if (options.chunkSize !== undefined) input.chunkSize = options.chunkSize;

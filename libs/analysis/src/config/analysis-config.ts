@@ -20,6 +20,8 @@ export function readAnalysisConfig(
       maxSweepNumbers: reader.integer('MAX_SWEEP_NUMBERS', DEFAULT_LIMITS.maxSweepNumbers, 1),
       maxMatrixNumbers: reader.integer('MAX_MATRIX_NUMBERS', DEFAULT_LIMITS.maxMatrixNumbers, 1),
       maxFourierNumbers: reader.integer('MAX_FOURIER_NUMBERS', DEFAULT_LIMITS.maxFourierNumbers, 2),
+      maxPcaNumbers: reader.integer('MAX_PCA_NUMBERS', DEFAULT_LIMITS.maxPcaNumbers, 1),
+      maxNeighborNumbers: reader.integer('MAX_NEIGHBOR_NUMBERS', DEFAULT_LIMITS.maxNeighborNumbers, 1),
       maxSweepChunks: reader.integer('MAX_SWEEP_CHUNKS', DEFAULT_LIMITS.maxSweepChunks, 1),
     },
     models: {

@@ -5,6 +5,7 @@ import { installMergeLookup } from './bpe-merge-lookup';
 /** The one adapter over `@huggingface/transformers` tokenizers: encode without special tokens, decode one id. */
 export class NumberTokenizer {
   private readonly pieces: (string | undefined)[] = [];
+  private knownIds: Set<number> | undefined;
 
   private constructor(private readonly tokenizer: PreTrainedTokenizer) {}
 
@@ -33,5 +34,11 @@ export class NumberTokenizer {
       this.pieces[id] = piece;
     }
     return piece;
+  }
+
+  /** Whether the vocabulary (added tokens included) has a token of this id; padding rows of a matrix have none. */
+  hasToken(id: number): boolean {
+    this.knownIds ??= new Set(this.tokenizer.get_vocab().values());
+    return this.knownIds.has(id);
   }
 }
