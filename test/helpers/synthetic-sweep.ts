@@ -42,6 +42,7 @@ export async function writeSyntheticSweep(dir: string, sweep: SyntheticSweep): P
       revision: null,
       tokenizerSha256: '0'.repeat(64),
       embeddingSha256: null,
+      matrix: null,
     };
     const write = (
       analysis: 'tokens' | 'successive-cosine' | 'cosine-matrix',

@@ -58,7 +58,7 @@ export interface PartFile {
  */
 export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<PartFile[]> {
   const { spec, task } = job;
-  const model = await context.models.get(task.model, needsEmbedding(spec.analyses));
+  const model = await context.models.get(task.model, needsEmbedding(spec.analyses), spec.matrix);
   const tables = await computeTables(task, spec, model, context);
   const written: PartFile[] = [];
   for (const [analysis, table, footerSummary] of tables) {

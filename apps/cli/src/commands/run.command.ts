@@ -52,7 +52,7 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
   const embedding = needsEmbedding(spec.analyses);
   for (const model of spec.models) {
     try {
-      await checkModel(model, config.models, embedding, true);
+      await checkModel(model, config.models, embedding, true, spec.matrix);
     } catch (error) {
       throw new CliError((error as Error).message, error instanceof ModelUnavailableError ? 2 : 1);
     }

@@ -65,6 +65,7 @@ export function buildManifest(
         revision: null,
         tokenizerSha256: '',
         embeddingSha256: null,
+        matrix: null,
       },
   );
   return {

@@ -1,4 +1,4 @@
-import { ModelProvenance } from '../models/model-cache';
+import { MatrixProvenance, ModelProvenance } from '../models/model-cache';
 import { Analysis, NumberFormat, Pooling } from '../spec/vocabulary';
 import { TOOL_VERSION } from '../version';
 
@@ -18,6 +18,7 @@ export function partMetadata(
     'tokensweep.model_revision': model.revision ?? '',
     'tokensweep.tokenizer_sha256': model.tokenizerSha256,
     'tokensweep.embedding_sha256': model.embeddingSha256 ?? '',
+    'tokensweep.matrix': model.matrix ? JSON.stringify(model.matrix) : '',
   };
 }
 
@@ -29,5 +30,21 @@ export function provenanceFromMetadata(metadata: Record<string, string>): ModelP
     revision: metadata['tokensweep.model_revision'] || null,
     tokenizerSha256: metadata['tokensweep.tokenizer_sha256'],
     embeddingSha256: metadata['tokensweep.embedding_sha256'] || null,
+    matrix: matrixFromMetadata(metadata['tokensweep.matrix']),
   };
+}
+
+function matrixFromMetadata(text: string | undefined): MatrixProvenance | null {
+  if (!text) return null;
+  try {
+    const value = JSON.parse(text) as MatrixProvenance;
+    const valid =
+      (value?.kind === 'input' || value?.kind === 'output') &&
+      typeof value.tensor === 'string' &&
+      typeof value.sha256 === 'string' &&
+      typeof value.tied === 'boolean';
+    return valid ? { kind: value.kind, tensor: value.tensor, sha256: value.sha256, tied: value.tied } : null;
+  } catch {
+    return null;
+  }
 }
