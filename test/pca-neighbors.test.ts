@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Tokenizer } from 'tokenizers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,10 +22,10 @@ import { TestWorkspace } from './helpers/test-model';
  * embeddings and a float64 cosine of every number against every row of the matrix read. Token ids
  * of the reference come from Hugging Face's Rust tokenizers, the matrix from the safetensors bytes.
  */
-const NUMBERS = '-300..700';
+const NUMBERS = '-200..500';
 const KINDS = Object.keys(MATRIX_MODELS) as MatrixModel[];
 const SWEEPS = [
-  { name: 'none-output', pooling: 'none', matrix: 'output', extra: ['--threads', '0'] },
+  { name: 'none-output', pooling: 'none', matrix: 'output', extra: ['--threads', '0', '--plots'] },
   { name: 'mean-output', pooling: 'mean', matrix: 'output', extra: ['--threads', '0'] },
   { name: 'mean-input', pooling: 'mean', matrix: 'input', extra: ['--threads', '0'] },
   // the same as mean-output cut differently: chunks of 97 numbers over two threads
@@ -98,7 +99,7 @@ describe('pca and neighbors against numpy', () => {
     const values: number[] = [];
     const embeddings: Float64Array[] = [];
     const ownIds: number[][] = [];
-    for (let n = -300; n <= 700; n++) {
+    for (let n = -200; n <= 500; n++) {
       const ids = (await tokenizer.encode(String(n), null, { addSpecialTokens: false })).getIds();
       if (sweep.pooling === 'none' && ids.length !== 1) continue;
       const vector = referenceVector(matrix, ids);
@@ -202,6 +203,19 @@ describe('pca and neighbors against numpy', () => {
       expect(chunked).toEqual(whole);
     },
   );
+
+  it('draws the pca and neighbors figures, a panel per model', async () => {
+    const { out } = outs.get('none-output')!;
+    const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as {
+      plots: string[];
+    };
+    const figures = ['pca', 'pca-variance', 'neighbors', 'neighbors-share'];
+    expect(manifest.plots).toEqual(figures.flatMap((f) => [`plots/${f}.png`, `plots/${f}.svg`]).sort());
+    for (const figure of figures) {
+      const svg = await readFile(path.join(out, 'plots', `${figure}.svg`), 'utf8');
+      for (const kind of KINDS) expect(svg, `${figure} names ${kind}`).toContain(slug(kind));
+    }
+  });
 
   it('has no components below two numbers: an empty part and no ratios', async () => {
     const out = workspace.out('one-number');
