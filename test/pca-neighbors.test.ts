@@ -217,6 +217,23 @@ describe('pca and neighbors against numpy', () => {
     }
   });
 
+  it("prints the first components' variance in the comparison of compare DIR", async () => {
+    const { out, manifest } = outs.get('mean-output')!;
+    const { stdout } = await runCliOk(['compare', out]);
+    const [header, , ...lines] = stdout.trim().split('\n');
+    expect(header).toContain('PCA variance PC1/2/3');
+    for (const kind of KINDS) {
+      const ratios = manifest.summary.entries.find((e) => e.slug === slug(kind))!.pca.explainedVarianceRatio;
+      const cell = `${ratios
+        .slice(0, 3)
+        .map((r) => (r * 100).toFixed(1))
+        .join('/')}%`;
+      expect(lines.find((l) => l.startsWith(slug(kind)))).toMatch(
+        new RegExp(`${cell.replace(/[./]/g, '\\$&')}$`),
+      );
+    }
+  });
+
   it('has no components below two numbers: an empty part and no ratios', async () => {
     const out = workspace.out('one-number');
     const { stdout } = await runCliOk([
