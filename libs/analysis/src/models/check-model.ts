@@ -16,7 +16,7 @@ export async function checkModel(
   allowLocal: boolean,
   kind: MatrixKind = 'input',
 ): Promise<ResolvedModel> {
-  const resolved = await resolveModel(parseModelRef(name, allowLocal), locations, needsEmbedding);
+  const resolved = await resolveModel(parseModelRef(name, allowLocal), locations, needsEmbedding, kind);
   if (needsEmbedding) {
     try {
       await findMatrixTensor(resolved.dir, kind);

@@ -70,7 +70,12 @@ export class ModelCache {
   }
 
   private async load(name: string, needsEmbedding: boolean, kind: MatrixKind): Promise<LoadedModel> {
-    const resolved = await resolveModel(parseModelRef(name, this.allowLocal), this.locations, needsEmbedding);
+    const resolved = await resolveModel(
+      parseModelRef(name, this.allowLocal),
+      this.locations,
+      needsEmbedding,
+      kind,
+    );
     let tokenizer: NumberTokenizer;
     let embeddings: EmbeddingMatrix | null = null;
     try {

@@ -100,29 +100,36 @@ export async function loadModelMatrix(
   return { ...(await readMatrixTensor(found, shared)), kind, tied: found.tied };
 }
 
+/** The shard `model.safetensors.index.json` assigns an output matrix to, or null when it names none. */
+export function outputShard(indexJson: string): { shard: string; tensorName: string } | null {
+  const weightMap: Record<string, unknown> =
+    (JSON.parse(indexJson) as { weight_map?: Record<string, unknown> }).weight_map ?? {};
+  const tensorName = OUTPUT_TENSOR_NAMES.find((n) => Object.hasOwn(weightMap, n));
+  if (!tensorName) return null;
+  const shard = weightMap[tensorName];
+  // the index comes from the repository: a shard name must not lead out of the model's directory
+  if (
+    typeof shard !== 'string' ||
+    shard.includes('\\') ||
+    shard.split('/').some((part) => ['', '.', '..'].includes(part))
+  )
+    throw new Error(
+      `${SAFETENSORS_INDEX} names the shard ${JSON.stringify(shard)} for ${tensorName}, outside the model directory`,
+    );
+  return { shard, tensorName };
+}
+
 async function findOutputTensor(
   dir: string,
 ): Promise<{ file: string; tensorName: string; tensor: TensorInfo } | null> {
   const indexPath = path.join(dir, SAFETENSORS_INDEX);
   let file = path.join(dir, SAFETENSORS_SINGLE);
   if (existsSync(indexPath)) {
-    const weightMap: Record<string, unknown> =
-      (JSON.parse(readFileSync(indexPath, 'utf8')) as { weight_map?: Record<string, unknown> }).weight_map ??
-      {};
-    const name = OUTPUT_TENSOR_NAMES.find((n) => Object.hasOwn(weightMap, n));
-    if (!name) return null;
-    const shard = weightMap[name];
-    // the index comes from the repository: a shard name must not lead out of the model's directory
-    if (
-      typeof shard !== 'string' ||
-      shard.includes('\\') ||
-      shard.split('/').some((part) => ['', '.', '..'].includes(part))
-    )
-      throw new Error(
-        `${SAFETENSORS_INDEX} names the shard ${JSON.stringify(shard)} for ${name}, outside the model directory`,
-      );
-    file = path.join(dir, shard);
-    if (!existsSync(file)) throw new Error(`${dir} lacks ${shard}, the shard that holds ${name}`);
+    const found = outputShard(readFileSync(indexPath, 'utf8'));
+    if (!found) return null;
+    file = path.join(dir, found.shard);
+    if (!existsSync(file))
+      throw new Error(`${dir} lacks ${found.shard}, the shard that holds ${found.tensorName}`);
   } else if (!existsSync(file)) {
     throw new Error(
       `${dir} has no ${SAFETENSORS_SINGLE} nor ${SAFETENSORS_INDEX}; the output matrix is read from them`,
