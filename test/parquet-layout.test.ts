@@ -230,7 +230,15 @@ describe('the sweep directory and its Parquet files', () => {
     const embeddingSha256 = sha256(readReferenceEmbedding(modelDir).bytes);
     for (const { dir, manifest } of sweeps()) {
       expect(manifest.models).toEqual([
-        { id: modelDir, slug: TEST_MODELS.f32.slug, revision: null, tokenizerSha256, embeddingSha256 },
+        {
+          id: modelDir,
+          slug: TEST_MODELS.f32.slug,
+          revision: null,
+          tokenizerSha256,
+          embeddingSha256,
+          // GPT-2 ties its output matrix to the input embedding, which the default matrix input reads
+          matrix: { kind: 'input', tensor: 'wte.weight', sha256: embeddingSha256, tied: true },
+        },
       ]);
       expect(JSON.parse(await readFile(path.join(dir, 'spec.json'), 'utf8'))).toEqual(manifest.spec);
     }
@@ -256,6 +264,7 @@ describe('the sweep directory and its Parquet files', () => {
         'tokensweep.model_revision': '',
         'tokensweep.tokenizer_sha256': model.tokenizerSha256,
         'tokensweep.embedding_sha256': model.embeddingSha256,
+        'tokensweep.matrix': JSON.stringify(model.matrix),
       });
     });
   });
