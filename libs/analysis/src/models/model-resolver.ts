@@ -75,7 +75,7 @@ function requireComplete(name: string, dir: string, needsEmbedding: boolean, whe
   const missing = missingFiles(dir, needsEmbedding);
   if (missing.length > 0) {
     const why = needsEmbedding
-      ? ' (successive-cosine, cosine-matrix and fourier need the embedding matrix)'
+      ? ' (successive-cosine, cosine-matrix, fourier, pca and neighbors need the embedding matrix)'
       : '';
     throw new ModelUnavailableError(name, `${where} lacks ${missing.join(', ')}${why}`);
   }
