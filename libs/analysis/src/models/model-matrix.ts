@@ -74,8 +74,18 @@ export function tiedEmbeddings(dir: string): { tied: boolean; because: string } 
  * An untied model whose files hold no output matrix is an error naming the tensors looked for.
  */
 export async function findMatrixTensor(dir: string, kind: MatrixKind): Promise<MatrixTensor> {
+  if (kind === 'input') {
+    // the tie is only reported here: a config.json that cannot be read must not stop an input sweep
+    let tied: boolean;
+    try {
+      tied = tiedEmbeddings(dir).tied;
+    } catch {
+      tied = true; // what transformers assumes without a readable configuration
+    }
+    return { kind, tied, ...(await findEmbeddingTensor(dir)) };
+  }
   const { tied, because } = tiedEmbeddings(dir);
-  if (kind === 'input' || tied) return { kind, tied, ...(await findEmbeddingTensor(dir)) };
+  if (tied) return { kind, tied, ...(await findEmbeddingTensor(dir)) };
   const found = await findOutputTensor(dir);
   if (!found) {
     throw new Error(

@@ -5,16 +5,8 @@ import { DEFAULT_LIMITS, LIMIT_VARIABLES, SweepLimits } from './limits';
 import { parseNumberExpression } from './number-expression';
 import { NumberSet, NumberSetTooLarge } from './number-set';
 import { SpecError } from './spec-error';
-import {
-  ANALYSES,
-  Analysis,
-  MATRIX_KINDS,
-  MatrixKind,
-  NUMBER_FORMATS,
-  NumberFormat,
-  POOLINGS,
-  Pooling,
-} from './vocabulary';
+import { ANALYSES, Analysis, MATRIX_KINDS, NUMBER_FORMATS, NumberFormat, POOLINGS } from './vocabulary';
+import type { MatrixKind, Pooling } from './vocabulary';
 
 /** A validated sweep spec with every default filled in: what spec.json holds and what job data carries. */
 export interface SweepSpec {
@@ -161,13 +153,12 @@ function expand(spec: SweepSpec, limits: SweepLimits, problems: string[]): Numbe
       `analyses: ${overLimit('fourier would transform', format(set.size), limits, 'maxFourierNumbers')}`,
     );
   }
-  if (spec.analyses.includes('pca') && set.size > limits.maxPcaNumbers) {
-    problems.push(`analyses: ${overLimit('pca would project', format(set.size), limits, 'maxPcaNumbers')}`);
-  }
-  if (spec.analyses.includes('neighbors') && set.size > limits.maxNeighborNumbers) {
-    problems.push(
-      `analyses: ${overLimit('neighbors would search the vocabulary for', format(set.size), limits, 'maxNeighborNumbers')}`,
-    );
+  for (const [analysis, what, limit] of [
+    ['pca', 'pca would project', 'maxPcaNumbers'],
+    ['neighbors', 'neighbors would search the vocabulary for', 'maxNeighborNumbers'],
+  ] as const) {
+    if (spec.analyses.includes(analysis) && set.size > limits[limit])
+      problems.push(`analyses: ${overLimit(what, format(set.size), limits, limit)}`);
   }
   const chunks = countTasks(spec, set.size);
   if (set.size <= limits.maxSweepNumbers && chunks.total > limits.maxSweepChunks)
