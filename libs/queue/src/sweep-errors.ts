@@ -13,3 +13,15 @@ export class SweepConflictError extends Error {
     this.name = 'SweepConflictError';
   }
 }
+
+/**
+ * Redis could not be reached (refused, dropped, or still reconnecting): the request may succeed
+ * shortly. Raised by the store and queue adapters, where the failure happens; `cause` is the
+ * driver's error.
+ */
+export class RedisUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Redis is unreachable (${(cause as Error)?.message ?? String(cause)})`, { cause });
+    this.name = 'RedisUnavailableError';
+  }
+}

@@ -1,14 +1,14 @@
-import { access, constants, mkdir } from 'node:fs/promises';
 import { Controller, Get, HttpException, HttpStatus, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { REDIS, SERVICE_CONFIG, ServiceConfig } from '@tokensweep/queue';
-import { Redis } from 'ioredis';
+import { SERVICE_CONFIG, ServiceConfig, SweepStore } from '@tokensweep/queue';
+import { ResultsRepository } from '../repositories/results.repository';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly store: SweepStore,
+    private readonly results: ResultsRepository,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
@@ -21,7 +21,11 @@ export class HealthController {
   /** Readiness: Redis answers PING and the results directory is writable; 503 saying which is not. */
   @Get('ready')
   async ready() {
-    const checks = { redis: await this.redisCheck(), resultsDir: await this.resultsDirCheck() };
+    const [pong, resultsDir] = await Promise.all([this.store.ping(), this.results.checkWritable()]);
+    const checks = {
+      redis: pong === 'ok' ? pong : `unreachable at ${this.config.redisUrl}: ${pong}`,
+      resultsDir,
+    };
     const ok = checks.redis === 'ok' && checks.resultsDir === 'ok';
     if (!ok)
       throw new HttpException(
@@ -29,27 +33,5 @@ export class HealthController {
         HttpStatus.SERVICE_UNAVAILABLE,
       );
     return { status: 'ready', checks };
-  }
-
-  private async redisCheck(): Promise<string> {
-    try {
-      const pong = await Promise.race([
-        this.redis.ping(),
-        new Promise<string>((_, reject) => setTimeout(() => reject(new Error('timed out')), 1_000)),
-      ]);
-      return pong === 'PONG' ? 'ok' : `unexpected answer ${pong}`;
-    } catch (error) {
-      return `unreachable at ${this.config.redisUrl}: ${(error as Error).message}`;
-    }
-  }
-
-  private async resultsDirCheck(): Promise<string> {
-    try {
-      await mkdir(this.config.resultsDir, { recursive: true });
-      await access(this.config.resultsDir, constants.W_OK);
-      return 'ok';
-    } catch (error) {
-      return `${this.config.resultsDir} is not writable: ${(error as Error).message}`;
-    }
   }
 }

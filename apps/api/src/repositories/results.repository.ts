@@ -1,4 +1,4 @@
-import { readFile, realpath } from 'node:fs/promises';
+import { access, constants, mkdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { Manifest, readParquetTable } from '@tokensweep/analysis';
@@ -9,6 +9,17 @@ import { Table } from 'apache-arrow';
 @Injectable()
 export class ResultsRepository {
   constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {}
+
+  /** Whether sweeps can be written: 'ok', or why not (readiness). */
+  async checkWritable(): Promise<'ok' | string> {
+    try {
+      await mkdir(this.config.resultsDir, { recursive: true });
+      await access(this.config.resultsDir, constants.W_OK);
+      return 'ok';
+    } catch (error) {
+      return `${this.config.resultsDir} is not writable: ${(error as Error).message}`;
+    }
+  }
 
   sweepDir(id: string): string {
     return path.join(this.config.resultsDir, id);

@@ -36,11 +36,6 @@ export async function readParquetTable(file: string, columns?: string[]): Promis
   return tableFromIPC(wasm.intoIPCStream());
 }
 
-/** Reads a Parquet file as one Arrow IPC stream, the format `GET /sweeps/:id/data` serves. */
-export async function parquetToIPC(file: string): Promise<Uint8Array> {
-  return readParquet(await readFile(file)).intoIPCStream();
-}
-
 /** Row count and key-value metadata from a Parquet footer, without reading the data pages. */
 export async function readParquetInfo(
   file: string,

@@ -2,6 +2,7 @@ import { CosineKernel } from '../compute/cosine-kernel';
 import { EmbeddingLoader } from '../models/embeddings';
 import { ModelCache } from '../models/model-cache';
 import { ModelLocations } from '../models/model-locations';
+import type { ChunkSteps } from '../chunk-steps';
 import { ChunkJob, PartFile, runChunk } from '../run-chunk';
 import { NumberSet } from '../spec/number-set';
 
@@ -51,12 +52,14 @@ export class InProcessExecutor implements ChunkExecutor {
     this.kernel = new CosineKernel(options.kernelThreads);
   }
 
-  run(job: ChunkJob, sweepDir: string): Promise<PartFile[]> {
+  /** Runs one chunk here; `steps`, when given, times each of its steps. */
+  run(job: ChunkJob, sweepDir: string, steps?: ChunkSteps): Promise<PartFile[]> {
     return runChunk(job, {
       sweepDir,
       models: this.models,
       numbers: this.numberSet(job.spec.numbers),
       kernel: this.kernel,
+      steps,
     });
   }
 

@@ -3,6 +3,7 @@ import { EmbeddingMatrix } from '../models/embeddings';
 import { loadModelMatrix } from '../models/model-matrix';
 import { MatrixKind } from '../spec/vocabulary';
 import { ExecutorOptions, InProcessExecutor } from './chunk-executor';
+import { serializeError } from './thread-errors';
 import { FromThread, RunReply, ToThread } from './thread-messages';
 
 /**
@@ -46,12 +47,7 @@ if (parentPort) {
     try {
       reply = { type: 'result', id: message.id, files: await executor.run(message.job, message.sweepDir) };
     } catch (error) {
-      const e = error as Error;
-      reply = {
-        type: 'result',
-        id: message.id,
-        error: { name: e.name ?? 'Error', message: e.message ?? String(error) },
-      };
+      reply = { type: 'result', id: message.id, error: serializeError(error) };
     }
     port.postMessage(reply satisfies FromThread);
   });
