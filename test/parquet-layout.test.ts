@@ -235,6 +235,7 @@ describe('the sweep directory and its Parquet files', () => {
           slug: TEST_MODELS.f32.slug,
           revision: null,
           tokenizerSha256,
+          tokenizer: { path: 'exact-bpe', reason: null },
           embeddingSha256,
           // GPT-2 ties its output matrix to the input embedding, which the default matrix input reads
           matrix: { kind: 'input', tensor: 'wte.weight', sha256: embeddingSha256, tied: true },
@@ -263,6 +264,7 @@ describe('the sweep directory and its Parquet files', () => {
         'tokensweep.model_slug': model.slug,
         'tokensweep.model_revision': '',
         'tokensweep.tokenizer_sha256': model.tokenizerSha256,
+        'tokensweep.tokenizer_path': 'exact-bpe',
         'tokensweep.embedding_sha256': model.embeddingSha256,
         'tokensweep.matrix': JSON.stringify(model.matrix),
       });

@@ -201,7 +201,8 @@ async function neighborsTables(
 ): Promise<ChunkTable[]> {
   const tokens = tokenizeNumbers(model.tokenizer, numbers.slice(task.from, task.to), task.format);
   const matrix = requireEmbeddings(model);
-  return [['neighbors', await neighborsTable(tokens, matrix, spec.pooling, kernel, model.tokenizer)]];
+  const names = await model.tokenizer.vocabularyNames();
+  return [['neighbors', await neighborsTable(tokens, matrix, spec.pooling, kernel, names)]];
 }
 
 function requireEmbeddings(model: LoadedModel) {

@@ -8,7 +8,7 @@ import { ModelLocations } from './model-locations';
 import { loadModelMatrix } from './model-matrix';
 import { parseModelRef } from './model-ref';
 import { ResolvedModel, resolveModel } from './model-resolver';
-import { NumberTokenizer } from './tokenizer';
+import { NumberTokenizer, TokenizerChoice } from './tokenizer';
 
 /** Where a result came from: enough to trace it to the exact model bytes. */
 export interface ModelProvenance {
@@ -16,6 +16,8 @@ export interface ModelProvenance {
   slug: string;
   revision: string | null;
   tokenizerSha256: string;
+  /** Which implementation tokenized the numbers, and why not the exact one (null: no part says). */
+  tokenizer: TokenizerChoice | null;
   /** sha256 of the input embedding's stored bytes; null when it was not read. */
   embeddingSha256: string | null;
   /** The matrix the analyses read (`--matrix`): null when the sweep read none. */
@@ -92,6 +94,7 @@ export class ModelCache {
       slug: resolved.slug,
       revision: resolved.revision,
       tokenizerSha256,
+      tokenizer: tokenizer.choice,
       embeddingSha256: embeddings && readsInput(embeddings) ? embeddings.sha256 : null,
       matrix: embeddings
         ? {

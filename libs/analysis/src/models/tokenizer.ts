@@ -1,44 +1,112 @@
-import type { PreTrainedTokenizer } from '@huggingface/transformers' with { 'resolution-mode': 'import' };
-import { loadTransformers } from '../compute/transformers-runtime';
-import { installMergeLookup } from './bpe-merge-lookup';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ExactNumberTokenizer } from '../tokenize/exact-number-tokenizer';
+import { FullTokenizer } from '../tokenize/full-tokenizer';
+import { planNumberFastPath } from '../tokenize/number-fast-path';
 
-/** The one adapter over `@huggingface/transformers` tokenizers: encode without special tokens, decode one id. */
+/** Which implementation tokenizes a model's numbers: the exact byte-level BPE of numbers, or the full tokenizer. */
+export type TokenizerPath = 'exact-bpe' | 'transformers';
+
+interface TokenizerEngine {
+  encodeInto(text: string, out: Int32Array, at: number): number;
+  piece(id: number): string;
+}
+
+/** How a model's tokenizer was loaded: the path, and why the exact one was not taken (null when it was). */
+export interface TokenizerChoice {
+  path: TokenizerPath;
+  reason: string | null;
+}
+
+/**
+ * The one tokenizer adapter: numbers' texts to ids without special tokens, ids to their text. It
+ * takes the exact number path when the tokenizer.json is one it covers, and otherwise the full
+ * tokenizer; either gives the ids of Hugging Face's Rust tokenizers.
+ */
 export class NumberTokenizer {
-  private readonly pieces: (string | undefined)[] = [];
   private knownIds: Set<number> | undefined;
+  private fullPieces: Promise<FullTokenizer> | undefined;
 
-  private constructor(private readonly tokenizer: PreTrainedTokenizer) {}
+  private constructor(
+    private readonly engine: TokenizerEngine,
+    readonly choice: TokenizerChoice,
+    private readonly dir: string,
+  ) {}
 
-  /** Loads `tokenizer.json` (+ `tokenizer_config.json`) from a model directory with AutoTokenizer. */
-  static async load(dir: string): Promise<NumberTokenizer> {
-    const { AutoTokenizer } = await loadTransformers();
-    const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
-    // BPE merge ranks found without a string per lookup: the same ids, a quarter faster (bpe-merge-lookup.ts)
-    installMergeLookup((tokenizer as unknown as { _tokenizer?: { model?: unknown } })._tokenizer?.model);
-    return new NumberTokenizer(tokenizer);
+  /** Loads a model directory's `tokenizer.json`; `path` forces one implementation (the full one covers every tokenizer). */
+  static async load(dir: string, options: { path?: TokenizerPath } = {}): Promise<NumberTokenizer> {
+    if (options.path !== 'transformers') {
+      const json: unknown = JSON.parse(await readFile(path.join(dir, 'tokenizer.json'), 'utf8'));
+      const decision = planNumberFastPath(json);
+      let reason = decision.exact ? null : decision.reason;
+      if (decision.exact) {
+        try {
+          return new NumberTokenizer(
+            new ExactNumberTokenizer(decision.plan),
+            {
+              path: 'exact-bpe',
+              reason: null,
+            },
+            dir,
+          );
+        } catch (error) {
+          reason = (error as Error).message;
+        }
+      }
+      if (options.path === 'exact-bpe')
+        throw new Error(`the exact number tokenizer does not cover ${dir}: ${reason}`);
+      return new NumberTokenizer(await FullTokenizer.load(dir), { path: 'transformers', reason }, dir);
+    }
+    return new NumberTokenizer(
+      await FullTokenizer.load(dir),
+      { path: 'transformers', reason: 'asked for' },
+      dir,
+    );
+  }
+
+  /** Token ids of `text` into `out` from `at` (room for `text.length * 2 + 8` ids); returns the new end. */
+  encodeInto(text: string, out: Int32Array, at: number): number {
+    return this.engine.encodeInto(text, out, at);
   }
 
   /** Token ids of `text`, with no BOS/EOS or other special tokens added. */
   encode(text: string): number[] {
-    return this.tokenizer.encode(text, { add_special_tokens: false });
+    const out = new Int32Array(text.length * 2 + 8);
+    return Array.from(out.subarray(0, this.engine.encodeInto(text, out, 0)));
   }
 
-  /** The text of one token id decoded on its own; kept per id, so bounded by the vocabulary. */
+  /** The text of one token id decoded on its own. */
   piece(id: number): string {
-    let piece = this.pieces[id];
-    if (piece === undefined) {
-      piece = this.tokenizer.decode([id], {
-        skip_special_tokens: false,
-        clean_up_tokenization_spaces: false,
-      });
-      this.pieces[id] = piece;
-    }
-    return piece;
+    return this.engine.piece(id);
+  }
+
+  /**
+   * Every token's text, for the nearest-token search: the exact number path knows only the pieces
+   * numbers are made of, so the full tokenizer is loaded (once) to decode the rest of the vocabulary.
+   */
+  async vocabularyNames(): Promise<{ hasToken(id: number): boolean; piece(id: number): string }> {
+    const full =
+      this.choice.path === 'transformers'
+        ? this.engine
+        : await (this.fullPieces ??= FullTokenizer.load(this.dir));
+    return { hasToken: (id) => this.hasToken(id), piece: (id) => full.piece(id) };
   }
 
   /** Whether the vocabulary (added tokens included) has a token of this id; padding rows of a matrix have none. */
   hasToken(id: number): boolean {
-    this.knownIds ??= new Set(this.tokenizer.get_vocab().values());
+    this.knownIds ??= vocabularyIds(JSON.parse(readFileSync(path.join(this.dir, 'tokenizer.json'), 'utf8')));
     return this.knownIds.has(id);
   }
+}
+
+/** The ids a tokenizer.json knows: its model's vocabulary (a token → id map, or Unigram's list) and its added tokens. */
+function vocabularyIds(json: {
+  model?: { vocab?: Record<string, number> | [string, number][] };
+  added_tokens?: { id?: unknown }[];
+}): Set<number> {
+  const vocab = json.model?.vocab ?? {};
+  const ids = new Set<number>(Array.isArray(vocab) ? vocab.map((_, i) => i) : Object.values(vocab));
+  for (const token of json.added_tokens ?? []) if (typeof token.id === 'number') ids.add(token.id);
+  return ids;
 }
