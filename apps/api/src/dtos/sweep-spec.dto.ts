@@ -3,6 +3,7 @@ import {
   ANALYSES,
   DEFAULT_PRIORITY,
   DEFAULT_SPEC,
+  MATRIX_KINDS,
   NUMBER_FORMATS,
   POOLINGS,
   SWEEP_PRIORITIES,
@@ -36,6 +37,13 @@ export class SweepSpecDto {
 
   @ApiPropertyOptional({ enum: ANALYSES, isArray: true, default: DEFAULT_SPEC.analyses })
   analyses?: string[];
+
+  @ApiPropertyOptional({
+    enum: MATRIX_KINDS,
+    default: DEFAULT_SPEC.matrix,
+    description: 'input: token embeddings; output: the unembedding (lm_head), the input one where tied',
+  })
+  matrix?: string;
 
   @ApiPropertyOptional({ enum: POOLINGS, default: DEFAULT_SPEC.pooling })
   pooling?: string;
