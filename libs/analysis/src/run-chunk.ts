@@ -11,12 +11,13 @@ import { LoadedModel, ModelCache } from './models/model-cache';
 import { encodeParquet } from './output/parquet-file';
 import { isSummarized, PART_SUMMARY_KEY, summarizePart } from './output/part-summary';
 import { partMetadata } from './output/provenance';
-import { partPath, writeFileAtomically } from './output/sweep-layout';
+import { partPath } from './output/sweep-layout';
 import { ChunkTask, FourierTask, MatrixTileTask, NumbersTask } from './plan/chunk-task';
 import { needsEmbedding } from './plan/plan-sweep';
 import { NumberSet } from './spec/number-set';
 import { SweepSpec } from './spec/sweep-spec';
 import { Analysis } from './spec/vocabulary';
+import { SweepStorage } from './storage/sweep-storage';
 
 /** A chunk as a job carries it: the spec it belongs to (validated), and the task. */
 export interface ChunkJob {
@@ -27,7 +28,7 @@ export interface ChunkJob {
 
 /** What a process provides to run chunks: where the sweep is written, its models, number sets and cosine kernel. */
 export interface ChunkContext {
-  sweepDir: string;
+  storage: SweepStorage;
   models: ModelCache;
   numbers: NumberSet;
   kernel: CosineKernel;
@@ -45,7 +46,7 @@ export interface PartFile {
 
 /**
  * Runs one chunk: loads the model from the process's cache, computes the task's rows column-wise,
- * and writes one part per analysis atomically. Idempotent: running it again rewrites the same parts.
+ * and writes one part per analysis through the sweep's storage, each appearing only whole. Idempotent: running it again rewrites the same parts.
  */
 export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<PartFile[]> {
   const { spec, task } = job;
@@ -61,7 +62,7 @@ export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<Pa
       specHash: job.specHash,
     });
     if (isSummarized(analysis)) metadata[PART_SUMMARY_KEY] = JSON.stringify(summarizePart(analysis, table));
-    const bytes = await writeFileAtomically(context.sweepDir, relative, encodeParquet(table, metadata));
+    const bytes = await context.storage.write(relative, encodeParquet(table, metadata));
     written.push({
       path: relative,
       analysis,

@@ -1,4 +1,13 @@
-import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { ResultsRoot } from '@tokensweep/analysis';
 import { Redis } from 'ioredis';
 import { createRedis } from './redis-connection';
 import { ServiceConfig } from './service-config';
@@ -23,7 +32,10 @@ class QueueShutdown implements OnApplicationShutdown {
   }
 }
 
-/** Sweep state and queues over one Redis connection, for the API (fail fast) or a worker (retry forever). */
+/**
+ * Sweep state and queues over one Redis connection, for the API (fail fast) or a worker (retry
+ * forever), and the results root (RESULTS_URL or RESULTS_DIR) that both reach results through.
+ */
 @Global()
 @Module({})
 export class QueueModule {
@@ -49,14 +61,21 @@ export class QueueModule {
             }),
         },
         {
+          provide: ResultsRoot,
+          useFactory: () => {
+            const logger = new Logger('Results');
+            return new ResultsRoot(config.results, (message) => logger.warn(message));
+          },
+        },
+        {
           provide: SweepLifecycle,
-          inject: [SweepStore, SweepQueue],
-          useFactory: (store: SweepStore, queue: SweepQueue) =>
-            new SweepLifecycle(store, queue, config.resultsDir),
+          inject: [SweepStore, SweepQueue, ResultsRoot],
+          useFactory: (store: SweepStore, queue: SweepQueue, results: ResultsRoot) =>
+            new SweepLifecycle(store, queue, results),
         },
         QueueShutdown,
       ],
-      exports: [SERVICE_CONFIG, REDIS, SweepStore, SweepQueue, SweepLifecycle],
+      exports: [SERVICE_CONFIG, REDIS, SweepStore, SweepQueue, SweepLifecycle, ResultsRoot],
     };
   }
 }

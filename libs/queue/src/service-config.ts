@@ -1,12 +1,18 @@
 import os from 'node:os';
-import path from 'node:path';
-import { AnalysisConfig, EnvReader, readAnalysisConfig } from '@tokensweep/analysis';
+import {
+  AnalysisConfig,
+  EnvReader,
+  readAnalysisConfig,
+  readResultsTarget,
+  StorageTarget,
+} from '@tokensweep/analysis';
 
 /** Configuration of the API and worker processes, read once at start-up and validated. */
 export interface ServiceConfig extends AnalysisConfig {
   redisUrl: string;
   queuePrefix: string;
-  resultsDir: string;
+  /** RESULTS_URL or RESULTS_DIR: a directory, or an S3 bucket prefix. */
+  results: StorageTarget;
   port: number;
   apiKey?: string;
   rateLimitPerMinute: number;
@@ -34,7 +40,7 @@ export function readServiceConfig(env: Record<string, string | undefined> = proc
     ...readAnalysisConfig(reader, env),
     redisUrl: reader.url('REDIS_URL', 'redis://127.0.0.1:6379'),
     queuePrefix: reader.string('QUEUE_PREFIX') ?? 'tokensweep',
-    resultsDir: path.resolve(reader.string('RESULTS_DIR') ?? './results'),
+    results: readResultsTarget(reader),
     port: reader.integer('PORT', 3000, 0, 65535),
     apiKey: reader.string('API_KEY'),
     rateLimitPerMinute: reader.integer('RATE_LIMIT_PER_MINUTE', 60),

@@ -13,3 +13,11 @@ export class SweepConflictError extends Error {
     this.name = 'SweepConflictError';
   }
 }
+
+/** The results store cannot be written (missing bucket, wrong credentials, unreachable): nothing was created. */
+export class ResultsUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResultsUnavailableError';
+  }
+}

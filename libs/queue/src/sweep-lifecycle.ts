@@ -1,33 +1,48 @@
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import {
   finishSweep,
   Manifest,
   newSweepId,
   NumberSet,
   planSweep,
+  ResultsRoot,
   specHash,
+  StorageTarget,
   SweepSpec,
-  writeFileAtomically,
+  SweepStorage,
 } from '@tokensweep/analysis';
-import { SweepConflictError, SweepNotFoundError } from './sweep-errors';
+import { ResultsUnavailableError, SweepConflictError, SweepNotFoundError } from './sweep-errors';
 import { SweepQueue } from './sweep-queue';
 import { SweepState, SweepStore } from './sweep-store';
 
 /**
  * The life of a distributed sweep, shared by the API (submit, cancel, retry) and the workers (start,
  * fail, complete): every change of status goes through an atomic transition in the store, and every
- * end — completed, failed or cancelled — leaves a manifest listing the parts actually on disk.
+ * end — completed, failed or cancelled — leaves a manifest listing the parts actually stored. Results
+ * are reached only through the storage port (a directory or an S3 prefix per sweep).
  */
 export class SweepLifecycle {
+  private readonly results: ResultsRoot;
+
   constructor(
     private readonly store: SweepStore,
     private readonly queue: SweepQueue,
-    private readonly resultsDir: string,
-  ) {}
+    results: ResultsRoot | string,
+  ) {
+    this.results = typeof results === 'string' ? new ResultsRoot({ kind: 'file', dir: results }) : results;
+  }
 
+  /** Where a sweep's results are, for messages and tests: its directory, or `s3://bucket/prefix/<id>`. */
   sweepDir(id: string): string {
-    return path.join(this.resultsDir, id);
+    return this.sweepStorage(id).location;
+  }
+
+  /** Where chunks write a sweep's parts, as data a chunk thread can open. */
+  sweepTarget(id: string): StorageTarget {
+    return this.results.sweepTarget(id);
+  }
+
+  sweepStorage(id: string): SweepStorage {
+    return this.results.sweep(id);
   }
 
   async submit(
@@ -38,9 +53,15 @@ export class SweepLifecycle {
     const id = newSweepId(createdAt);
     const tasks = planSweep(spec, numbers);
     const hash = specHash(spec);
-    const dir = this.sweepDir(id);
-    await mkdir(dir, { recursive: true });
-    await writeFileAtomically(dir, 'spec.json', JSON.stringify(spec, null, 2) + '\n');
+    const storage = this.sweepStorage(id);
+    try {
+      // the first write of the sweep: a store that cannot be written refuses it before anything exists
+      await storage.write('spec.json', JSON.stringify(spec, null, 2) + '\n');
+    } catch (error) {
+      throw new ResultsUnavailableError(
+        `the results store ${this.results.location} cannot be written, so the sweep was not accepted: ${(error as Error).message}`,
+      );
+    }
     const state: SweepState = {
       id,
       status: 'queued',
@@ -57,7 +78,7 @@ export class SweepLifecycle {
       await this.store.create(state);
       await this.queue.enqueue(id, spec, hash, tasks, 0);
     } catch (error) {
-      await Promise.allSettled([this.store.remove(id), rm(dir, { recursive: true, force: true })]);
+      await Promise.allSettled([this.store.remove(id), storage.removeAll()]);
       throw error;
     }
     return { id, status: 'queued', chunks: tasks.length };
@@ -86,7 +107,7 @@ export class SweepLifecycle {
         throw new SweepConflictError(
           `sweep ${id} still has ${locked.length} chunk(s) running; purge again once they finish`,
         );
-      await rm(this.sweepDir(id), { recursive: true, force: true });
+      await this.sweepStorage(id).removeAll();
       await this.store.remove(id);
       return { ...state, status: cancelled ? 'cancelled' : state.status };
     }
@@ -135,12 +156,12 @@ export class SweepLifecycle {
   /** Every chunk is done: write the manifest and summary, then mark the sweep completed. */
   async complete(
     id: string,
-    beforeManifest?: (dir: string, state: SweepState) => Promise<void>,
+    beforeManifest?: (storage: SweepStorage, state: SweepState) => Promise<void>,
   ): Promise<Manifest | null> {
     const before = await this.get(id);
     if (before.status !== 'running' && before.status !== 'queued') return null;
     // figures take a while: drawn before taking the lock, so that a cancel meanwhile need not wait
-    await beforeManifest?.(this.sweepDir(id), before);
+    await beforeManifest?.(this.sweepStorage(id), before);
     return (await this.end(id, 'completed', null))?.manifest ?? null;
   }
 
@@ -159,7 +180,7 @@ export class SweepLifecycle {
       const current = await this.store.get(id);
       if (!current || (current.status !== 'queued' && current.status !== 'running')) return null;
       const state: SweepState = { ...current, status, error, finishedAt: new Date().toISOString() };
-      const manifest = await finishSweep(this.sweepDir(id), state, {
+      const manifest = await finishSweep(this.sweepStorage(id), state, {
         removeTempFiles: status === 'completed',
       });
       const moved = await this.store.transition(id, ['queued', 'running'], status, {
@@ -171,13 +192,13 @@ export class SweepLifecycle {
   }
 
   /**
-   * Rewrites the manifest of a sweep from its current state and the parts on disk. Chunks may still
+   * Rewrites the manifest of a sweep from its current state and the parts stored. Chunks may still
    * be writing (a cancel or failure does not wait for running ones), so their temporary files stay.
    */
   async writeManifest(id: string): Promise<Manifest> {
     return this.store.withLock(id, async () => {
       const state = await this.get(id);
-      return finishSweep(this.sweepDir(id), state, { removeTempFiles: false });
+      return finishSweep(this.sweepStorage(id), state, { removeTempFiles: false });
     });
   }
 

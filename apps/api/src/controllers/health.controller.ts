@@ -1,6 +1,6 @@
-import { access, constants, mkdir } from 'node:fs/promises';
 import { Controller, Get, HttpException, HttpStatus, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ResultsRoot } from '@tokensweep/analysis';
 import { REDIS, SERVICE_CONFIG, ServiceConfig } from '@tokensweep/queue';
 import { Redis } from 'ioredis';
 
@@ -10,6 +10,7 @@ export class HealthController {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    private readonly results: ResultsRoot,
   ) {}
 
   /** Liveness: the process answers, whatever Redis does. */
@@ -18,11 +19,16 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: Redis answers PING and the results directory is writable; 503 saying which is not. */
+  /**
+   * Readiness: Redis answers PING and the results store can be written (a directory: writable; a
+   * bucket: it answers a listing with our credentials); 503 saying which is not. The results check
+   * is `resultsDir` or `resultsStore` after what the results are.
+   */
   @Get('ready')
   async ready() {
-    const checks = { redis: await this.redisCheck(), resultsDir: await this.resultsDirCheck() };
-    const ok = checks.redis === 'ok' && checks.resultsDir === 'ok';
+    const [redis, results] = await Promise.all([this.redisCheck(), this.resultsCheck()]);
+    const checks = { redis, [this.results.target.kind === 'file' ? 'resultsDir' : 'resultsStore']: results };
+    const ok = redis === 'ok' && results === 'ok';
     if (!ok)
       throw new HttpException(
         { statusCode: 503, error: 'Service Unavailable', message: 'not ready', checks },
@@ -43,13 +49,16 @@ export class HealthController {
     }
   }
 
-  private async resultsDirCheck(): Promise<string> {
+  private async resultsCheck(): Promise<string> {
     try {
-      await mkdir(this.config.resultsDir, { recursive: true });
-      await access(this.config.resultsDir, constants.W_OK);
+      await Promise.race([
+        this.results.check(),
+        new Promise<void>((_, reject) => setTimeout(() => reject(new Error('timed out after 3 s')), 3_000)),
+      ]);
       return 'ok';
     } catch (error) {
-      return `${this.config.resultsDir} is not writable: ${(error as Error).message}`;
+      const message = (error as Error).message;
+      return message.includes(this.results.location) ? message : `${this.results.location}: ${message}`;
     }
   }
 }

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { SweepConflictError, SweepNotFoundError } from '@tokensweep/queue';
+import { ResultsUnavailableError, SweepConflictError, SweepNotFoundError } from '@tokensweep/queue';
 import type { Response } from 'express';
 
 const REDIS_DOWN =
@@ -7,7 +7,7 @@ const REDIS_DOWN =
 
 /**
  * Answers every error as `{statusCode, error, message}`: domain errors get their status (404, 409),
- * an unreachable Redis is 503 with what to check, and anything unexpected is logged and 500.
+ * an unreachable Redis or a results store that cannot be written is 503 with what to check, and anything unexpected is logged and 500.
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -36,6 +36,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof SweepNotFoundError) return [HttpStatus.NOT_FOUND, exception.message];
     if (exception instanceof SweepConflictError) return [HttpStatus.CONFLICT, exception.message];
+    if (exception instanceof ResultsUnavailableError)
+      return [HttpStatus.SERVICE_UNAVAILABLE, exception.message];
     const error = exception as { status?: number; statusCode?: number; type?: string; message?: string };
     // body-parser errors carry their own status (400 bad JSON, 413 too large, 415 charset)
     const status = error?.status ?? error?.statusCode;

@@ -57,7 +57,7 @@ export class SweepsService {
     return manifest;
   }
 
-  async file(id: string, relative: string): Promise<string> {
+  async file(id: string, relative: string): Promise<Uint8Array> {
     const manifest = await this.manifest(id);
     const file = await this.results.listedFile(id, manifest, relative);
     if (!file)
@@ -93,10 +93,10 @@ export class SweepsService {
       throw new NotFoundException(
         `sweep ${id} has no ${analysis} parts${model ? ` for model ${model}` : ''}${format ? ` in format ${format}` : ''}`,
       );
-    // Every part through the check GET /files makes (a file really inside the sweep directory), before
-    // the stream starts: a part that is missing or a symlink leading out is refused here, not read.
+    // Every part through the check GET /files makes (a file really inside the sweep), before the
+    // stream starts: a part that is missing or a symlink leading out is refused here, not read.
     for (const part of parts) {
-      if (!(await this.results.listedFile(id, manifest, part.path)))
+      if (!(await this.results.hasListedFile(id, manifest, part.path)))
         throw new NotFoundException(
           `sweep ${id} lists ${JSON.stringify(part.path.slice(0, 200))}, which is not a file inside its directory`,
         );

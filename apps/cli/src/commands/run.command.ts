@@ -9,11 +9,14 @@ import {
   ModelUnavailableError,
   needsEmbedding,
   newSweepId,
+  openSweepStorage,
+  parseResultsUrl,
   parseSweepSpec,
   planSweep,
   renderPlots,
   SpecError,
   specHash,
+  StorageTarget,
   SweepRecord,
   ThreadPoolExecutor,
 } from '@tokensweep/analysis';
@@ -58,8 +61,10 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
   }
   const createdAt = new Date();
   const id = newSweepId(createdAt);
-  const sweepDir = path.resolve(options.out ?? path.join('results', id));
-  await prepareOutDir(sweepDir, options.force ?? false);
+  const output = outTarget(options.out ?? path.join('results', id), config);
+  await prepareOut(output, options.force ?? false);
+  const storage = openSweepStorage(output);
+  const sweepDir = storage.location;
 
   const tasks = planSweep(spec, numbers);
   const threads = options.threads ?? config.defaultThreads;
@@ -84,12 +89,12 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
   try {
     await Promise.all(
       tasks.map(async (task) => {
-        await executor.run({ spec, specHash: record.specHash, task }, sweepDir);
+        await executor.run({ spec, specHash: record.specHash, task }, output);
         progress.update(++done);
       }),
     );
     // Figures are part of what --plots asked for: if they cannot be drawn the sweep did not complete.
-    if (spec.plots) await renderPlots(sweepDir);
+    if (spec.plots) await renderPlots(storage);
     record.status = 'completed';
   } catch (error) {
     record.status = 'failed';
@@ -99,7 +104,7 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
     await executor.close();
   }
   record.finishedAt = new Date().toISOString();
-  const manifest = await finishSweep(sweepDir, record);
+  const manifest = await finishSweep(storage, record);
   if (record.status === 'failed')
     throw new CliError(`sweep failed: ${record.error} (partial results in ${sweepDir})`, 1);
   if (options.json) process.stdout.write(JSON.stringify(manifest, null, 2) + '\n');
@@ -121,6 +126,39 @@ export function specInput(options: RunOptions): Record<string, unknown> {
   if (options.chunkSize !== undefined) input.chunkSize = options.chunkSize;
   if (options.tileSize !== undefined) input.tileSize = options.tileSize;
   return input;
+}
+
+/** `--out`: a directory, `file:///DIR`, or `s3://BUCKET/PREFIX` (the prefix is the sweep's directory). */
+function outTarget(out: string, config: CliConfig): StorageTarget {
+  if (!/^[a-z0-9]+:\/\//.test(out)) return { kind: 'file', dir: path.resolve(out) };
+  let target: StorageTarget;
+  try {
+    target = parseResultsUrl(out, config.s3, '--out');
+  } catch (error) {
+    throw new CliError((error as Error).message, 2);
+  }
+  if (target.kind === 's3' && !target.prefix)
+    throw new CliError(`--out ${out}: name a prefix for the sweep (s3://${target.bucket}/PREFIX)`, 2);
+  return target;
+}
+
+/** A sweep goes only where nothing is: a non-empty --out is refused, or cleared with --force. */
+async function prepareOut(target: StorageTarget, force: boolean): Promise<void> {
+  if (target.kind === 'file') return prepareOutDir(target.dir, force);
+  const storage = openSweepStorage(target);
+  let objects;
+  try {
+    objects = await storage.list();
+  } catch (error) {
+    throw new CliError(`--out ${storage.location}: ${(error as Error).message}`, 2);
+  }
+  if (objects.length === 0) return;
+  if (!force)
+    throw new CliError(
+      `--out ${storage.location} already holds ${objects.length} object(s); choose another prefix or pass --force to delete them first`,
+      2,
+    );
+  await storage.removeAll();
 }
 
 async function prepareOutDir(dir: string, force: boolean): Promise<void> {

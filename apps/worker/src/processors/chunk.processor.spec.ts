@@ -1,4 +1,4 @@
-import { Job } from 'bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
 import { describe, expect, it, vi } from 'vitest';
 import {
   ChunkExecutor,
@@ -8,6 +8,7 @@ import {
   parseSweepSpec,
   planSweep,
   specHash,
+  StorageAccessError,
 } from '@tokensweep/analysis';
 import { ServiceConfig, SweepLifecycle, SweepStore } from '@tokensweep/queue';
 import { ChunkProcessor } from './chunk.processor';
@@ -34,7 +35,10 @@ function processorFailingWith(error: Error) {
     markChunkDone: async () => 1,
   } as unknown as SweepStore;
   const fail = vi.fn(async () => {});
-  const lifecycle = { sweepDir: () => '/nonexistent', fail } as unknown as SweepLifecycle;
+  const lifecycle = {
+    sweepTarget: () => ({ kind: 'file', dir: '/nonexistent' }),
+    fail,
+  } as unknown as SweepLifecycle;
   const config = { limits: DEFAULT_LIMITS } as ServiceConfig;
   return { processor: new ChunkProcessor(config, executor, store, lifecycle), fail };
 }
@@ -52,5 +56,18 @@ describe('ChunkProcessor on a chunk that does not finish', () => {
     );
     await expect(processor.process(lastAttempt())).rejects.toBeInstanceOf(ExecutorClosedError);
     expect(fail).not.toHaveBeenCalled();
+  });
+});
+
+describe('ChunkProcessor on a store that refuses the worker', () => {
+  it('fails the sweep on the first attempt, with the store message, and does not retry', async () => {
+    const message = 'cannot write s3://results/x/part: InvalidAccessKeyId (HTTP 403): no such key id';
+    const { processor, fail } = processorFailingWith(new StorageAccessError(message));
+    const job = lastAttempt();
+    Object.assign(job, { attemptsMade: 0 });
+    const failure = processor.process(job);
+    await expect(failure).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(failure).rejects.toThrow(message);
+    expect(fail).toHaveBeenCalledWith(expect.any(String), expect.stringContaining(message));
   });
 });

@@ -7,6 +7,7 @@ import {
   isSweepId,
   ModelUnavailableError,
   SpecError,
+  StorageAccessError,
 } from '@tokensweep/analysis';
 import { SERVICE_CONFIG, ServiceConfig, SweepLifecycle, SweepStore } from '@tokensweep/queue';
 import { CHUNK_EXECUTOR } from '../tokens';
@@ -49,11 +50,15 @@ export class ChunkProcessor {
     await this.store.markStarted(sweepId, new Date(started).toISOString());
     let files;
     try {
-      files = await this.executor.run(chunk, this.lifecycle.sweepDir(sweepId));
+      files = await this.executor.run(chunk, this.lifecycle.sweepTarget(sweepId));
     } catch (error) {
       // stopped by a shutdown after the job was handed back: another worker runs it, nothing failed
       if (error instanceof ExecutorClosedError) throw error;
-      const unrecoverable = error instanceof ModelUnavailableError || error instanceof SpecError;
+      // so is a store that refuses this worker (its credentials, the bucket): every attempt would fail alike
+      const unrecoverable =
+        error instanceof ModelUnavailableError ||
+        error instanceof SpecError ||
+        error instanceof StorageAccessError;
       const message = `chunk ${chunk.task.index} (${describe(chunk.task)}) failed: ${(error as Error).message}`;
       if (unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
         await this.lifecycle.fail(sweepId, message);

@@ -36,6 +36,11 @@ export async function readParquetTable(file: string, columns?: string[]): Promis
   return tableFromIPC(wasm.intoIPCStream());
 }
 
+/** Decodes Parquet bytes (optionally only some columns) as an Arrow table. */
+export function decodeParquetTable(bytes: Uint8Array, columns?: string[]): Table {
+  return tableFromIPC(readParquet(bytes, columns ? { columns } : undefined).intoIPCStream());
+}
+
 /** Reads a Parquet file as one Arrow IPC stream, the format `GET /sweeps/:id/data` serves. */
 export async function parquetToIPC(file: string): Promise<Uint8Array> {
   return readParquet(await readFile(file)).intoIPCStream();

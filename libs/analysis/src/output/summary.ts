@@ -1,8 +1,9 @@
-import path from 'node:path';
 import { Table } from 'apache-arrow';
 import { ExactSum } from '../compute/exact-sum';
 import { NumberFormat } from '../spec/vocabulary';
-import { readParquetTable } from './parquet-file';
+import { asStorage, SweepLocation } from '../storage/as-storage';
+import { SweepStorage } from '../storage/sweep-storage';
+import { readPart } from './read-part';
 import { PartRecord } from './part-record';
 import { PartSummary, SUMMARY_COLUMNS, SummarizedAnalysis, summarizePart } from './part-summary';
 
@@ -38,11 +39,12 @@ export interface Summary {
  * Every figure merges exactly, so the summary does not depend on how the sweep was chunked.
  */
 export async function summarize(
-  sweepDir: string,
+  location: SweepLocation,
   parts: PartRecord[],
   models: { id: string; slug: string }[],
   formats: NumberFormat[],
 ): Promise<Summary> {
+  const storage = asStorage(location);
   const entries: SummaryEntry[] = [];
   for (const model of models) {
     for (const format of formats) {
@@ -50,7 +52,7 @@ export async function summarize(
       if (mine.length === 0) continue;
       const read = <A extends SummarizedAnalysis>(analysis: A) =>
         Promise.all(
-          mine.filter((p) => p.analysis === analysis).map((p) => partSummary(sweepDir, p, analysis)),
+          mine.filter((p) => p.analysis === analysis).map((p) => partSummary(storage, p, analysis)),
         );
       const has = (analysis: string) => mine.some((p) => p.analysis === analysis);
       const entry: SummaryEntry = { model: model.id, slug: model.slug, format };
@@ -60,7 +62,7 @@ export async function summarize(
       if (has('fourier')) {
         const tables = mine
           .filter((p) => p.analysis === 'fourier')
-          .map((p) => readParquetTable(path.join(sweepDir, p.path), ['period', 'normalized_power']));
+          .map((p) => readPart(storage, p.path, ['period', 'normalized_power']));
         entry.fourier = summarizeFourier(await Promise.all(tables));
       }
       entries.push(entry);
@@ -72,12 +74,12 @@ export async function summarize(
 type SummaryOf<A extends SummarizedAnalysis> = Extract<PartSummary, { analysis: A }>;
 
 async function partSummary<A extends SummarizedAnalysis>(
-  sweepDir: string,
+  storage: SweepStorage,
   part: PartRecord,
   analysis: A,
 ): Promise<SummaryOf<A>> {
   if (part.summary) return part.summary as SummaryOf<A>;
-  const table = await readParquetTable(path.join(sweepDir, part.path), SUMMARY_COLUMNS[analysis]);
+  const table = await readPart(storage, part.path, SUMMARY_COLUMNS[analysis]);
   return summarizePart(analysis, table) as SummaryOf<A>;
 }
 

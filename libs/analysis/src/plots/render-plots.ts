@@ -1,5 +1,6 @@
 import { findParts } from '../output/part-record';
-import { writeFileAtomically } from '../output/sweep-layout';
+import { asStorage, SweepLocation } from '../storage/as-storage';
+import { SweepStorage } from '../storage/sweep-storage';
 import { collectCosineMatrix } from './cosine-matrix.data';
 import { cosineMatrixFigure } from './cosine-matrix.figure';
 import { panelsOf, panelsWith } from './panels';
@@ -37,16 +38,17 @@ interface PendingFigure {
  * Renders the figures of a sweep directory from its part files into `plots/<figure>.svg` and `.png`
  * (only the figures whose analyses the sweep has) and returns their paths relative to the directory.
  */
-export async function renderPlots(sweepDir: string): Promise<string[]> {
+export async function renderPlots(location: SweepLocation): Promise<string[]> {
+  const storage = asStorage(location);
   const written: string[] = [];
-  for (const figure of await pendingFigures(sweepDir)) {
+  for (const figure of await pendingFigures(storage)) {
     const rendered = await renderFigure(await figure.spec(), figure.options);
     for (const [extension, bytes] of [
       ['svg', rendered.svg],
       ['png', rendered.png],
     ] as const) {
       const relative = `${PLOTS_DIR}/${figure.name}.${extension}`;
-      await writeFileAtomically(sweepDir, relative, bytes);
+      await storage.write(relative, bytes);
       written.push(relative);
     }
   }
@@ -57,27 +59,29 @@ export async function renderPlots(sweepDir: string): Promise<string[]> {
  * The Vega-Lite specs of a sweep's figures, data inlined and bounded by the mark budget: what
  * renderPlots draws, for callers that draw them elsewhere (a browser) or inspect them.
  */
-export async function figureSpecs(sweepDir: string): Promise<{ name: FigureName; spec: VegaLiteSpec }[]> {
+export async function figureSpecs(
+  location: SweepLocation,
+): Promise<{ name: FigureName; spec: VegaLiteSpec }[]> {
   const specs: { name: FigureName; spec: VegaLiteSpec }[] = [];
-  for (const figure of await pendingFigures(sweepDir))
+  for (const figure of await pendingFigures(asStorage(location)))
     specs.push({ name: figure.name, spec: await figure.spec() });
   return specs;
 }
 
-async function pendingFigures(sweepDir: string): Promise<PendingFigure[]> {
-  const parts = await findParts(sweepDir);
+async function pendingFigures(storage: SweepStorage): Promise<PendingFigure[]> {
+  const parts = await findParts(storage);
   const panels = panelsOf(parts);
   const figures: PendingFigure[] = [];
   const tokenPanels = panelsWith(parts, 'tokens', panels);
   if (tokenPanels.length > 0) {
-    const scans = await scanTokens(sweepDir, parts, tokenPanels);
+    const scans = await scanTokens(storage, parts, tokenPanels);
     figures.push({
       name: 'token-counts',
-      spec: async () => tokenCountsFigure(await collectTokenCounts(sweepDir, parts, scans)),
+      spec: async () => tokenCountsFigure(await collectTokenCounts(storage, parts, scans)),
     });
     figures.push({
       name: 'token-ids',
-      spec: async () => tokenIdsFigure(await collectTokenIds(sweepDir, parts, scans)),
+      spec: async () => tokenIdsFigure(await collectTokenIds(storage, parts, scans)),
     });
     // The histogram compares models and formats; with one of each it would repeat the token-counts figure.
     if (tokenPanels.length > 1)
@@ -88,7 +92,7 @@ async function pendingFigures(sweepDir: string): Promise<PendingFigure[]> {
     // Bars a pixel or less wide would be smoothed into a faint haze: drawn crisp they stay solid.
     figures.push({
       name: 'successive-cosine',
-      spec: async () => successiveCosineFigure(await collectSuccessiveCosine(sweepDir, parts, cosinePanels)),
+      spec: async () => successiveCosineFigure(await collectSuccessiveCosine(storage, parts, cosinePanels)),
       options: { crispEdges: true },
     });
   }
@@ -96,7 +100,7 @@ async function pendingFigures(sweepDir: string): Promise<PendingFigure[]> {
   if (matrixPanels.length > 0) {
     figures.push({
       name: 'cosine-matrix',
-      spec: async () => cosineMatrixFigure(await collectCosineMatrix(sweepDir, parts, matrixPanels)),
+      spec: async () => cosineMatrixFigure(await collectCosineMatrix(storage, parts, matrixPanels)),
       options: { crispEdges: true },
     });
   }

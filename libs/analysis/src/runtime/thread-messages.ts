@@ -1,5 +1,6 @@
 import { EmbeddingMatrix } from '../models/embeddings';
 import { ChunkJob, PartFile } from '../run-chunk';
+import { StorageTarget } from '../storage/sweep-storage';
 
 /** Messages between the pool (main thread) and its worker threads. */
 
@@ -8,7 +9,7 @@ export interface RunRequest {
   type: 'run';
   id: number;
   job: ChunkJob;
-  sweepDir: string;
+  output: StorageTarget;
 }
 
 /** Thread → main: how a chunk ended. */

@@ -5,6 +5,7 @@ import { kernelThreads } from '../compute/cosine-kernel';
 import { ModelUnavailableError } from '../models/model-errors';
 import { ChunkJob, PartFile } from '../run-chunk';
 import { SpecError } from '../spec/spec-error';
+import { StorageAccessError, StorageTarget } from '../storage/sweep-storage';
 import { ChunkExecutor, ExecutorClosedError, ExecutorOptions } from './chunk-executor';
 import { SharedEmbeddings } from './shared-embeddings';
 import { FromThread, RunRequest, ToThread } from './thread-messages';
@@ -43,11 +44,11 @@ export class ThreadPoolExecutor implements ChunkExecutor {
     return existsSync(ThreadPoolExecutor.script());
   }
 
-  run(job: ChunkJob, sweepDir: string): Promise<PartFile[]> {
+  run(job: ChunkJob, output: StorageTarget): Promise<PartFile[]> {
     if (this.closed) return Promise.reject(new ExecutorClosedError('the thread pool is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({
-        request: { type: 'run', id: this.nextId++, job, sweepDir },
+        request: { type: 'run', id: this.nextId++, job, output },
         pending: { resolve, reject },
       });
       this.dispatch();
@@ -56,8 +57,8 @@ export class ThreadPoolExecutor implements ChunkExecutor {
 
   /**
    * Stops every thread, at once: chunks still running or queued fail with ExecutorClosedError (so
-   * nobody waits on them forever). A part being written is left under its temporary name, which
-   * finishing the sweep removes. Once, however often it is called.
+   * nobody waits on them forever). A part being written is left under its temporary name (or as an
+   * incomplete upload), which finishing the sweep removes. Once, however often it is called.
    */
   close(): Promise<void> {
     this.closing ??= this.terminate();
@@ -154,6 +155,7 @@ function reviveError(error: { name: string; message: string }): Error {
     return revived;
   }
   if (error.name === 'SpecError') return new SpecError([error.message]);
+  if (error.name === 'StorageAccessError') return new StorageAccessError(error.message);
   const revived = new Error(error.message);
   revived.name = error.name;
   return revived;
