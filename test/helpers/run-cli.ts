@@ -8,7 +8,7 @@ const BUILT_MAIN = path.join(REPO, 'dist/apps/cli/src/main.js');
 
 /** Variables that would change what a sweep does; tests set the ones they mean to. */
 const CONTROLLED =
-  /^(MAX_SWEEP_NUMBERS|MAX_MATRIX_NUMBERS|MAX_FOURIER_NUMBERS|MAX_SWEEP_CHUNKS|MODELS_DIR|HF_.*|TOKENSWEEP_.*)$/;
+  /^(MAX_SWEEP_NUMBERS|MAX_MATRIX_NUMBERS|MAX_FOURIER_NUMBERS|MAX_SWEEP_CHUNKS|MODELS_DIR|HF_.*|TOKENSWEEP_.*|RESULTS_.*|AWS_.*)$/;
 
 export interface CliResult {
   code: number | null;

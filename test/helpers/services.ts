@@ -12,7 +12,7 @@ export const WORKER_MAIN = path.join(REPO, 'dist/apps/worker/src/main.js');
  * pointing at the machine's own Redis); the children never inherit them, tests set what they mean to.
  */
 const CONTROLLED =
-  /^(REDIS_URL|QUEUE_PREFIX|RESULTS_DIR|MODELS_DIR|HF_.*|XDG_CACHE_HOME|PORT|API_KEY|RATE_LIMIT_PER_MINUTE|MAX_.*|WORKER_CONCURRENCY|CHUNK_ATTEMPTS|LOCK_DURATION_MS|STALLED_INTERVAL_MS|SHUTDOWN_TIMEOUT_MS|KEEP_COMPLETED_JOBS|KEEP_FAILED_JOBS|TOKENSWEEP_.*)$/;
+  /^(REDIS_URL|QUEUE_PREFIX|RESULTS_DIR|RESULTS_URL|AWS_.*|MODELS_DIR|HF_.*|XDG_CACHE_HOME|PORT|API_KEY|RATE_LIMIT_PER_MINUTE|MAX_.*|WORKER_CONCURRENCY|CHUNK_ATTEMPTS|LOCK_DURATION_MS|STALLED_INTERVAL_MS|SHUTDOWN_TIMEOUT_MS|KEEP_COMPLETED_JOBS|KEEP_FAILED_JOBS|TOKENSWEEP_.*)$/;
 
 /** The environment of a child: the machine's, less the controlled variables, plus `env`. */
 export function childEnv(env: Record<string, string>): Record<string, string> {

@@ -175,14 +175,22 @@ export class SweepLifecycle {
     id: string,
     status: 'completed' | 'failed',
     error: string | null,
-  ): Promise<{ state: SweepState; manifest: Manifest } | null> {
+  ): Promise<{ state: SweepState; manifest: Manifest | null } | null> {
     return this.store.withLock(id, async () => {
       const current = await this.store.get(id);
       if (!current || (current.status !== 'queued' && current.status !== 'running')) return null;
       const state: SweepState = { ...current, status, error, finishedAt: new Date().toISOString() };
-      const manifest = await finishSweep(this.sweepStorage(id), state, {
-        removeTempFiles: status === 'completed',
-      });
+      let manifest: Manifest | null = null;
+      try {
+        manifest = await finishSweep(this.sweepStorage(id), state, {
+          removeTempFiles: status === 'completed',
+        });
+      } catch (failure) {
+        // A sweep completes only with its manifest. It fails even without: the process failing it
+        // may be the one that cannot write (a worker with wrong credentials), and the sweep must
+        // not wait for it; whoever reads the manifest next writes it (see manifestOfEnded).
+        if (status === 'completed') throw failure;
+      }
       const moved = await this.store.transition(id, ['queued', 'running'], status, {
         error,
         finishedAt: state.finishedAt,
@@ -200,6 +208,16 @@ export class SweepLifecycle {
       const state = await this.get(id);
       return finishSweep(this.sweepStorage(id), state, { removeTempFiles: false });
     });
+  }
+
+  /**
+   * The manifest of an ended sweep, written now if the process that ended it could not (a worker
+   * whose store refused it); null while the sweep runs.
+   */
+  async manifestOfEnded(id: string): Promise<Manifest | null> {
+    const state = await this.store.get(id);
+    if (!state || state.status === 'queued' || state.status === 'running') return null;
+    return this.writeManifest(id);
   }
 
   private async unfinished(state: SweepState): Promise<number[]> {

@@ -51,7 +51,7 @@ export class SweepsService {
 
   async manifest(id: string): Promise<Manifest> {
     await this.get(id);
-    const manifest = await this.results.manifest(id);
+    const manifest = (await this.results.manifest(id)) ?? (await this.lifecycle.manifestOfEnded(id));
     if (!manifest)
       throw new NotFoundException(`sweep ${id} has no manifest yet; it is written when the sweep ends`);
     return manifest;

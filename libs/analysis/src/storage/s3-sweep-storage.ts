@@ -4,6 +4,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
@@ -216,13 +217,23 @@ function describeRefusal(error: unknown): string {
   return `${e.$metadata?.httpStatusCode} ${e.name}`;
 }
 
-/** Whether the bucket answers a listing with these credentials: the store reachable, the bucket there, access granted. */
+/** Whether the bucket answers HEAD with these credentials: the store reachable, the bucket there, access granted. */
 export async function checkBucket(bucket: string, prefix: string, connection: S3Connection): Promise<void> {
   try {
-    await s3Client(connection).send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix ? `${prefix}/` : undefined, MaxKeys: 1 }),
-    );
+    await s3Client(connection).send(new HeadBucketCommand({ Bucket: bucket }));
   } catch (error) {
+    // an answer to HEAD has no body to name the reason: its status says what it can
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404)
+      Object.assign(error as object, {
+        name: 'NoSuchBucket',
+        message: 'The specified bucket does not exist',
+      });
+    if (status === 403)
+      Object.assign(error as object, {
+        name: 'AccessDenied',
+        message: 'the store refused these credentials for this bucket',
+      });
     throw s3Failure(error, `reach s3://${bucket}${prefix ? `/${prefix}` : ''}`, bucket, connection);
   }
 }
