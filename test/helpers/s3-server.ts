@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -99,6 +99,31 @@ export class S3Server {
       await writeFile(path.join(dir, key), await this.get(`${prefix}/${key}`));
     }
     return objects.map((o) => o.key);
+  }
+
+  /**
+   * Multipart uploads under way, as s3rver keeps them on disk: an upload's directory holds its key
+   * and its parts, each part's `.md5` written once the part is whole. The part bytes received so far.
+   */
+  async uploadsInProgress(): Promise<{ key: string; bytes: number }[]> {
+    const found: { key: string; bytes: number }[] = [];
+    const entries = await readdir(this.dir, { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (!entry.isFile() || entry.name !== 'key') continue;
+      const uploadDir = entry.parentPath;
+      const files = await readdir(uploadDir).catch(() => [] as string[]);
+      for (const part of files.filter((f) => /^\d+$/.test(f) && !files.includes(`${f}.md5`))) {
+        const [key, size] = await Promise.all([
+          readFile(path.join(uploadDir, 'key'), 'utf8').catch(() => ''),
+          stat(path.join(uploadDir, part)).then(
+            (s) => s.size,
+            () => 0,
+          ),
+        ]);
+        found.push({ key, bytes: size });
+      }
+    }
+    return found;
   }
 
   async get(key: string): Promise<Buffer> {
