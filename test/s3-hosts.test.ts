@@ -156,6 +156,9 @@ describe('workers on separate hosts, results in S3', () => {
       },
     );
     process.kill(victim.pid, 'SIGKILL');
+    console.log(
+      `killed worker ${victim.pid} with ${inFlight!.upload.bytes} bytes of ${inFlight!.upload.key} received`,
+    );
     await victim.process.stop(5_000);
     expect(inFlight!.upload.key).toMatch(new RegExp(`^${PREFIX}/${id}/.*\\.parquet$`));
 
