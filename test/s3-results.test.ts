@@ -220,6 +220,16 @@ describe('results on S3', () => {
         /NoSuchBucket.*Check that bucket "no-such-bucket" exists on the S3 store at http/,
       );
     });
+
+    it.each([
+      [`s3://results`, /--out s3:\/\/results: name a prefix for the sweep \(s3:\/\/results\/PREFIX\)/],
+      ['s3://Bad_Bucket/x', /--out=s3:\/\/Bad_Bucket\/x: "Bad_Bucket" is not a bucket name/],
+      ['ftp://host/x', /--out=ftp:\/\/host\/x: expected file:\/\/\/DIR or s3:\/\/BUCKET\/PREFIX/],
+    ])('refuses --out %s with exit 2 and a message naming it', async (out, message) => {
+      const run = await runCli(['run', '--model', 'demo-a', '--numbers', '0..5', '--out', out], cliEnv());
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+    });
   });
 });
 
