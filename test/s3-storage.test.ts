@@ -75,6 +75,33 @@ describe('the S3 results adapter', () => {
     );
   });
 
+  it('leaves no object when an upload is cut off, and tries to abort it', async () => {
+    const flaky = await S3Server.start();
+    const cut: string[] = [];
+    const target = openSweepStorage(
+      { kind: 's3', bucket: flaky.bucket, prefix: 'cut', connection: { endpoint: flaky.endpoint } },
+      (message) => cut.push(message),
+    );
+    try {
+      const body = Buffer.alloc(40 * 1024 * 1024, 7);
+      const writing = target.write('cosine-matrix/model=m/format=plain/part-00000.parquet', body);
+      writing.catch(() => undefined);
+      // the store goes away once the upload has begun
+      for (;;) {
+        if ((await flaky.uploadsInProgress()).length > 0) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await flaky.stop();
+      await expect(writing).rejects.toThrow(/cannot write s3:\/\/results\/cut\/cosine-matrix\/.*unreachable/);
+      expect(cut).toContainEqual(expect.stringMatching(/aborting an incomplete upload failed/));
+      await flaky.restart();
+      expect(await flaky.objects('cut')).toEqual([]);
+      expect(await target.list()).toEqual([]);
+    } finally {
+      await flaky.close();
+    }
+  });
+
   it('removes every object of the sweep and none of another', async () => {
     const other = openSweepStorage({
       kind: 's3',
