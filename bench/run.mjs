@@ -117,7 +117,7 @@ async function main() {
 
 /** The shared state of the sections: a GPT-2 model directory (real tokenizer, seeded 768-wide embeddings) and its work space. */
 async function context(workDir, quick) {
-  const { writeDemoModel } = lib('index');
+  const { writeDemoModel } = lib('demo/demo-model');
   const modelDir = path.join(workDir, 'models', 'gpt2');
   await writeDemoModel(modelDir, { dim: 768, seed: 7 });
   const kept = [];

@@ -7,7 +7,7 @@ import { ServiceProcess, startApi } from './helpers/services';
 import { SweepApi } from './helpers/sweep-api';
 
 /**
- * Every route of DESIGN.md's table against the real API process, one worker and a real redis-server
+ * Every route of docs/architecture.md's table against the real API process, one worker and a real redis-server
  * (AOF on, so that a Redis restart keeps the sweeps). Separate API processes over the same Redis
  * check API_KEY and RATE_LIMIT_PER_MINUTE.
  */
@@ -396,7 +396,14 @@ describe('API routes', () => {
         expect((await api.get('/health')).status).toBe(200);
         const refused = await api.request('POST', '/sweeps', { body: SMALL });
         expect(refused.status).toBe(503);
-        expect(refused.json.message).toMatch(/Redis is unreachable/);
+        expect(refused.json.message).toMatch(/Redis is unreachable; the sweep was not accepted\..*REDIS_URL/);
+        // each route in its own words: a read did not fail to accept anything
+        const read = await api.get(`/sweeps/${done.id}`);
+        expect(read.status).toBe(503);
+        expect(read.json.message).toMatch(/Redis is unreachable; the sweep's status could not be read\./);
+        const listed = await api.get('/sweeps');
+        expect(listed.status).toBe(503);
+        expect(listed.json.message).toMatch(/the sweeps could not be listed/);
       } finally {
         await stack.redis!.restart();
       }

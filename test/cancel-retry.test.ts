@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Job, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { writeDemoModel } from '@tokensweep/analysis';
+import { writeDemoModel } from '@tokensweep/analysis/demo/demo-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DistributedStack } from './helpers/distributed-stack';
 import { analysisTable, DuckDb } from './helpers/duckdb';

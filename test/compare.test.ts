@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeDemoModel } from '@tokensweep/analysis';
+import { writeDemoModel } from '@tokensweep/analysis/demo/demo-model';
 import { runCli, runCliOk } from './helpers/run-cli';
 import { TestWorkspace } from './helpers/test-model';
 

@@ -3,22 +3,18 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { readServiceConfig } from '@tokensweep/queue';
+import { CONFIG_VARIABLES } from '@tokensweep/analysis';
+import { readApiConfig } from '../apps/api/src/config/api-config';
+import { readWorkerConfig } from '../apps/worker/src/config/worker-config';
 
 /**
  * No Docker engine runs here, so docker-compose.yml and the Dockerfile are kept honest by reading
  * them against the code: the commands start what `npm run build` produces, and every variable the
- * services are given is one the code reads (the list is taken from the code's own reader calls, so
- * renaming a variable on one side breaks this test).
+ * services are given is one the code reads (the declared table of configuration, which the readers
+ * read through: test/configuration.test.ts checks that they read exactly its entries).
  */
 const REPO = path.resolve(__dirname, '..');
-const CONFIG_SOURCES = [
-  'libs/queue/src/service-config.ts',
-  'libs/analysis/src/config/analysis-config.ts',
-  'libs/analysis/src/storage/results-root.ts',
-];
-// defaultHfHome(env), called by readAnalysisConfig, reads these directly
-const HF_HOME_SOURCE = 'libs/analysis/src/config/env-reader.ts';
+const READ_CONFIG = { api: readApiConfig, worker: readWorkerConfig };
 
 interface ComposeService {
   image?: string;
@@ -31,12 +27,6 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }> | string[];
   healthcheck?: { test: string[] };
   profiles?: string[];
-}
-
-/** The variables a source file reads through EnvReader (`reader.string('X')`, `reader.integer('X', …)`, …). */
-async function readerVariables(file: string): Promise<string[]> {
-  const source = await readFile(path.join(REPO, file), 'utf8');
-  return [...source.matchAll(/reader\.(?:string|integer|boolean|url)\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]);
 }
 
 function words(command: string | string[] | undefined): string[] {
@@ -77,14 +67,10 @@ describe('docker-compose.yml', () => {
     services = compose.services;
     volumes = compose.volumes ?? {};
     scripts = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')).scripts;
-    const read = (await Promise.all(CONFIG_SOURCES.map(readerVariables))).flat();
-    const direct = [
-      ...(await readFile(path.join(REPO, HF_HOME_SOURCE), 'utf8')).matchAll(/\benv\.([A-Z0-9_]+)/g),
-    ].map((m) => m[1]);
-    configVariables = new Set([...read, ...direct]);
+    configVariables = new Set(CONFIG_VARIABLES.flatMap((v) => [v.name, ...(v.alsoReads ?? [])]));
   });
 
-  it('finds the configuration variables in the code (the list this test checks against)', () => {
+  it('finds the configuration variables in the declared table (the list this test checks against)', () => {
     for (const name of [
       'REDIS_URL',
       'QUEUE_PREFIX',
@@ -127,15 +113,18 @@ describe('docker-compose.yml', () => {
     expect(existsSync(path.join(REPO, main)), `${main}: run \`npm run build\` first`).toBe(true);
   });
 
-  it.each(['api', 'worker'])('gives %s only variables the code reads, with values it accepts', (name) => {
-    const env = environment(services[name]);
-    expect(Object.keys(env).length).toBeGreaterThan(0);
-    const unknown = Object.keys(env).filter((variable) => !configVariables.has(variable));
-    expect(unknown, `${name} sets variables that no config reader reads`).toEqual([]);
-    const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, withDefaults(v)]));
-    const config = readServiceConfig(resolved);
-    expect(config.redisUrl).toBe('redis://redis:6379');
-  });
+  it.each(['api', 'worker'] as const)(
+    'gives %s only variables the code reads, with values it accepts',
+    (name) => {
+      const env = environment(services[name]);
+      expect(Object.keys(env).length).toBeGreaterThan(0);
+      const unknown = Object.keys(env).filter((variable) => !configVariables.has(variable));
+      expect(unknown, `${name} sets variables that no config reader reads`).toEqual([]);
+      const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, withDefaults(v)]));
+      const config = READ_CONFIG[name](resolved);
+      expect(config.redisUrl).toBe('redis://redis:6379');
+    },
+  );
 
   it('points REDIS_URL of api and worker at the redis service', () => {
     for (const name of ['api', 'worker']) {
@@ -218,7 +207,8 @@ describe('docker-compose.yml, the s3 profile', () => {
       const env = resolved(name);
       // over the image's own ENV RESULTS_DIR, which RESULTS_URL beside it would make a refused start
       expect(env.RESULTS_DIR).toBe('');
-      const config = readServiceConfig({ RESULTS_DIR: '/data/results', ...env });
+      const read = name === 'api-s3' ? readApiConfig : readWorkerConfig;
+      const config = read({ RESULTS_DIR: '/data/results', ...env });
       expect(config.results).toMatchObject({ kind: 's3', bucket: 'tokensweep', prefix: 'results' });
       const endpoint = new URL(config.results.kind === 's3' ? config.results.connection.endpoint! : '');
       expect(endpoint.hostname).toBe('s3');
@@ -236,7 +226,7 @@ describe('docker-compose.yml, the s3 profile', () => {
       /^(RESULTS_URL|AWS_|QUEUE_PREFIX|MAX_|CHUNK_)/.test(v),
     ))
       expect(worker[variable], variable).toBe(api[variable]);
-    expect(api.QUEUE_PREFIX).not.toBe(readServiceConfig(resolved('api')).queuePrefix);
+    expect(api.QUEUE_PREFIX).not.toBe(readApiConfig(resolved('api')).queuePrefix);
   });
 
   it('runs an S3 store on the port of the endpoint, and creates the bucket of RESULTS_URL before the services start', () => {
@@ -318,19 +308,11 @@ describe('Dockerfile', () => {
   });
 
   it('sets only variables the code reads, and defaults to the api command', async () => {
-    const service = (
-      await Promise.all(CONFIG_SOURCES.map((file) => readFile(path.join(REPO, file), 'utf8')))
-    ).join('\n');
-    const analysis = await readFile(path.join(REPO, 'libs/analysis/src/config/analysis-config.ts'), 'utf8');
-    const hfHome = await readFile(path.join(REPO, HF_HOME_SOURCE), 'utf8');
+    const known = new Set(CONFIG_VARIABLES.map((v) => v.name));
     const env = lines
       .filter((l) => l.startsWith('ENV '))
       .flatMap((l) => [...l.matchAll(/([A-Z0-9_]+)=/g)].map((m) => m[1]));
-    for (const variable of env.filter((v) => v !== 'NODE_ENV')) {
-      expect(`${service}${analysis}${hfHome}`, variable).toMatch(
-        new RegExp(`'${variable}'|env\\.${variable}\\b`),
-      );
-    }
+    for (const variable of env.filter((v) => v !== 'NODE_ENV')) expect(known, variable).toContain(variable);
     const cmd = lines.find((l) => l.startsWith('CMD '))!;
     expect(JSON.parse(cmd.slice(4))).toEqual(['node', 'dist/apps/api/src/main.js']);
   });

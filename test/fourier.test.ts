@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeDemoModel } from '@tokensweep/analysis';
+import { writeDemoModel } from '@tokensweep/analysis/demo/demo-model';
 import { analysisTable, DuckDb } from './helpers/duckdb';
 import { integers, referenceIds } from './helpers/reference-bpe';
 import { runCli, runCliOk } from './helpers/run-cli';

@@ -6,13 +6,8 @@ import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ModelLocations,
-  ModelUnavailableError,
-  parseModelRef,
-  resolveModel,
-  writeDemoModel,
-} from '@tokensweep/analysis';
+import { ModelLocations, ModelUnavailableError, parseModelRef, resolveModel } from '@tokensweep/analysis';
+import { writeDemoModel } from '@tokensweep/analysis/demo/demo-model';
 import { HfCacheRepo } from '@tokensweep/analysis/models/hf-cache';
 import { FakeHub } from './helpers/fake-hub';
 

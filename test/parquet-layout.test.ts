@@ -10,7 +10,7 @@ import { TEST_MODELS, TestWorkspace } from './helpers/test-model';
 import { findParts, summarize } from '@tokensweep/analysis';
 import type { ManifestFile, NumberFormat } from '@tokensweep/analysis';
 
-/** DESIGN.md's column table, in DuckDB's names for the Parquet types. */
+/** The column table of docs/architecture.md (and the README), in DuckDB's names for the Parquet types. */
 const COLUMNS: Record<string, [string, string][]> = {
   tokens: [
     ['number', 'BIGINT'],

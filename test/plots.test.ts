@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeDemoModel } from '@tokensweep/analysis';
+import { writeDemoModel } from '@tokensweep/analysis/demo/demo-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePng, inkIn, pngSize, svgSize } from './helpers/png';
 import { runCliOk } from './helpers/run-cli';

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { writeDemoModel } from '@tokensweep/analysis';
+import { writeDemoModel } from '@tokensweep/analysis/demo/demo-model';
 import { DEMO_MODELS } from './helpers/distributed-stack';
 import { analysisTable, DuckDb } from './helpers/duckdb';
 import { awaitActiveChunk, pidOf, pollUntil } from './helpers/faults';

@@ -6,27 +6,36 @@ import { lib, median, now, round, row } from '../lib/common.mjs';
 const FROM = 500_000;
 const SIZE = 25_000;
 
+/** What each of runChunk's steps (its `ChunkSteps` laps) covers, for the table. */
+const STEPS = {
+  tokenize: 'tokenize',
+  tokens: 'tokens Arrow build',
+  'sign-symmetry': 'sign-symmetry (scan + tokenize -n + build)',
+  'successive-cosine': 'successive-cosine (embed + dots + build)',
+  'part summary': 'part footers (summary of 3 parts)',
+  'Parquet encode': 'Parquet encode (3 parts)',
+  'file write': 'file write (3 parts, fsync)',
+};
+
 /**
- * Re-enacts runChunk's steps for numbers 500,000..524,999 (plain, tokens + sign-symmetry +
- * successive-cosine, pooling mean) with each step timed: medians of 5 runs. Then runChunk itself on
- * the same chunk, to check that the steps add up, and finishing the embedded sweep (summary.json from
- * the parts), which the main thread does once at the end.
+ * The real chunk of the benchmark sweep, numbers 500,000..524,999 of 0..999,999 (plain, tokens +
+ * sign-symmetry + successive-cosine, pooling mean), run by the library's own executor in this thread
+ * with each of runChunk's steps timed: medians of 5 runs after a warm-up run that loads the model.
+ * Then finishing the embedded sweep (summary.json from the parts), which the main thread does once
+ * at the end.
  */
 export async function chunkSection(ctx) {
   const { NumberTokenizer } = lib('models/tokenizer');
   const { loadEmbeddingMatrix } = lib('models/embeddings');
-  const { tokenizeNumbers, dropFirst } = lib('compute/tokenize-numbers');
+  const { tokenizeNumbers } = lib('compute/tokenize-numbers');
   const { poolInto, normalize } = lib('compute/number-embeddings');
-  const { tokensTable } = lib('analyses/tokens');
-  const { signSymmetryTable } = lib('analyses/sign-symmetry');
-  const { successiveCosineTable } = lib('analyses/successive-cosine');
-  const { encodeParquet } = lib('output/parquet-file');
-  const { writeFileAtomically } = lib('output/sweep-layout');
-  const { NumberSet } = lib('spec/number-set');
-  const { runChunk } = lib('run-chunk');
-  const { ModelCache } = lib('models/model-cache');
+  const { parseSweepSpec } = lib('spec/sweep-spec');
+  const { openSweep } = lib('runtime/embedded-sweep');
+  const { createExecutor } = lib('runtime/create-executor');
+  const { ChunkSteps } = lib('chunk-steps');
   const { finishSweep } = lib('output/finish-sweep');
 
+  // model loading on its own, as each thread does it once
   let start = now();
   const tokenizer = await NumberTokenizer.load(ctx.modelDir);
   const tokenizerLoadMs = now() - start;
@@ -34,54 +43,43 @@ export async function chunkSection(ctx) {
   const matrix = await loadEmbeddingMatrix(ctx.modelDir);
   const embeddingLoadMs = now() - start;
 
-  const numbers = NumberSet.parse(ctx.quick ? '0..99999' : '0..999999');
   const from = ctx.quick ? 50_000 : FROM;
   const size = ctx.quick ? 5_000 : SIZE;
+  const { spec, numbers } = parseSweepSpec(
+    {
+      models: [ctx.modelDir],
+      numbers: ctx.quick ? '0..99999' : '0..999999',
+      formats: ['plain'],
+      analyses: ['tokens', 'sign-symmetry', 'successive-cosine'],
+      pooling: 'mean',
+      chunkSize: size,
+    },
+    { allowLocalModels: true },
+  );
+  const { record, tasks } = openSweep(spec, numbers);
+  const task = tasks.find((t) => t.kind === 'numbers' && t.from === from);
+  const job = { spec, specHash: record.specHash, task };
   const outDir = path.join(ctx.workDir, 'chunk');
-  const steps = {
-    tokenize: [],
-    'sign-symmetry (scan + tokenize + build)': [],
-    'tokens Arrow build': [],
-    'successive-cosine (embed + dots + build)': [],
-    'Parquet encode (3 parts)': [],
-    'file write (3 parts, fsync)': [],
-  };
-  const metadata = { 'tokensweep.bench': 'true' };
+  const executor = createExecutor(0, {
+    locations: { hfHome: path.join(ctx.workDir, 'hf'), hfEndpoint: 'http://127.0.0.1:9', offline: true },
+    allowLocalModels: true,
+  });
+  const steps = Object.fromEntries(Object.keys(STEPS).map((step) => [step, []]));
+  const runChunkMs = [];
+  let coldMs;
   for (let run = -1; run < 5; run++) {
-    const times = {};
-    let t = now();
-    const lap = (step) => {
-      const next = now();
-      times[step] = next - t;
-      t = next;
-    };
-    const values = numbers.slice(from - 1, from + size);
-    const tokens = tokenizeNumbers(tokenizer, values, 'plain');
-    const own = dropFirst(tokens);
-    lap('tokenize');
-    const positions = [];
-    for (let i = 0; i < own.values.length; i++)
-      if (own.values[i] >= 1 && numbers.has(-own.values[i])) positions.push(i);
-    const positives = Float64Array.from(positions, (i) => own.values[i]);
-    const sign = signSymmetryTable(
-      tokenizeNumbers(tokenizer, positives, 'plain'),
-      tokenizeNumbers(
-        tokenizer,
-        positives.map((v) => -v),
-        'plain',
-      ),
-    );
-    lap('sign-symmetry (scan + tokenize + build)');
-    const tokensPart = tokensTable(own, tokenizer);
-    lap('tokens Arrow build');
-    const cosines = successiveCosineTable(tokens, matrix, 'mean');
-    lap('successive-cosine (embed + dots + build)');
-    const parts = [tokensPart, sign, cosines].map((table) => encodeParquet(table, metadata));
-    lap('Parquet encode (3 parts)');
-    for (const [i, bytes] of parts.entries()) await writeFileAtomically(outDir, `part-${i}.parquet`, bytes);
-    lap('file write (3 parts, fsync)');
-    if (run >= 0) for (const [step, ms] of Object.entries(times)) steps[step].push(ms);
+    const timed = new ChunkSteps();
+    const t = now();
+    await executor.run(job, outDir, timed);
+    if (run < 0) {
+      coldMs = now() - t;
+      continue;
+    }
+    runChunkMs.push(now() - t);
+    for (const step of Object.keys(STEPS)) steps[step].push(timed.ms[step] ?? 0);
   }
+  await executor.close();
+
   // the embedding alone (mean-pool and normalize every number), as successive-cosine does it
   const embedMs = [];
   const values = numbers.slice(from - 1, from + size);
@@ -98,68 +96,29 @@ export async function chunkSection(ctx) {
   const medians = Object.fromEntries(Object.entries(steps).map(([step, ms]) => [step, median(ms)]));
   const sum = Object.values(medians).reduce((a, b) => a + b, 0);
 
-  // runChunk itself, with a warm model cache (as in a long-lived thread)
-  const models = new ModelCache(
-    { hfHome: path.join(ctx.workDir, 'hf'), hfEndpoint: 'http://127.0.0.1:9', offline: true },
-    1,
-    true,
-  );
-  const spec = {
-    models: [ctx.modelDir],
-    numbers: ctx.quick ? '0..99999' : '0..999999',
-    formats: ['plain'],
-    analyses: ['tokens', 'sign-symmetry', 'successive-cosine'],
-    pooling: 'mean',
-    plots: false,
-    chunkSize: size,
-    tileSize: 1024,
-  };
-  const job = {
-    spec,
-    specHash: 'bench',
-    task: {
-      kind: 'numbers',
-      index: 0,
-      model: ctx.modelDir,
-      format: 'plain',
-      part: 0,
-      analyses: spec.analyses,
-      from,
-      to: from + size,
-    },
-  };
-  const context = { sweepDir: outDir, models, numbers };
-  await runChunk(job, context);
-  const runChunkMs = [];
-  for (let run = 0; run < 5; run++) {
-    const t = now();
-    await runChunk(job, context);
-    runChunkMs.push(now() - t);
-  }
-
   let finishMs = null;
   let partCount = 0;
   if (ctx.embeddedOut) {
     const manifest = JSON.parse(await readFile(path.join(ctx.embeddedOut, 'manifest.json'), 'utf8'));
-    const record = { ...manifest, error: null };
+    const ended = { ...manifest, error: null };
     partCount = manifest.files.length;
     const t = now();
-    await finishSweep(ctx.embeddedOut, record);
+    await finishSweep(ctx.embeddedOut, ended);
     finishMs = now() - t;
   }
 
   const rows = Object.entries(medians).map(([step, ms]) =>
-    row(`chunk.${step.split(' ')[0]}`, `25k chunk: ${step}`, round(ms, 0), 'ms', {
+    row(`chunk.${step.split(' ')[0]}`, `25k chunk: ${STEPS[step]}`, round(ms, 0), 'ms', {
       note:
         `${round((100 * ms) / sum, 0)}% of the steps` +
-        (step.startsWith('successive')
+        (step === 'successive-cosine'
           ? `; the embedding alone (pool + normalize) ${Math.round(median(embedMs))} ms`
           : ''),
     }),
   );
   rows.push(
     row('chunk.total', '25k chunk: runChunk (warm model)', round(median(runChunkMs), 0), 'ms', {
-      note: `steps add up to ${Math.round(sum)} ms; model load once per thread: tokenizer ${Math.round(tokenizerLoadMs)} ms, embeddings ${Math.round(embeddingLoadMs)} ms`,
+      note: `its steps add up to ${Math.round(sum)} ms; the first run, loading the model, ${Math.round(coldMs)} ms (tokenizer alone ${Math.round(tokenizerLoadMs)} ms, embeddings ${Math.round(embeddingLoadMs)} ms)`,
     }),
   );
   if (finishMs !== null) {
@@ -181,6 +140,7 @@ export async function chunkSection(ctx) {
       medians,
       embedMs,
       runChunkMs,
+      coldMs,
       tokenizerLoadMs,
       embeddingLoadMs,
       finishMs,

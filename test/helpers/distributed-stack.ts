@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach } from 'vitest';
-import { writeDemoModel } from '@tokensweep/analysis';
+import { writeDemoModel } from '@tokensweep/analysis/demo/demo-model';
 import { RedisServer } from './redis-server';
 import { Services } from './services';
 import { SweepApi } from './sweep-api';

@@ -3,7 +3,7 @@
  * Each case knows what it broke: the fields its 400 must name (the first word of one message line),
  * or that it is refused before validation (malformed JSON, a body over the size limit, not JSON).
  */
-import { seededUniform } from '@tokensweep/analysis';
+import { seededUniform } from '@tokensweep/analysis/compute/seeded-random';
 
 export interface FuzzCase {
   /** The family of the case, for the report. */

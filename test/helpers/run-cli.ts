@@ -1,14 +1,18 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { variablesReadBy } from '@tokensweep/analysis';
 
 const REPO = path.resolve(__dirname, '../..');
 const BIN = path.join(REPO, 'bin/tokensweep.js');
 const BUILT_MAIN = path.join(REPO, 'dist/apps/cli/src/main.js');
 
-/** Variables that would change what a sweep does; tests set the ones they mean to. */
-const CONTROLLED =
-  /^(MAX_SWEEP_NUMBERS|MAX_MATRIX_NUMBERS|MAX_FOURIER_NUMBERS|MAX_SWEEP_CHUNKS|MODELS_DIR|HF_.*|TOKENSWEEP_.*|RESULTS_.*|AWS_.*)$/;
+/**
+ * Variables that would change what a sweep does: those the CLI reads (the declared table), and any
+ * other Hugging Face or AWS one the libraries might (the AWS SDK reads its credentials itself); tests set the ones they mean to.
+ */
+const CLI_VARIABLES = new Set(variablesReadBy('cli'));
+const controlled = (name: string) => CLI_VARIABLES.has(name) || /^(HF|AWS)_/.test(name);
 
 export interface CliResult {
   code: number | null;
@@ -23,9 +27,7 @@ export interface CliResult {
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   if (!existsSync(BUILT_MAIN))
     throw new Error(`${BUILT_MAIN} is missing; run \`npm run build\` before these tests`);
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !CONTROLLED.test(name)),
-  );
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !controlled(name)));
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: REPO,
     env: { ...inherited, HF_HUB_OFFLINE: '1', ...env },

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { variablesReadBy } from '@tokensweep/analysis';
 import { ChildOutput, ExitStatus, exitOf, killOnExit } from './child-output';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -9,16 +10,21 @@ export const WORKER_MAIN = path.join(REPO, 'dist/apps/worker/src/main.js');
 
 /**
  * Variables of the machine's environment that would change what a service does (above all a REDIS_URL
- * pointing at the machine's own Redis); the children never inherit them, tests set what they mean to.
+ * pointing at the machine's own Redis): every one the declared table lists, and any other Hugging
+ * Face one the libraries might read. The children never inherit them; tests set what they mean to.
  */
-const CONTROLLED =
-  /^(REDIS_URL|QUEUE_PREFIX|RESULTS_DIR|RESULTS_URL|AWS_.*|MODELS_DIR|HF_.*|XDG_CACHE_HOME|PORT|API_KEY|RATE_LIMIT_PER_MINUTE|MAX_.*|WORKER_CONCURRENCY|CHUNK_ATTEMPTS|LOCK_DURATION_MS|STALLED_INTERVAL_MS|SHUTDOWN_TIMEOUT_MS|KEEP_COMPLETED_JOBS|KEEP_FAILED_JOBS|TOKENSWEEP_.*)$/;
+const CONTROLLED = new Set([
+  ...variablesReadBy('api'),
+  ...variablesReadBy('worker'),
+  ...variablesReadBy('cli'),
+]);
+const controlled = (name: string) => CONTROLLED.has(name) || /^(HF|AWS)_/.test(name);
 
 /** The environment of a child: the machine's, less the controlled variables, plus `env`. */
 export function childEnv(env: Record<string, string>): Record<string, string> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(
-      (entry): entry is [string, string] => entry[1] !== undefined && !CONTROLLED.test(entry[0]),
+      (entry): entry is [string, string] => entry[1] !== undefined && !controlled(entry[0]),
     ),
   );
   return { ...inherited, NO_COLOR: '1', HF_HUB_OFFLINE: '1', ...env };

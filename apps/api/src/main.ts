@@ -4,22 +4,16 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { describeTarget, TOOL_VERSION } from '@tokensweep/analysis';
-import {
-  evictionWarning,
-  REDIS,
-  redisReady,
-  serviceConfigOrExit,
-  ServiceConfig,
-  SweepQueue,
-} from '@tokensweep/queue';
+import { configOrExit, evictionWarning, REDIS, redisReady, SweepQueue } from '@tokensweep/queue';
 import { Redis } from 'ioredis';
 import { AppModule } from './app.module';
+import { ApiConfig, readApiConfig } from './config/api-config';
 import { PAGE_DIR } from './controllers/page.controller';
 import { mountBullBoard } from './bull-board';
 import { apiKeyMiddleware } from './guards/api-key.middleware';
 
-/** Builds the API application (without listening), for main and for tests. */
-export async function createApi(config: ServiceConfig): Promise<NestExpressApplication> {
+/** Builds the API application (without listening). */
+export async function createApi(config: ApiConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
     bodyParser: false,
     logger: ['log', 'warn', 'error'],
@@ -47,7 +41,7 @@ export async function createApi(config: ServiceConfig): Promise<NestExpressAppli
 
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Api');
-  const config = serviceConfigOrExit((message) => logger.error(message));
+  const config = configOrExit(readApiConfig, (message) => logger.error(message));
   const app = await createApi(config);
   const redis = app.get<Redis>(REDIS);
   if (!(await redisReady(redis, 10_000))) {

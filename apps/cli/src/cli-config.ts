@@ -1,6 +1,7 @@
 import os from 'node:os';
 import {
   AnalysisConfig,
+  CONFIG,
   EnvReader,
   readAnalysisConfig,
   readS3Connection,
@@ -22,10 +23,10 @@ export function readCliConfig(env: Record<string, string | undefined> = process.
 } {
   const reader = new EnvReader(env);
   const config: CliConfig = {
-    ...readAnalysisConfig(reader, env),
+    ...readAnalysisConfig(reader),
     defaultThreads: os.availableParallelism(),
-    api: reader.string('TOKENSWEEP_API'),
-    apiKey: reader.string('TOKENSWEEP_API_KEY'),
+    api: reader.read(CONFIG.tokensweepApi),
+    apiKey: reader.read(CONFIG.tokensweepApiKey),
     s3: readS3Connection(reader),
   };
   return { config, problems: reader.problems };

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { writeDemoModel } from '@tokensweep/analysis';
+import { writeDemoModel } from '@tokensweep/analysis/demo/demo-model';
 
 /** `npm run demo-model [DIR]`: writes the offline demo model (real GPT-2 tokenizer, seeded random wte [50257, 64]). */
 async function main(): Promise<void> {

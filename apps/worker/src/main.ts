@@ -2,13 +2,14 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { describeTarget } from '@tokensweep/analysis';
-import { createRedis, evictionWarning, serviceConfigOrExit } from '@tokensweep/queue';
+import { configOrExit, createRedis, evictionWarning } from '@tokensweep/queue';
+import { readWorkerConfig } from './config/worker-config';
 import { WorkerModule } from './worker.module';
 
 /** A worker process: takes chunk and finalize jobs from Redis until SIGTERM/SIGINT, then drains and exits 0. */
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Worker');
-  const config = serviceConfigOrExit((message) => logger.error(message));
+  const config = configOrExit(readWorkerConfig, (message) => logger.error(message));
   const probe = createRedis(config.redisUrl, 'worker');
   const warning = await evictionWarning(probe);
   probe.disconnect();

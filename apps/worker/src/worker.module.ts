@@ -1,6 +1,7 @@
 import { Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ChunkExecutor, InProcessExecutor, ThreadPoolExecutor } from '@tokensweep/analysis';
-import { JobName, QueueModule, SERVICE_CONFIG, ServiceConfig } from '@tokensweep/queue';
+import { ChunkExecutor, createExecutor } from '@tokensweep/analysis';
+import { JobName, QueueModule } from '@tokensweep/queue';
+import { WORKER_CONFIG, WorkerConfig } from './config/worker-config';
 import { ChunkProcessor } from './processors/chunk.processor';
 import { FinalizeProcessor } from './processors/finalize.processor';
 import { QueueWorkersRepository } from './repositories/queue-workers.repository';
@@ -43,20 +44,18 @@ class WorkerStartup implements OnApplicationBootstrap, OnApplicationShutdown {
 
 @Module({})
 export class WorkerModule {
-  static forConfig(config: ServiceConfig) {
+  static forConfig(config: WorkerConfig) {
     return {
       module: WorkerModule,
       imports: [QueueModule.forRoot(config, 'worker')],
       providers: [
+        { provide: WORKER_CONFIG, useValue: config },
         {
           provide: CHUNK_EXECUTOR,
-          inject: [SERVICE_CONFIG],
-          useFactory: (c: ServiceConfig): ChunkExecutor => {
-            const options = { locations: c.models, allowLocalModels: false };
+          inject: [WORKER_CONFIG],
+          useFactory: (c: WorkerConfig): ChunkExecutor => {
             // Chunks run on threads so that this event loop stays free to renew job locks.
-            return ThreadPoolExecutor.available()
-              ? new ThreadPoolExecutor(c.workerConcurrency, options)
-              : new InProcessExecutor(options);
+            return createExecutor(c.workerConcurrency, { locations: c.models, allowLocalModels: false });
           },
         },
         QueueWorkersRepository,

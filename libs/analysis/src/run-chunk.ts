@@ -1,5 +1,6 @@
 import { Table } from 'apache-arrow';
 import { cosineMatrixTile } from './analyses/cosine-matrix';
+import type { ChunkSteps } from './chunk-steps';
 import { fourierTable, longestEmbeddedRun } from './analyses/fourier';
 import { signSymmetryTable } from './analyses/sign-symmetry';
 import { successiveCosineTable } from './analyses/successive-cosine';
@@ -32,6 +33,8 @@ export interface ChunkContext {
   models: ModelCache;
   numbers: NumberSet;
   kernel: CosineKernel;
+  /** Times each step when given (the bench). */
+  steps?: ChunkSteps;
 }
 
 /** One part file a chunk wrote. */
@@ -50,8 +53,12 @@ export interface PartFile {
  */
 export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<PartFile[]> {
   const { spec, task } = job;
+  const { steps } = context;
+  steps?.restart();
   const model = await context.models.get(task.model, needsEmbedding(spec.analyses));
+  steps?.lap('model');
   const tables = await computeTables(task, spec, model, context);
+  if (task.kind !== 'numbers') steps?.lap(task.kind); // a numbers task times its analyses one by one
   const written: PartFile[] = [];
   for (const [analysis, table] of tables) {
     const relative = partPath(analysis, model.provenance.slug, task.format, task.part);
@@ -62,7 +69,11 @@ export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<Pa
       specHash: job.specHash,
     });
     if (isSummarized(analysis)) metadata[PART_SUMMARY_KEY] = JSON.stringify(summarizePart(analysis, table));
-    const bytes = await context.storage.write(relative, encodeParquet(table, metadata));
+    steps?.lap('part summary');
+    const parquet = encodeParquet(table, metadata);
+    steps?.lap('Parquet encode');
+    const bytes = await context.storage.write(relative, parquet);
+    steps?.lap('file write');
     written.push({
       path: relative,
       analysis,
@@ -83,7 +94,7 @@ function computeTables(
 ): Promise<[Analysis, Table][]> | [Analysis, Table][] {
   switch (task.kind) {
     case 'numbers':
-      return numbersTables(task, spec, model, context.numbers);
+      return numbersTables(task, spec, model, context);
     case 'matrix-tile':
       return matrixTileTables(task, spec, model, context);
     case 'fourier':
@@ -95,15 +106,17 @@ function numbersTables(
   task: NumbersTask,
   spec: SweepSpec,
   model: LoadedModel,
-  numbers: NumberSet,
+  { numbers, steps }: ChunkContext,
 ): [Analysis, Table][] {
   // Successive cosines need the number before the slice, which may live in the previous chunk.
   const lead = task.analyses.includes('successive-cosine') && task.from > 0 ? 1 : 0;
   const values = numbers.slice(task.from - lead, task.to);
   const tokens = tokenizeNumbers(model.tokenizer, values, task.format);
   const own = lead ? dropFirst(tokens) : tokens;
+  steps?.lap('tokenize');
   const tables: [Analysis, Table][] = [];
   if (task.analyses.includes('tokens')) tables.push(['tokens', tokensTable(own, model.tokenizer)]);
+  steps?.lap('tokens');
   if (task.analyses.includes('sign-symmetry')) {
     const positions: number[] = [];
     for (let i = 0; i < own.values.length; i++)
@@ -115,10 +128,12 @@ function numbersTables(
       'sign-symmetry',
       signSymmetryTable(positives, tokenizeNumbers(model.tokenizer, negatives, task.format)),
     ]);
+    steps?.lap('sign-symmetry');
   }
   if (task.analyses.includes('successive-cosine')) {
     // with no predecessor (the sweep's first number), the first value only anchors the next row
     tables.push(['successive-cosine', successiveCosineTable(tokens, requireEmbeddings(model), spec.pooling)]);
+    steps?.lap('successive-cosine');
   }
   return tables;
 }

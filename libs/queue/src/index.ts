@@ -1,6 +1,7 @@
 export * from './queue-registry';
 export * from './service-config';
 export * from './redis-connection';
+export * from './redis-outage';
 export * from './sweep-store';
 export * from './sweep-queue';
 export * from './sweep-errors';

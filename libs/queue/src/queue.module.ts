@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { createRedis } from './redis-connection';
 import { ServiceConfig } from './service-config';
 import { SweepLifecycle } from './sweep-lifecycle';
-import { SweepQueue } from './sweep-queue';
+import { QueuePolicy, SweepQueue } from './sweep-queue';
 import { SweepStore } from './sweep-store';
 
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
@@ -34,12 +34,12 @@ class QueueShutdown implements OnApplicationShutdown {
 
 /**
  * Sweep state and queues over one Redis connection, for the API (fail fast) or a worker (retry
- * forever), and the results root (RESULTS_URL or RESULTS_DIR) that both reach results through.
+ * forever), with the results root (RESULTS_URL or RESULTS_DIR) that both reach results through. Only a process that enqueues (the API) gives a queue policy.
  */
 @Global()
 @Module({})
 export class QueueModule {
-  static forRoot(config: ServiceConfig, role: 'api' | 'worker'): DynamicModule {
+  static forRoot(config: ServiceConfig, role: 'api' | 'worker', policy?: QueuePolicy): DynamicModule {
     return {
       module: QueueModule,
       providers: [
@@ -53,12 +53,7 @@ export class QueueModule {
         {
           provide: SweepQueue,
           inject: [REDIS],
-          useFactory: (redis: Redis) =>
-            new SweepQueue(redis, config.queuePrefix, {
-              attempts: config.chunkAttempts,
-              keepCompleted: config.keepCompletedJobs,
-              keepFailed: config.keepFailedJobs,
-            }),
+          useFactory: (redis: Redis) => new SweepQueue(redis, config.queuePrefix, policy),
         },
         {
           provide: ResultsRoot,

@@ -14,6 +14,18 @@ export class SweepConflictError extends Error {
   }
 }
 
+/**
+ * Redis could not be reached (refused, dropped, or still reconnecting): the request may succeed
+ * shortly. Raised by the store and queue adapters, where the failure happens; `cause` is the
+ * driver's error.
+ */
+export class RedisUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Redis is unreachable (${(cause as Error)?.message ?? String(cause)})`, { cause });
+    this.name = 'RedisUnavailableError';
+  }
+}
+
 /** The results store cannot be written (missing bucket, wrong credentials, unreachable): nothing was created. */
 export class ResultsUnavailableError extends Error {
   constructor(message: string) {

@@ -9,6 +9,7 @@ import {
   JobName,
   QueueName,
 } from './queue-registry';
+import { reportRedisOutages } from './redis-outage';
 
 export interface QueuePolicy {
   attempts: number;
@@ -26,7 +27,8 @@ export type QueueCounts = Record<QueueName, Record<string, number>>;
 /**
  * The one adapter over BullMQ on the producing side: enqueues a sweep as a flow (a finalize parent
  * whose children are the chunk jobs), removes pending chunks, and reads queue depths. Chunk results
- * never travel through Redis: jobs carry a spec and a task, and return a few counters.
+ * never travel through Redis: jobs carry a spec and a task, and return a few counters. A method that
+ * fails because Redis cannot be reached rejects with a RedisUnavailableError.
  */
 export class SweepQueue {
   readonly chunks: Queue<ChunkJobData>;
@@ -36,11 +38,12 @@ export class SweepQueue {
   constructor(
     connection: Redis,
     prefix: string,
-    private readonly policy: QueuePolicy,
+    private readonly policy?: QueuePolicy,
   ) {
     this.chunks = new Queue(QueueName.Chunks, { connection, prefix });
     this.finalize = new Queue(QueueName.Finalize, { connection, prefix });
     this.flows = new FlowProducer({ connection, prefix });
+    reportRedisOutages(this, connection);
   }
 
   /** Enqueues `tasks` of a sweep as the children of round `round`'s finalize job. */
@@ -51,9 +54,11 @@ export class SweepQueue {
     tasks: ChunkTask[],
     round: number,
   ): Promise<void> {
+    const policy = this.policy;
+    if (!policy) throw new Error('this process enqueues no jobs: its queue was built without a policy');
     const keep = {
-      removeOnComplete: { count: this.policy.keepCompleted },
-      removeOnFail: { count: this.policy.keepFailed },
+      removeOnComplete: { count: policy.keepCompleted },
+      removeOnFail: { count: policy.keepFailed },
     };
     await this.flows.add({
       name: JobName.FinalizeSweep,
@@ -61,7 +66,7 @@ export class SweepQueue {
       data: { sweepId } satisfies FinalizeJobData,
       opts: {
         jobId: finalizeJobId(sweepId, round),
-        attempts: this.policy.attempts,
+        attempts: policy.attempts,
         backoff: this.backoff(),
         ...keep,
       },
@@ -71,7 +76,7 @@ export class SweepQueue {
         data: { sweepId, spec, specHash, task } satisfies ChunkJobData,
         opts: {
           jobId: chunkJobId(sweepId, task.index),
-          attempts: this.policy.attempts,
+          attempts: policy.attempts,
           backoff: this.backoff(),
           failParentOnFailure: true,
           ...keep,
@@ -133,6 +138,6 @@ export class SweepQueue {
   }
 
   private backoff() {
-    return { type: 'exponential' as const, delay: this.policy.backoffMs ?? 1_000 };
+    return { type: 'exponential' as const, delay: this.policy?.backoffMs ?? 1_000 };
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { SweepRecord, SweepSpec, SweepStatus } from '@tokensweep/analysis';
+import { reportRedisOutages } from './redis-outage';
 
 /** A sweep's state as Redis holds it: its record, how many chunks it has, and which enqueueing round is live. */
 export interface SweepState extends SweepRecord {
@@ -33,12 +34,31 @@ const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call(
 /**
  * The one repository of sweep state in Redis: a hash per sweep, a set of its finished chunk indices
  * (so a chunk delivered twice counts once), and a lexicographic index of ids for newest-first lists.
+ * A method that fails because Redis cannot be reached rejects with a RedisUnavailableError.
  */
 export class SweepStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    reportRedisOutages(this, redis);
+  }
+
+  /** Whether Redis answers a PING within `timeoutMs`: 'ok', or what is wrong (readiness). */
+  async ping(timeoutMs = 1_000): Promise<'ok' | string> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
+    });
+    try {
+      const pong = await Promise.race([this.redis.ping(), timeout]);
+      return pong === 'PONG' ? 'ok' : `unexpected answer ${pong}`;
+    } catch (error) {
+      return (error as Error).message;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   async create(state: SweepState): Promise<void> {
     await this.redis

@@ -11,9 +11,9 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { SERVICE_CONFIG, ServiceConfig } from '@tokensweep/queue';
 import type { Response } from 'express';
 import { keyMatches, SESSION_COOKIE, sessionToken } from '../guards/api-key';
+import { API_CONFIG, ApiConfig } from '../config/api-config';
 
 /** Where the page's static files are: beside the compiled app in dist, beside the sources in development. */
 export const PAGE_DIR = path.join(__dirname, '..', '..', 'page');
@@ -22,7 +22,7 @@ export const PAGE_DIR = path.join(__dirname, '..', '..', 'page');
 @ApiExcludeController()
 @Controller()
 export class PageController {
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {}
+  constructor(@Inject(API_CONFIG) private readonly config: ApiConfig) {}
 
   @Get()
   page(@Res() response: Response): void {

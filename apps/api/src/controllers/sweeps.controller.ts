@@ -16,6 +16,7 @@ import {
 import { ApiBody, ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { isSweepId, ParsedSpec } from '@tokensweep/analysis';
 import type { Response } from 'express';
+import { WhenRedisIsDown } from '../filters/redis-outage';
 import { SweepCreatedDto, SweepDto, SweepListDto, SweepSpecDto } from '../dtos/sweep-spec.dto';
 import { JsonBodyGuard } from '../guards/json-body.guard';
 import { RateLimitGuard } from '../guards/rate-limit.guard';
@@ -34,6 +35,7 @@ export class SweepsController {
   constructor(private readonly sweeps: SweepsService) {}
 
   @Post()
+  @WhenRedisIsDown('the sweep was not accepted')
   @HttpCode(202)
   @UseGuards(JsonBodyGuard, RateLimitGuard)
   @ApiBody({ type: SweepSpecDto })
@@ -45,6 +47,7 @@ export class SweepsController {
   }
 
   @Get()
+  @WhenRedisIsDown('the sweeps could not be listed')
   @ApiOkResponse({ type: SweepListDto })
   list(@Query('limit') limit?: string, @Query('cursor') cursor?: string): Promise<SweepListDto> {
     const size = limit === undefined ? 20 : Number(limit);
@@ -54,12 +57,14 @@ export class SweepsController {
   }
 
   @Get(':id')
+  @WhenRedisIsDown("the sweep's status could not be read")
   @ApiOkResponse({ type: SweepDto })
   get(@Param('id') id: string): Promise<SweepDto> {
     return this.sweeps.get(sweepId(id));
   }
 
   @Delete(':id')
+  @WhenRedisIsDown('the sweep was not cancelled')
   @ApiOkResponse({ type: SweepDto })
   cancel(
     @Param('id') id: string,
@@ -69,6 +74,7 @@ export class SweepsController {
   }
 
   @Post(':id/retry')
+  @WhenRedisIsDown('the sweep was not retried')
   @HttpCode(202)
   @ApiResponse({ status: 202, type: SweepCreatedDto })
   retry(@Param('id') id: string): Promise<SweepCreatedDto> {
@@ -76,11 +82,13 @@ export class SweepsController {
   }
 
   @Get(':id/manifest')
+  @WhenRedisIsDown('the sweep could not be looked up, so its manifest was not served')
   manifest(@Param('id') id: string) {
     return this.sweeps.manifest(sweepId(id));
   }
 
   @Get(':id/files/*path')
+  @WhenRedisIsDown('the sweep could not be looked up, so its file was not served')
   @ApiProduces('application/vnd.apache.parquet', 'image/png', 'image/svg+xml')
   async file(
     @Param('id') id: string,
@@ -94,6 +102,7 @@ export class SweepsController {
   }
 
   @Get(':id/data/:analysis')
+  @WhenRedisIsDown('the sweep could not be looked up, so its data were not served')
   @ApiProduces('application/vnd.apache.arrow.stream')
   async data(
     @Param('id') id: string,

@@ -1,13 +1,18 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { ResultsUnavailableError, SweepConflictError, SweepNotFoundError } from '@tokensweep/queue';
+import {
+  RedisUnavailableError,
+  ResultsUnavailableError,
+  SweepConflictError,
+  SweepNotFoundError,
+} from '@tokensweep/queue';
 import type { Response } from 'express';
-
-const REDIS_DOWN =
-  /ECONNREFUSED|Connection is closed|Stream isn't writeable|enableOfflineQueue|ETIMEDOUT|connect ETIMEDOUT|MaxRetriesPerRequest|Reached the max retries/;
+import { RouteRedisOutage } from './redis-outage';
 
 /**
  * Answers every error as `{statusCode, error, message}`: domain errors get their status (404, 409),
- * an unreachable Redis or a results store that cannot be written is 503 with what to check, and anything unexpected is logged and 500.
+ * an unreachable Redis (as the store and queue adapters report it) is 503 in the words of the route
+ * it interrupted, with what to check, and so is a results store that cannot be written; anything
+ * unexpected is logged and 500.
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -36,6 +41,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof SweepNotFoundError) return [HttpStatus.NOT_FOUND, exception.message];
     if (exception instanceof SweepConflictError) return [HttpStatus.CONFLICT, exception.message];
+    if (exception instanceof RouteRedisOutage) return [HttpStatus.SERVICE_UNAVAILABLE, exception.answer];
+    if (exception instanceof RedisUnavailableError)
+      return [HttpStatus.SERVICE_UNAVAILABLE, new RouteRedisOutage(undefined, exception).answer];
     if (exception instanceof ResultsUnavailableError)
       return [HttpStatus.SERVICE_UNAVAILABLE, exception.message];
     const error = exception as { status?: number; statusCode?: number; type?: string; message?: string };
@@ -43,12 +51,6 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const status = error?.status ?? error?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500)
       return [status, error.message ?? reason(status)];
-    if (error?.message && REDIS_DOWN.test(error.message)) {
-      return [
-        HttpStatus.SERVICE_UNAVAILABLE,
-        'Redis is unreachable; the sweep was not accepted. Try again shortly, or check REDIS_URL and the Redis server.',
-      ];
-    }
     this.logger.error((exception as Error)?.stack ?? String(exception));
     return [HttpStatus.INTERNAL_SERVER_ERROR, 'internal error'];
   }

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { SERVICE_CONFIG, ServiceConfig } from '@tokensweep/queue';
 import type { Request, Response } from 'express';
+import { API_CONFIG, ApiConfig } from '../config/api-config';
 
 /**
  * Limits submissions per client (by address; behind a reverse proxy on loopback, the address it
@@ -11,7 +11,7 @@ import type { Request, Response } from 'express';
 export class RateLimitGuard implements CanActivate {
   private readonly hits = new Map<string, number[]>();
 
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {}
+  constructor(@Inject(API_CONFIG) private readonly config: ApiConfig) {}
 
   canActivate(context: ExecutionContext): boolean {
     const limit = this.config.rateLimitPerMinute;

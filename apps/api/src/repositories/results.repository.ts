@@ -10,6 +10,33 @@ import { Table } from 'apache-arrow';
 export class ResultsRepository {
   constructor(private readonly results: ResultsRoot) {}
 
+  /** The readiness check's name: `resultsDir` for a directory, `resultsStore` for a bucket. */
+  get checkName(): 'resultsDir' | 'resultsStore' {
+    return this.results.target.kind === 'file' ? 'resultsDir' : 'resultsStore';
+  }
+
+  /**
+   * Whether sweeps can be written: 'ok', or why not, naming the store (readiness). A directory must
+   * be writable; a bucket must answer HEAD with our credentials, within 3 s.
+   */
+  async checkWritable(): Promise<'ok' | string> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.results.check(),
+        new Promise<void>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timed out after 3 s')), 3_000);
+        }),
+      ]);
+      return 'ok';
+    } catch (error) {
+      const message = (error as Error).message;
+      return message.includes(this.results.location) ? message : `${this.results.location}: ${message}`;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private sweep(id: string): SweepStorage {
     return this.results.sweep(id);
   }

@@ -2,23 +2,17 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
   checkModel,
-  ChunkExecutor,
-  finishSweep,
-  InProcessExecutor,
+  createExecutor,
   Manifest,
   ModelUnavailableError,
   needsEmbedding,
-  newSweepId,
+  openSweep,
   openSweepStorage,
   parseResultsUrl,
   parseSweepSpec,
-  planSweep,
-  renderPlots,
+  runEmbeddedSweep,
   SpecError,
-  specHash,
   StorageTarget,
-  SweepRecord,
-  ThreadPoolExecutor,
 } from '@tokensweep/analysis';
 import { CliConfig } from '../cli-config';
 import { CliError } from '../cli-error';
@@ -40,7 +34,7 @@ export interface RunOptions {
   json?: boolean;
 }
 
-/** `tokensweep run`: validates, checks the models, then runs every chunk on local threads and writes the sweep directory. */
+/** `tokensweep run`: validates, checks the models, then runs the sweep embedded (libs/analysis's runner) on local threads. */
 export async function runCommand(options: RunOptions, config: CliConfig): Promise<Manifest> {
   const input = specInput(options);
   let parsed;
@@ -59,52 +53,23 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
       throw new CliError((error as Error).message, error instanceof ModelUnavailableError ? 2 : 1);
     }
   }
-  const createdAt = new Date();
-  const id = newSweepId(createdAt);
-  const output = outTarget(options.out ?? path.join('results', id), config);
+  const opened = openSweep(spec, numbers);
+  const output = outTarget(options.out ?? path.join('results', opened.record.id), config);
   await prepareOut(output, options.force ?? false);
-  const storage = openSweepStorage(output);
-  const sweepDir = storage.location;
+  const sweepDir = openSweepStorage(output).location;
 
-  const tasks = planSweep(spec, numbers);
-  const threads = options.threads ?? config.defaultThreads;
-  const executorOptions = { locations: config.models, allowLocalModels: true };
-  const executor: ChunkExecutor =
-    threads > 0 && ThreadPoolExecutor.available()
-      ? new ThreadPoolExecutor(Math.min(threads, tasks.length), executorOptions)
-      : new InProcessExecutor(executorOptions);
-  const record: SweepRecord = {
-    id,
-    status: 'running',
-    createdAt: createdAt.toISOString(),
-    startedAt: new Date().toISOString(),
-    finishedAt: null,
-    error: null,
-    spec,
-    specHash: specHash(spec),
-  };
-  const progress = new ProgressBar(process.stderr, tasks.length);
+  const threads = Math.min(options.threads ?? config.defaultThreads, opened.tasks.length);
+  const executor = createExecutor(threads, { locations: config.models, allowLocalModels: true });
+  const progress = new ProgressBar(process.stderr, opened.tasks.length);
   let done = 0;
   progress.update(0, true);
+  let ended;
   try {
-    await Promise.all(
-      tasks.map(async (task) => {
-        await executor.run({ spec, specHash: record.specHash, task }, output);
-        progress.update(++done);
-      }),
-    );
-    // Figures are part of what --plots asked for: if they cannot be drawn the sweep did not complete.
-    if (spec.plots) await renderPlots(storage);
-    record.status = 'completed';
-  } catch (error) {
-    record.status = 'failed';
-    record.error = (error as Error).message;
+    ended = await runEmbeddedSweep(opened, output, executor, () => progress.update(++done));
   } finally {
     progress.finish();
-    await executor.close();
   }
-  record.finishedAt = new Date().toISOString();
-  const manifest = await finishSweep(storage, record);
+  const { record, manifest } = ended;
   if (record.status === 'failed')
     throw new CliError(`sweep failed: ${record.error} (partial results in ${sweepDir})`, 1);
   if (options.json) process.stdout.write(JSON.stringify(manifest, null, 2) + '\n');

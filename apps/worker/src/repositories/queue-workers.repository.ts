@@ -2,7 +2,8 @@ import os from 'node:os';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createRedis, JobName, QUEUE_OF, QueueName, SERVICE_CONFIG, ServiceConfig } from '@tokensweep/queue';
+import { createRedis, JobName, QUEUE_OF, QueueName } from '@tokensweep/queue';
+import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 
 export type JobHandler = (job: Job) => Promise<unknown>;
 
@@ -29,7 +30,7 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
   private readonly active = new Map<string, { job: Job; token: string }>();
   private stopRunning: () => Promise<void> = async () => {};
 
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {}
+  constructor(@Inject(WORKER_CONFIG) private readonly config: WorkerConfig) {}
 
   /** Starts the workers; refuses to start when a job name has no handler. */
   start(handlers: Record<JobName, JobHandler>, { abandoned, stopRunning }: WorkerHooks): void {

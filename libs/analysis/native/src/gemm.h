@@ -39,7 +39,7 @@ typedef struct {
 /* NULL when done, else why not (the task is left undone). */
 const char *gemm_run(const gemm_task *task);
 
-/* Room for a result of `count` floats, in 2 MiB pages when it is large (see gemm.c), and its release. */
+/* Room for a result of `count` floats, in 2 MiB pages when it is large (see gemm-memory.c), and its release. */
 float *gemm_alloc_result(size_t count);
 void gemm_free_result(float *memory, size_t count);
 

@@ -1,7 +1,7 @@
-import path from 'node:path';
 import { ModelLocations } from '../models/model-locations';
-import { DEFAULT_LIMITS, SweepLimits } from '../spec/limits';
-import { defaultHfHome, EnvReader } from './env-reader';
+import { SweepLimits } from '../spec/limits';
+import { CONFIG } from './config-variables';
+import { EnvReader } from './env-reader';
 
 /** The configuration every tokensweep process shares: sweep limits and where models come from. */
 export interface AnalysisConfig {
@@ -10,24 +10,20 @@ export interface AnalysisConfig {
 }
 
 /** Reads the shared part of the configuration; bad values are added to `reader.problems`. */
-export function readAnalysisConfig(
-  reader: EnvReader,
-  env: Record<string, string | undefined>,
-): AnalysisConfig {
-  const modelsDir = reader.string('MODELS_DIR');
+export function readAnalysisConfig(reader: EnvReader): AnalysisConfig {
   return {
     limits: {
-      maxSweepNumbers: reader.integer('MAX_SWEEP_NUMBERS', DEFAULT_LIMITS.maxSweepNumbers, 1),
-      maxMatrixNumbers: reader.integer('MAX_MATRIX_NUMBERS', DEFAULT_LIMITS.maxMatrixNumbers, 1),
-      maxFourierNumbers: reader.integer('MAX_FOURIER_NUMBERS', DEFAULT_LIMITS.maxFourierNumbers, 2),
-      maxSweepChunks: reader.integer('MAX_SWEEP_CHUNKS', DEFAULT_LIMITS.maxSweepChunks, 1),
+      maxSweepNumbers: reader.read(CONFIG.maxSweepNumbers),
+      maxMatrixNumbers: reader.read(CONFIG.maxMatrixNumbers),
+      maxFourierNumbers: reader.read(CONFIG.maxFourierNumbers),
+      maxSweepChunks: reader.read(CONFIG.maxSweepChunks),
     },
     models: {
-      modelsDir: modelsDir ? path.resolve(modelsDir) : undefined,
-      hfHome: defaultHfHome(env),
-      hfEndpoint: reader.url('HF_ENDPOINT', 'https://huggingface.co'),
-      hfToken: reader.string('HF_TOKEN'),
-      offline: reader.boolean('HF_HUB_OFFLINE'),
+      modelsDir: reader.read(CONFIG.modelsDir),
+      hfHome: reader.read(CONFIG.hfHome),
+      hfEndpoint: reader.read(CONFIG.hfEndpoint),
+      hfToken: reader.read(CONFIG.hfToken),
+      offline: reader.read(CONFIG.hfHubOffline),
     },
   };
 }

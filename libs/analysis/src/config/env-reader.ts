@@ -1,53 +1,41 @@
-import os from 'node:os';
-import path from 'node:path';
+import { ConfigValueError, Environment } from './config-parsers';
+import { ConfigVariable } from './config-variables';
 
-/** Reads typed values from an environment, collecting one line per bad variable. */
+/** Reads declared variables from an environment, collecting one line per bad value. */
 export class EnvReader {
   readonly problems: string[] = [];
 
-  constructor(private readonly env: Record<string, string | undefined>) {}
+  constructor(private readonly env: Environment) {}
 
-  string(name: string): string | undefined {
-    const value = this.env[name];
-    return value === undefined || value === '' ? undefined : value;
-  }
-
-  integer(name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-    const raw = this.string(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-      this.problems.push(`${name}=${raw}: expected an integer from ${min} to ${max}`);
-      return fallback;
-    }
-    return value;
-  }
-
-  boolean(name: string): boolean {
-    const raw = this.string(name)?.toLowerCase();
-    if (raw === undefined) return false;
-    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-    this.problems.push(`${name}=${raw}: expected 1 or 0`);
-    return false;
-  }
-
-  url(name: string, fallback: string): string {
-    const raw = this.string(name) ?? fallback;
+  /** The variable's value (its default when unset or empty); a bad value is noted and the default used. */
+  read<T>(variable: ConfigVariable<T>): T {
+    const value = this.env[variable.name];
+    const raw = value === undefined || value === '' ? undefined : value;
     try {
-      const url = new URL(raw);
-      if (!['http:', 'https:', 'redis:', 'rediss:'].includes(url.protocol)) throw new Error();
-      return raw;
-    } catch {
-      this.problems.push(`${name}=${raw}: expected a URL`);
-      return fallback;
+      return variable.parser.parse(raw, this.env);
+    } catch (error) {
+      if (!(error instanceof ConfigValueError)) throw error;
+      this.problems.push(`${variable.name}=${raw}: ${error.message}`);
+      return variable.parser.parse(undefined, this.env);
     }
+  }
+
+  /** Whether the variable is set (to something other than the empty string). */
+  isSet(variable: ConfigVariable): boolean {
+    const value = this.env[variable.name];
+    return value !== undefined && value !== '';
+  }
+
+  /** Throws a ConfigError listing every bad value read so far, if any. */
+  check(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
   }
 }
 
-/** The Hugging Face cache root as huggingface_hub finds it: HF_HOME, else XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface. */
-export function defaultHfHome(env: Record<string, string | undefined>): string {
-  if (env.HF_HOME) return path.resolve(env.HF_HOME);
-  const cache = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(cache, 'huggingface');
+/** A configuration that cannot start a process; the message lists every bad variable, one a line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
 }

@@ -5,7 +5,7 @@
 export class ModelUnavailableError extends Error {
   constructor(
     readonly model: string,
-    detail: string,
+    readonly detail: string,
   ) {
     super(`model ${model}: ${detail}`);
     this.name = 'ModelUnavailableError';

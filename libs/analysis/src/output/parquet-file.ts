@@ -41,11 +41,6 @@ export function decodeParquetTable(bytes: Uint8Array, columns?: string[]): Table
   return tableFromIPC(readParquet(bytes, columns ? { columns } : undefined).intoIPCStream());
 }
 
-/** Reads a Parquet file as one Arrow IPC stream, the format `GET /sweeps/:id/data` serves. */
-export async function parquetToIPC(file: string): Promise<Uint8Array> {
-  return readParquet(await readFile(file)).intoIPCStream();
-}
-
 /** Row count and key-value metadata from a Parquet footer, without reading the data pages. */
 export async function readParquetInfo(
   file: string,

@@ -2,6 +2,7 @@ import { CosineKernel } from '../compute/cosine-kernel';
 import { EmbeddingLoader } from '../models/embeddings';
 import { ModelCache } from '../models/model-cache';
 import { ModelLocations } from '../models/model-locations';
+import type { ChunkSteps } from '../chunk-steps';
 import { ChunkJob, PartFile, runChunk } from '../run-chunk';
 import { NumberSet } from '../spec/number-set';
 import { openSweepStorage } from '../storage/results-root';
@@ -54,12 +55,14 @@ export class InProcessExecutor implements ChunkExecutor {
     this.kernel = new CosineKernel(options.kernelThreads);
   }
 
-  run(job: ChunkJob, output: StorageTarget): Promise<PartFile[]> {
+  /** Runs one chunk here; `steps`, when given, times each of its steps. */
+  run(job: ChunkJob, output: StorageTarget, steps?: ChunkSteps): Promise<PartFile[]> {
     return runChunk(job, {
       storage: openSweepStorage(output),
       models: this.models,
       numbers: this.numberSet(job.spec.numbers),
       kernel: this.kernel,
+      steps,
     });
   }
 

@@ -1,6 +1,7 @@
 import { MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { EmbeddingMatrix, loadEmbeddingMatrix } from '../models/embeddings';
 import { ExecutorOptions, InProcessExecutor } from './chunk-executor';
+import { serializeError } from './thread-errors';
 import { FromThread, RunReply, ToThread } from './thread-messages';
 
 /**
@@ -42,12 +43,7 @@ if (parentPort) {
     try {
       reply = { type: 'result', id: message.id, files: await executor.run(message.job, message.output) };
     } catch (error) {
-      const e = error as Error;
-      reply = {
-        type: 'result',
-        id: message.id,
-        error: { name: e.name ?? 'Error', message: e.message ?? String(error) },
-      };
+      reply = { type: 'result', id: message.id, error: serializeError(error) };
     }
     port.postMessage(reply satisfies FromThread);
   });

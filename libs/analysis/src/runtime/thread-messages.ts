@@ -1,6 +1,7 @@
 import { EmbeddingMatrix } from '../models/embeddings';
 import { ChunkJob, PartFile } from '../run-chunk';
 import { StorageTarget } from '../storage/sweep-storage';
+import { SerializedError } from './thread-errors';
 
 /** Messages between the pool (main thread) and its worker threads. */
 
@@ -14,8 +15,7 @@ export interface RunRequest {
 
 /** Thread → main: how a chunk ended. */
 export type RunReply =
-  | { type: 'result'; id: number; files: PartFile[] }
-  | { type: 'result'; id: number; error: { name: string; message: string } };
+  { type: 'result'; id: number; files: PartFile[] } | { type: 'result'; id: number; error: SerializedError };
 
 /** Thread → main: "I need the embedding matrix of `dir`". */
 export interface EmbeddingRequest {

@@ -2,12 +2,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { kernelThreads } from '../compute/cosine-kernel';
-import { ModelUnavailableError } from '../models/model-errors';
 import { ChunkJob, PartFile } from '../run-chunk';
-import { SpecError } from '../spec/spec-error';
-import { StorageAccessError, StorageTarget } from '../storage/sweep-storage';
+import { StorageTarget } from '../storage/sweep-storage';
 import { ChunkExecutor, ExecutorClosedError, ExecutorOptions } from './chunk-executor';
 import { SharedEmbeddings } from './shared-embeddings';
+import { deserializeError } from './thread-errors';
 import { FromThread, RunRequest, ToThread } from './thread-messages';
 
 interface Pending {
@@ -33,7 +32,12 @@ export class ThreadPoolExecutor implements ChunkExecutor {
 
   private readonly options: ExecutorOptions;
 
-  constructor(size: number, options: ExecutorOptions) {
+  /** `script` is the thread's module: the compiled chunk thread, or in tests a stand-in speaking its messages. */
+  constructor(
+    size: number,
+    options: ExecutorOptions,
+    private readonly script = ThreadPoolExecutor.script(),
+  ) {
     // `size` chunks run at once, each may be a matrix tile: the cores are shared out among their kernels
     this.options = { kernelThreads: kernelThreads(size), ...options };
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
@@ -83,7 +87,7 @@ export class ThreadPoolExecutor implements ChunkExecutor {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(ThreadPoolExecutor.script(), { workerData: this.options });
+    const worker = new Worker(this.script, { workerData: this.options });
     const slot: Slot = { worker, busy: null };
     worker.on('message', (message: FromThread) => {
       if (message.type !== 'result') return this.onEmbeddingMessage(worker, message);
@@ -92,7 +96,7 @@ export class ThreadPoolExecutor implements ChunkExecutor {
       slot.busy = null;
       if (!busy || busy.id !== reply.id) return;
       if ('files' in reply) busy.resolve(reply.files);
-      else busy.reject(reviveError(reply.error));
+      else busy.reject(deserializeError(reply.error));
       this.dispatch();
     });
     worker.on('error', (error) => this.replace(slot, error));
@@ -145,18 +149,4 @@ export class ThreadPoolExecutor implements ChunkExecutor {
       slot.worker.postMessage(request);
     }
   }
-}
-
-/** Errors cross the thread boundary as plain data; give the ones callers branch on their class back. */
-function reviveError(error: { name: string; message: string }): Error {
-  if (error.name === 'ModelUnavailableError') {
-    const revived = new ModelUnavailableError('', '');
-    revived.message = error.message;
-    return revived;
-  }
-  if (error.name === 'SpecError') return new SpecError([error.message]);
-  if (error.name === 'StorageAccessError') return new StorageAccessError(error.message);
-  const revived = new Error(error.message);
-  revived.name = error.name;
-  return revived;
 }

@@ -16,7 +16,7 @@ function problemsOf(input: unknown, options: Parameters<typeof parseSweepSpec>[1
 const LIMITS = { maxSweepNumbers: 100, maxMatrixNumbers: 20, maxFourierNumbers: 30, maxSweepChunks: 50 };
 
 describe(parseSweepSpec.name, () => {
-  it("fills DESIGN.md's defaults, and the default sweep passes the default limits", () => {
+  it("fills the defaults of docs/architecture.md's spec table, and the default sweep passes the default limits", () => {
     const { spec, numbers } = parseSweepSpec({});
     expect(spec).toMatchObject({
       models: ['gpt2'],

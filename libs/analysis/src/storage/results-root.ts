@@ -1,6 +1,7 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CONFIG } from '../config/config-variables';
 import { EnvReader } from '../config/env-reader';
 import { FileSweepStorage } from './file-sweep-storage';
 import { checkBucket, S3SweepStorage } from './s3-sweep-storage';
@@ -46,13 +47,10 @@ export class ResultsRoot {
   }
 }
 
-/** The S3 endpoint and region as the AWS SDK's variables give them. */
+/** The S3 endpoint and region as the AWS SDK's variables give them (credentials: the SDK's own chain). */
 export function readS3Connection(reader: EnvReader): S3Connection {
-  const name = reader.string('AWS_ENDPOINT_URL_S3') ? 'AWS_ENDPOINT_URL_S3' : 'AWS_ENDPOINT_URL';
-  const endpoint = reader.string(name);
-  if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint))
-    reader.problems.push(`${name}=${endpoint}: expected an http:// or https:// URL`);
-  return { endpoint, region: reader.string('AWS_REGION') };
+  const endpoint = reader.read(CONFIG.awsEndpointUrlS3) ?? reader.read(CONFIG.awsEndpointUrl);
+  return { endpoint, region: reader.read(CONFIG.awsRegion) };
 }
 
 /**
@@ -83,18 +81,18 @@ export function parseResultsUrl(raw: string, connection: S3Connection, what: str
  * both, since which one wins would be a guess.
  */
 export function readResultsTarget(reader: EnvReader): StorageTarget {
-  const url = reader.string('RESULTS_URL');
-  const dir = reader.string('RESULTS_DIR');
+  const url = reader.read(CONFIG.resultsUrl);
+  const dir = reader.read(CONFIG.resultsDir);
   const connection = readS3Connection(reader);
-  if (url !== undefined && dir !== undefined)
+  if (url !== undefined && reader.isSet(CONFIG.resultsDir))
     reader.problems.push(
       `RESULTS_URL=${url} and RESULTS_DIR=${dir} are both set: set only one (RESULTS_URL=file:///DIR is the same as RESULTS_DIR=DIR)`,
     );
-  if (url === undefined) return { kind: 'file', dir: path.resolve(dir ?? './results') };
+  if (url === undefined) return { kind: 'file', dir };
   try {
     return parseResultsUrl(url, connection, 'RESULTS_URL');
   } catch (error) {
     reader.problems.push((error as Error).message);
-    return { kind: 'file', dir: path.resolve(dir ?? './results') };
+    return { kind: 'file', dir };
   }
 }
