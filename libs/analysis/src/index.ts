@@ -36,6 +36,8 @@ export * from './config/analysis-config';
 export * from './output/sweep-id';
 export * from './plots/render-plots';
 export * from './output/arrow-columns';
+export * from './spec/number-list';
+export * from './spec/json-number-literals';
 export * from './storage/sweep-storage';
 export * from './storage/as-storage';
 export * from './storage/results-root';
