@@ -237,6 +237,8 @@ describe('the sweep directory and its Parquet files', () => {
           tokenizerSha256,
           tokenizer: { path: 'exact-bpe', reason: null },
           embeddingSha256,
+          // GPT-2 ties its output matrix to the input embedding, which the default matrix input reads
+          matrix: { kind: 'input', tensor: 'wte.weight', sha256: embeddingSha256, tied: true },
         },
       ]);
       expect(JSON.parse(await readFile(path.join(dir, 'spec.json'), 'utf8'))).toEqual(manifest.spec);
@@ -264,6 +266,7 @@ describe('the sweep directory and its Parquet files', () => {
         'tokensweep.tokenizer_sha256': model.tokenizerSha256,
         'tokensweep.tokenizer_path': 'exact-bpe',
         'tokensweep.embedding_sha256': model.embeddingSha256,
+        'tokensweep.matrix': JSON.stringify(model.matrix),
       });
     });
   });

@@ -16,6 +16,8 @@ export function readAnalysisConfig(reader: EnvReader): AnalysisConfig {
       maxSweepNumbers: reader.read(CONFIG.maxSweepNumbers),
       maxMatrixNumbers: reader.read(CONFIG.maxMatrixNumbers),
       maxFourierNumbers: reader.read(CONFIG.maxFourierNumbers),
+      maxPcaNumbers: reader.read(CONFIG.maxPcaNumbers),
+      maxNeighborNumbers: reader.read(CONFIG.maxNeighborNumbers),
       maxSweepChunks: reader.read(CONFIG.maxSweepChunks),
     },
     models: {

@@ -3,7 +3,11 @@ import { asStorage, SweepLocation } from '../storage/as-storage';
 import { SweepStorage } from '../storage/sweep-storage';
 import { collectCosineMatrix } from './cosine-matrix.data';
 import { cosineMatrixFigure } from './cosine-matrix.figure';
+import { collectNeighbors } from './neighbors.data';
+import { neighborsFigure, neighborsShareFigure } from './neighbors.figure';
 import { panelsOf, panelsWith } from './panels';
+import { collectPca } from './pca.data';
+import { pcaFigure, pcaVarianceFigure } from './pca.figure';
 import { collectSuccessiveCosine } from './successive-cosine.data';
 import { successiveCosineFigure } from './successive-cosine.figure';
 import { collectTokenCounts } from './token-counts.data';
@@ -24,6 +28,10 @@ export const FIGURE_NAMES = [
   'token-histogram',
   'successive-cosine',
   'cosine-matrix',
+  'pca',
+  'pca-variance',
+  'neighbors',
+  'neighbors-share',
 ] as const;
 export type FigureName = (typeof FIGURE_NAMES)[number];
 
@@ -101,6 +109,26 @@ async function pendingFigures(storage: SweepStorage): Promise<PendingFigure[]> {
     figures.push({
       name: 'cosine-matrix',
       spec: async () => cosineMatrixFigure(await collectCosineMatrix(storage, parts, matrixPanels)),
+      options: { crispEdges: true },
+    });
+  }
+  const pcaPanels = panelsWith(parts, 'pca', panels);
+  if (pcaPanels.length > 0) {
+    figures.push({ name: 'pca', spec: async () => pcaFigure(await collectPca(storage, parts, pcaPanels)) });
+    figures.push({
+      name: 'pca-variance',
+      spec: async () => pcaVarianceFigure(await collectPca(storage, parts, pcaPanels)),
+    });
+  }
+  const neighborPanels = panelsWith(parts, 'neighbors', panels);
+  if (neighborPanels.length > 0) {
+    figures.push({
+      name: 'neighbors',
+      spec: async () => neighborsFigure(await collectNeighbors(storage, parts, neighborPanels)),
+    });
+    figures.push({
+      name: 'neighbors-share',
+      spec: async () => neighborsShareFigure(await collectNeighbors(storage, parts, neighborPanels)),
       options: { crispEdges: true },
     });
   }
