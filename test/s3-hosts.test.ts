@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeDemoModel } from '@tokensweep/analysis/demo/demo-model';
 import { DEMO_MODELS } from './helpers/distributed-stack';
 import { analysisTable, DuckDb } from './helpers/duckdb';
-import { awaitActiveChunk, pidOf, pollUntil } from './helpers/faults';
+import { awaitActiveChunk, pollUntil } from './helpers/faults';
 import { NetworkHosts } from './helpers/network-hosts';
 import { RedisServer } from './helpers/redis-server';
 import { runCliOk } from './helpers/run-cli';
@@ -179,8 +179,6 @@ describe('workers on separate hosts, results in S3', () => {
     // the part cut off is there, whole, written again by the other worker
     const cutOff = inFlight!.upload.key.slice(`${PREFIX}/${id}/`.length);
     expect(manifest.files.map((f: { path: string }) => f.path)).toContain(cutOff);
-    const survivor = pidOf((await chunkQueue.getJob(inFlight!.job.id!))!);
-    expect(survivor).toBe(workers[1].pid);
     // s3rver lists no incomplete uploads (501): finishing says so and carries on
     expect(workers[1].process.output.text()).toMatch(
       /does not list incomplete multipart uploads \(501 NotImplemented\); nothing to abort/,
