@@ -26,6 +26,7 @@ interface ComposeService {
   container_name?: string;
   depends_on?: Record<string, { condition: string }> | string[];
   healthcheck?: { test: string[] };
+  profiles?: string[];
 }
 
 function words(command: string | string[] | undefined): string[] {
@@ -86,8 +87,11 @@ describe('docker-compose.yml', () => {
     expect(configVariables.size).toBeGreaterThanOrEqual(20);
   });
 
-  it('has the services redis, api and worker', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'redis', 'worker']);
+  it('has the services redis, api and worker (the rest only in the s3 profile)', () => {
+    const always = Object.entries(services).filter(([, s]) => !s.profiles);
+    expect(always.map(([name]) => name).sort()).toEqual(['api', 'redis', 'worker']);
+    const inS3 = Object.entries(services).filter(([, s]) => s.profiles?.includes('s3'));
+    expect(inS3.map(([name]) => name).sort()).toEqual(['api-s3', 's3', 's3-bucket', 'worker-s3']);
   });
 
   it('runs Redis with AOF on and maxmemory-policy noeviction (queues and sweep state must not be evicted)', () => {
@@ -177,7 +181,7 @@ describe('docker-compose.yml', () => {
 
   it('builds one image for both apps: the api builds it, the worker runs the same image', () => {
     const built = Object.entries(services)
-      .filter(([, s]) => s.build !== undefined)
+      .filter(([, s]) => s.build !== undefined && !s.profiles)
       .map(([name]) => name);
     expect(built).toEqual(['api']);
     const context = typeof services.api.build === 'string' ? services.api.build : services.api.build!.context;
@@ -185,6 +189,76 @@ describe('docker-compose.yml', () => {
     expect(services.api.image).toBeTruthy();
     expect(services.worker.image).toBe(services.api.image);
     expect(dependsOn(services.worker)).toContain('api');
+  });
+});
+
+describe('docker-compose.yml, the s3 profile', () => {
+  let services: Record<string, ComposeService>;
+  let volumes: Record<string, unknown>;
+
+  beforeAll(async () => {
+    const compose = parse(await readFile(path.join(REPO, 'docker-compose.yml'), 'utf8'), { merge: true });
+    services = compose.services;
+    volumes = compose.volumes ?? {};
+  });
+
+  const resolved = (name: string) =>
+    Object.fromEntries(Object.entries(environment(services[name])).map(([k, v]) => [k, withDefaults(v)]));
+
+  it.each(['api-s3', 'worker-s3'])(
+    'points %s at the bucket through RESULTS_URL, with no results directory',
+    (name) => {
+      const env = resolved(name);
+      // over the image's own ENV RESULTS_DIR, which RESULTS_URL beside it would make a refused start
+      expect(env.RESULTS_DIR).toBe('');
+      const read = name === 'api-s3' ? readApiConfig : readWorkerConfig;
+      const config = read({ RESULTS_DIR: '/data/results', ...env });
+      expect(config.results).toMatchObject({ kind: 's3', bucket: 'tokensweep', prefix: 'results' });
+      const endpoint = new URL(config.results.kind === 's3' ? config.results.connection.endpoint! : '');
+      expect(endpoint.hostname).toBe('s3');
+      expect(services[name].command).toEqual(services[name.replace('-s3', '')].command);
+      // no volume for results: the bucket is all they share
+      expect((services[name].volumes ?? []).map((v) => v.split(':')[1])).toEqual(['/data/hf']);
+      expect(dependsOn(services[name])).toEqual(expect.arrayContaining(['redis', 's3-bucket']));
+    },
+  );
+
+  it('has api-s3 and worker-s3 agree on the store, the queue and the limits, apart from the default stack', () => {
+    const api = resolved('api-s3');
+    const worker = resolved('worker-s3');
+    for (const variable of Object.keys(api).filter((v) =>
+      /^(RESULTS_URL|AWS_|QUEUE_PREFIX|MAX_|CHUNK_)/.test(v),
+    ))
+      expect(worker[variable], variable).toBe(api[variable]);
+    expect(api.QUEUE_PREFIX).not.toBe(readApiConfig(resolved('api')).queuePrefix);
+  });
+
+  it('runs an S3 store on the port of the endpoint, and creates the bucket of RESULTS_URL before the services start', () => {
+    const api = resolved('api-s3');
+    const endpoint = new URL(api.AWS_ENDPOINT_URL);
+    const store = words(services.s3.command);
+    expect(store).toEqual(expect.arrayContaining(['server', '-s3', `-s3.port=${endpoint.port}`]));
+    expect(Object.keys(volumes)).toContain(services.s3.volumes![0].split(':')[0]);
+    const bucket = services['s3-bucket'];
+    expect(bucket.image).toBe(services.api.image);
+    expect(words(bucket.command).join(' ')).toContain('CreateBucketCommand');
+    expect(resolved('s3-bucket').RESULTS_URL).toBe(api.RESULTS_URL);
+    expect(resolved('s3-bucket').AWS_ENDPOINT_URL).toBe(api.AWS_ENDPOINT_URL);
+    expect(services['api-s3'].depends_on).toMatchObject({
+      's3-bucket': { condition: 'service_completed_successfully' },
+    });
+    expect(bucket.depends_on).toMatchObject({ s3: { condition: 'service_healthy' } });
+  });
+
+  it('builds the same image for api-s3, publishes its PORT and health-checks it; worker-s3 scales', () => {
+    const port = resolved('api-s3').PORT;
+    expect(services['api-s3'].build).toEqual(services.api.build);
+    expect(services['api-s3'].image).toBe(services.api.image);
+    expect(services['worker-s3'].image).toBe(services.api.image);
+    expect(services['api-s3'].ports).toContain(`${port}:${port}`);
+    expect(services['api-s3'].healthcheck?.test.join(' ')).toContain(`:${port}/health/ready`);
+    expect(services['worker-s3'].ports).toBeUndefined();
+    expect(services['worker-s3'].container_name).toBeUndefined();
   });
 });
 

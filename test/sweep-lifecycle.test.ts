@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSweepSpec } from '@tokensweep/analysis';
-import { SweepDirectories, SweepLifecycle, SweepQueue, SweepStore } from '@tokensweep/queue';
+import { SweepResults, SweepLifecycle, SweepQueue, SweepStore } from '@tokensweep/queue';
 import { RedisServer } from './helpers/redis-server';
 
 /**
@@ -27,7 +27,7 @@ describe(SweepLifecycle.name, () => {
     const prefix = 'ts-lifecycle';
     store = new SweepStore(connection, prefix);
     queue = new SweepQueue(connection, prefix, { attempts: 1, keepCompleted: 10, keepFailed: 10 });
-    lifecycle = new SweepLifecycle(store, queue, new SweepDirectories(resultsDir));
+    lifecycle = new SweepLifecycle(store, queue, new SweepResults(resultsDir));
   });
 
   afterAll(async () => {

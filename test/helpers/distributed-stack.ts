@@ -40,9 +40,13 @@ export class DistributedStack {
   /** Builds the stack step by step; on a failure everything already started is stopped. */
   static async start(options: StackOptions): Promise<DistributedStack> {
     const workspace = await TestWorkspace.create(options.label);
+    // results in a bucket (RESULTS_URL in env) rule out a RESULTS_DIR: the services refuse both
+    const resultsDir: Record<string, string> = options.env?.RESULTS_URL
+      ? {}
+      : { RESULTS_DIR: path.join(workspace.root, 'results') };
     const stack = new DistributedStack(workspace, {
       QUEUE_PREFIX: `ts-${options.label}-${randomBytes(4).toString('hex')}`,
-      RESULTS_DIR: path.join(workspace.root, 'results'),
+      ...resultsDir,
       MODELS_DIR: path.join(workspace.root, 'models-dir'),
       HF_HOME: path.join(workspace.root, 'hf'),
       HF_HUB_OFFLINE: '1',
@@ -56,7 +60,7 @@ export class DistributedStack {
           writeDemoModel(path.join(stack.modelsDir, name), { seed }),
         ),
       );
-      await mkdir(stack.resultsDir, { recursive: true });
+      if (stack.resultsDir) await mkdir(stack.resultsDir, { recursive: true });
       stack.redis = await RedisServer.start({ appendonly: options.appendonly });
       stack.env.REDIS_URL = stack.redis.url;
       stack.services = await Services.start(stack.env, options.workers);

@@ -10,6 +10,8 @@ export interface RedisServerOptions {
   appendonly?: boolean;
   /** How long to wait for "Ready to accept connections". */
   readyTimeoutMs?: number;
+  /** The address to listen on (127.0.0.1 unless given: e.g. a veth address that network namespaces reach). */
+  bind?: string;
 }
 
 const READY = /Ready to accept connections/;
@@ -35,6 +37,7 @@ export class RedisServer {
     const server = new RedisServer(await freePort(), dir, {
       appendonly: false,
       readyTimeoutMs: 10_000,
+      bind: '127.0.0.1',
       ...options,
     });
     try {
@@ -47,7 +50,7 @@ export class RedisServer {
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.options.bind}:${this.port}`;
   }
 
   get running(): boolean {
@@ -84,7 +87,10 @@ export class RedisServer {
       '--port',
       String(this.port),
       '--bind',
-      '127.0.0.1',
+      this.options.bind,
+      // off the loopback, protected mode would refuse the clients the bind is for (the bridge only)
+      '--protected-mode',
+      this.options.bind === '127.0.0.1' ? 'yes' : 'no',
       '--dir',
       this.dir,
       '--save',

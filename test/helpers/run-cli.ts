@@ -9,10 +9,10 @@ const BUILT_MAIN = path.join(REPO, 'dist/apps/cli/src/main.js');
 
 /**
  * Variables that would change what a sweep does: those the CLI reads (the declared table), and any
- * other Hugging Face one the libraries might; tests set the ones they mean to.
+ * other Hugging Face or AWS one the libraries might (the AWS SDK reads its credentials itself); tests set the ones they mean to.
  */
 const CLI_VARIABLES = new Set(variablesReadBy('cli'));
-const controlled = (name: string) => CLI_VARIABLES.has(name) || name.startsWith('HF_');
+const controlled = (name: string) => CLI_VARIABLES.has(name) || /^(HF|AWS)_/.test(name);
 
 export interface CliResult {
   code: number | null;

@@ -18,7 +18,7 @@ const CONTROLLED = new Set([
   ...variablesReadBy('worker'),
   ...variablesReadBy('cli'),
 ]);
-const controlled = (name: string) => CONTROLLED.has(name) || name.startsWith('HF_');
+const controlled = (name: string) => CONTROLLED.has(name) || /^(HF|AWS)_/.test(name);
 
 /** The environment of a child: the machine's, less the controlled variables, plus `env`. */
 export function childEnv(env: Record<string, string>): Record<string, string> {
@@ -55,11 +55,22 @@ export class ServiceProcess {
    * Starts `main` with node; with a shell `prelude` (e.g. `ulimit -f 64`, for conditions only a shell
    * sets up) through `bash -c '<prelude>; exec node …'`, whose `exec` keeps the pid.
    */
-  static spawn(label: string, main: string, env: Record<string, string>, prelude?: string): ServiceProcess {
+  static spawn(
+    label: string,
+    main: string,
+    env: Record<string, string>,
+    prelude?: string,
+    place: { cwd?: string; wrapper?: string[] } = {},
+  ): ServiceProcess {
     if (!existsSync(main)) throw new Error(`${main} is missing; run \`npm run build\` before these tests`);
-    const options = { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[] };
-    const child =
-      prelude === undefined
+    const options = { cwd: place.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[] };
+    // a wrapper runs node through another program that execs it (`ip netns exec NAME`: another host)
+    const child = place.wrapper
+      ? spawn(place.wrapper[0], [...place.wrapper.slice(1), process.execPath, main], {
+          ...options,
+          env: childEnv(env),
+        })
+      : prelude === undefined
         ? spawn(process.execPath, [main], { ...options, env: childEnv(env) })
         : spawn('bash', ['-c', `${prelude}; exec "$NODE" "$MAIN"`], {
             ...options,

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { TOOL_VERSION } from '@tokensweep/analysis';
+import { describeTarget, TOOL_VERSION } from '@tokensweep/analysis';
 import { configOrExit, evictionWarning, REDIS, redisReady, SweepQueue } from '@tokensweep/queue';
 import { Redis } from 'ioredis';
 import { AppModule } from './app.module';
@@ -52,7 +52,9 @@ async function bootstrap(): Promise<void> {
   const warning = await evictionWarning(redis);
   if (warning) logger.warn(warning);
   await app.listen(config.port);
-  logger.log(`tokensweep API listening on ${await app.getUrl()} (results in ${config.resultsDir})`);
+  logger.log(
+    `tokensweep API listening on ${await app.getUrl()} (results in ${describeTarget(config.results)})`,
+  );
 }
 
 if (require.main === module) void bootstrap();

@@ -68,8 +68,8 @@ export function buildProgram(): Command {
     program.command('run').description('run a sweep here, on every core, and write its directory (no Redis)'),
   )
     .option('--threads <n>', 'worker threads (default: every core; 0 runs on the main thread)', integer(0))
-    .option('--out <dir>', 'sweep directory (default ./results/<id>)')
-    .option('--force', 'replace the contents of a non-empty --out directory')
+    .option('--out <dir|s3://bucket/prefix>', 'sweep directory or S3 prefix (default ./results/<id>)')
+    .option('--force', 'replace the contents of a non-empty --out directory or prefix')
     .option('--json', 'print the manifest as JSON instead of the summary table')
     .action(async (options) => {
       await runCommand(options, config());

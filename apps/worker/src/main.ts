@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { describeTarget } from '@tokensweep/analysis';
 import { configOrExit, createRedis, evictionWarning } from '@tokensweep/queue';
 import { readWorkerConfig } from './config/worker-config';
 import { WorkerModule } from './worker.module';
@@ -27,7 +28,7 @@ async function bootstrap(): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
-  logger.log(`worker ${process.pid} ready (results in ${config.resultsDir})`);
+  logger.log(`worker ${process.pid} ready (results in ${describeTarget(config.results)})`);
 }
 
 void bootstrap();

@@ -14,7 +14,7 @@ import { LoadedModel, ModelCache } from './models/model-cache';
 import { encodeParquet } from './output/parquet-file';
 import { isSummarized, PART_SUMMARY_KEY, summarizePart } from './output/part-summary';
 import { partMetadata } from './output/provenance';
-import { partPath, writeFileAtomically } from './output/sweep-layout';
+import { partPath } from './output/sweep-layout';
 import {
   ChunkTask,
   FourierTask,
@@ -27,6 +27,7 @@ import { needsEmbedding } from './plan/plan-sweep';
 import { NumberSet } from './spec/number-set';
 import { SweepSpec } from './spec/sweep-spec';
 import { Analysis } from './spec/vocabulary';
+import { SweepStorage } from './storage/sweep-storage';
 
 /** A chunk as a job carries it: the spec it belongs to (validated), and the task. */
 export interface ChunkJob {
@@ -37,7 +38,7 @@ export interface ChunkJob {
 
 /** What a process provides to run chunks: where the sweep is written, its models, number sets and cosine kernel. */
 export interface ChunkContext {
-  sweepDir: string;
+  storage: SweepStorage;
   models: ModelCache;
   numbers: NumberSet;
   kernel: CosineKernel;
@@ -57,7 +58,7 @@ export interface PartFile {
 
 /**
  * Runs one chunk: loads the model from the process's cache, computes the task's rows column-wise,
- * and writes one part per analysis atomically. Idempotent: running it again rewrites the same parts.
+ * and writes one part per analysis through the sweep's storage, each appearing only whole. Idempotent: running it again rewrites the same parts.
  */
 export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<PartFile[]> {
   const { spec, task } = job;
@@ -81,7 +82,7 @@ export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<Pa
     steps?.lap('part summary');
     const parquet = encodeParquet(table, metadata);
     steps?.lap('Parquet encode');
-    const bytes = await writeFileAtomically(context.sweepDir, relative, parquet);
+    const bytes = await context.storage.write(relative, parquet);
     steps?.lap('file write');
     written.push({
       path: relative,

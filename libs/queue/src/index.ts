@@ -8,6 +8,6 @@ export * from './sweep-errors';
 export * from './sweep-lifecycle';
 export * from './sweep-machine';
 export * from './sweep-progress';
-export * from './sweep-directories';
+export * from './sweep-results';
 export * from './chunk-priority';
 export * from './queue.module';

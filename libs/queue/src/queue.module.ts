@@ -1,8 +1,17 @@
-import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { ResultsRoot } from '@tokensweep/analysis';
 import { Redis } from 'ioredis';
 import { createRedis } from './redis-connection';
 import { ServiceConfig } from './service-config';
-import { SweepDirectories } from './sweep-directories';
+import { SweepResults } from './sweep-results';
 import { SweepLifecycle } from './sweep-lifecycle';
 import { QueuePolicy, SweepQueue } from './sweep-queue';
 import { SweepStore } from './sweep-store';
@@ -26,7 +35,7 @@ class QueueShutdown implements OnApplicationShutdown {
 
 /**
  * Sweep state and queues over one Redis connection, for the API (fail fast) or a worker (retry
- * forever). Only a process that enqueues (the API) gives a queue policy.
+ * forever), with the results root (RESULTS_URL or RESULTS_DIR) that both reach results through. Only a process that enqueues (the API) gives a queue policy.
  */
 @Global()
 @Module({})
@@ -48,14 +57,21 @@ export class QueueModule {
           useFactory: (redis: Redis) => new SweepQueue(redis, config.queuePrefix, policy),
         },
         {
+          provide: ResultsRoot,
+          useFactory: () => {
+            const logger = new Logger('Results');
+            return new ResultsRoot(config.results, (message) => logger.warn(message));
+          },
+        },
+        {
           provide: SweepLifecycle,
-          inject: [SweepStore, SweepQueue],
-          useFactory: (store: SweepStore, queue: SweepQueue) =>
-            new SweepLifecycle(store, queue, new SweepDirectories(config.resultsDir)),
+          inject: [SweepStore, SweepQueue, ResultsRoot],
+          useFactory: (store: SweepStore, queue: SweepQueue, results: ResultsRoot) =>
+            new SweepLifecycle(store, queue, new SweepResults(results)),
         },
         QueueShutdown,
       ],
-      exports: [SERVICE_CONFIG, REDIS, SweepStore, SweepQueue, SweepLifecycle],
+      exports: [SERVICE_CONFIG, REDIS, SweepStore, SweepQueue, SweepLifecycle, ResultsRoot],
     };
   }
 }

@@ -1,10 +1,19 @@
-import { AnalysisConfig, CONFIG, ConfigError, EnvReader, readAnalysisConfig } from '@tokensweep/analysis';
+import {
+  AnalysisConfig,
+  CONFIG,
+  ConfigError,
+  EnvReader,
+  readAnalysisConfig,
+  readResultsTarget,
+  StorageTarget,
+} from '@tokensweep/analysis';
 
 /** What the API and the workers both read: the shared analysis settings, Redis and the results. */
 export interface ServiceConfig extends AnalysisConfig {
   redisUrl: string;
   queuePrefix: string;
-  resultsDir: string;
+  /** RESULTS_URL or RESULTS_DIR: a directory, or an S3 bucket prefix. */
+  results: StorageTarget;
 }
 
 /** Reads the settings every service shares; bad values are added to `reader.problems`. */
@@ -13,7 +22,7 @@ export function readServiceSettings(reader: EnvReader): ServiceConfig {
     ...readAnalysisConfig(reader),
     redisUrl: reader.read(CONFIG.redisUrl),
     queuePrefix: reader.read(CONFIG.queuePrefix),
-    resultsDir: reader.read(CONFIG.resultsDir),
+    results: readResultsTarget(reader),
   };
 }
 

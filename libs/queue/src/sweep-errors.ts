@@ -25,3 +25,11 @@ export class RedisUnavailableError extends Error {
     this.name = 'RedisUnavailableError';
   }
 }
+
+/** The results store cannot be written (missing bucket, wrong credentials, unreachable): nothing was created. */
+export class ResultsUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResultsUnavailableError';
+  }
+}

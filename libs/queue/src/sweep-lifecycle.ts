@@ -5,10 +5,11 @@ import {
   NumberSet,
   planSweep,
   specHash,
+  StorageTarget,
   SweepPriority,
   SweepSpec,
+  SweepStorage,
 } from '@tokensweep/analysis';
-import { SweepResultsStore } from './sweep-directories';
 import { SweepConflictError, SweepNotFoundError } from './sweep-errors';
 import {
   cancelRefusal,
@@ -20,6 +21,7 @@ import {
 } from './sweep-machine';
 import { progressMoment, SweepProgress, sweepProgress } from './sweep-progress';
 import { SweepQueue } from './sweep-queue';
+import { SweepResultsStore } from './sweep-results';
 import { RATE_WINDOW_MS, SweepState, SweepStore } from './sweep-store';
 
 /** What the lifecycle needs of the sweep store and the queue (so that unit tests can replace them). */
@@ -50,7 +52,8 @@ export interface Enqueued {
  * The life of a distributed sweep, shared by the API (submit, cancel, retry) and the workers (start,
  * finish or fail a chunk, complete): every change of status is a transition of sweep-machine.ts,
  * applied atomically in the store, and every end — completed, failed or cancelled — leaves a manifest
- * listing the parts actually written. Steps that would end a sweep carry their round.
+ * listing the parts actually stored. Steps that would end a sweep carry their round. Results are
+ * reached only through the results port (a directory or an S3 prefix per sweep).
  */
 export class SweepLifecycle {
   constructor(
@@ -60,9 +63,18 @@ export class SweepLifecycle {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Where a sweep's chunks write their parts. */
+  /** Where a sweep's results are, for messages and tests: its directory, or `s3://bucket/prefix/<id>`. */
   sweepDir(id: string): string {
     return this.results.location(id);
+  }
+
+  /** Where chunks write a sweep's parts, as data a chunk thread can open. */
+  sweepTarget(id: string): StorageTarget {
+    return this.results.target(id);
+  }
+
+  sweepStorage(id: string): SweepStorage {
+    return this.results.storage(id);
   }
 
   async submit(spec: SweepSpec, numbers: NumberSet, priority: SweepPriority): Promise<Enqueued> {
@@ -219,7 +231,7 @@ export class SweepLifecycle {
   async complete(
     id: string,
     round: number,
-    beforeManifest?: (dir: string, state: SweepState) => Promise<void>,
+    beforeManifest?: (storage: SweepStorage, state: SweepState) => Promise<void>,
   ): Promise<Manifest | null> {
     const before = await this.store.get(id);
     const verdict = completionVerdict(before, round, (await this.store.doneChunks(id)).size);
@@ -234,7 +246,7 @@ export class SweepLifecycle {
       return null;
     }
     // figures take a while: drawn before taking the lock, so that a cancel meanwhile need not wait
-    await beforeManifest?.(this.sweepDir(id), before);
+    await beforeManifest?.(this.sweepStorage(id), before);
     return (await this.end(id, 'completed', null, round))?.manifest ?? null;
   }
 
@@ -249,13 +261,21 @@ export class SweepLifecycle {
     status: 'completed' | 'failed',
     error: string | null,
     round: number | undefined,
-  ): Promise<{ state: SweepState; manifest: Manifest } | null> {
+  ): Promise<{ state: SweepState; manifest: Manifest | null } | null> {
     return this.store.withLock(id, async () => {
       const current = await this.store.get(id);
       if (!current || !isCurrentRound(current, round ?? current.round)) return null;
       if (status === 'completed' && (await this.store.doneChunks(id)).size < current.total) return null;
       const state: SweepState = { ...current, status, error, finishedAt: new Date(this.now()).toISOString() };
-      const manifest = await this.results.finish(id, state, { removeTempFiles: status === 'completed' });
+      let manifest: Manifest | null = null;
+      try {
+        manifest = await this.results.finish(id, state, { removeTempFiles: status === 'completed' });
+      } catch (failure) {
+        // A sweep completes only with its manifest. It fails even without: the process failing it
+        // may be the one that cannot write (a worker with wrong credentials), and the sweep must
+        // not wait for it; whoever reads the manifest next writes it (see manifestOfEnded).
+        if (status === 'completed') throw failure;
+      }
       const transition = status === 'completed' ? TRANSITIONS.complete : TRANSITIONS.fail;
       const moved = await this.store.transition(
         id,
@@ -277,6 +297,16 @@ export class SweepLifecycle {
       const state = await this.get(id);
       return this.results.finish(id, state, { removeTempFiles: false });
     });
+  }
+
+  /**
+   * The manifest of an ended sweep, written now if the process that ended it could not (a worker
+   * whose store refused it); null while the sweep is active.
+   */
+  async manifestOfEnded(id: string): Promise<Manifest | null> {
+    const state = await this.store.get(id);
+    if (!state || !isEndedStatus(state.status)) return null;
+    return this.writeManifest(id);
   }
 
   private async unfinished(state: SweepState): Promise<number[]> {

@@ -18,15 +18,18 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: Redis answers PING and the results directory is writable; 503 saying which is not. */
+  /**
+   * Readiness: Redis answers PING and the results store can be written (a directory: writable, as
+   * `resultsDir`; a bucket: it answers with our credentials, as `resultsStore`); 503 saying which is not.
+   */
   @Get('ready')
   async ready() {
-    const [pong, resultsDir] = await Promise.all([this.store.ping(), this.results.checkWritable()]);
+    const [pong, results] = await Promise.all([this.store.ping(), this.results.checkWritable()]);
     const checks = {
       redis: pong === 'ok' ? pong : `unreachable at ${this.config.redisUrl}: ${pong}`,
-      resultsDir,
+      [this.results.checkName]: results,
     };
-    const ok = checks.redis === 'ok' && checks.resultsDir === 'ok';
+    const ok = checks.redis === 'ok' && results === 'ok';
     if (!ok)
       throw new HttpException(
         { statusCode: 503, error: 'Service Unavailable', message: 'not ready', checks },

@@ -105,11 +105,9 @@ export class SweepsController {
     @Res() response: Response,
   ): Promise<void> {
     const relative = Array.isArray(segments) ? segments.join('/') : segments;
-    const file = await this.sweeps.file(sweepId(id), relative);
-    if (file.endsWith('.parquet')) response.type('application/vnd.apache.parquet');
-    await new Promise<void>((resolve, reject) =>
-      response.sendFile(file, { dotfiles: 'deny' }, (error) => (error ? reject(error) : resolve())),
-    );
+    const bytes = await this.sweeps.file(sweepId(id), relative);
+    response.type(contentType(relative));
+    response.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
   @Get(':id/data/:analysis')
@@ -127,4 +125,15 @@ export class SweepsController {
     stream.on('error', () => response.destroy());
     stream.pipe(response);
   }
+}
+
+/** The media type of a result file, by its extension (parts, figures, JSON). */
+function contentType(relative: string): string {
+  const types: Record<string, string> = {
+    parquet: 'application/vnd.apache.parquet',
+    png: 'image/png',
+    svg: 'image/svg+xml',
+    json: 'application/json',
+  };
+  return types[relative.slice(relative.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
 }

@@ -1,12 +1,18 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { RedisUnavailableError, SweepConflictError, SweepNotFoundError } from '@tokensweep/queue';
+import {
+  RedisUnavailableError,
+  ResultsUnavailableError,
+  SweepConflictError,
+  SweepNotFoundError,
+} from '@tokensweep/queue';
 import type { Response } from 'express';
 import { RouteRedisOutage } from './redis-outage';
 
 /**
  * Answers every error as `{statusCode, error, message}`: domain errors get their status (404, 409),
  * an unreachable Redis (as the store and queue adapters report it) is 503 in the words of the route
- * it interrupted, with what to check; anything unexpected is logged and 500.
+ * it interrupted, with what to check, and so is a results store that cannot be written; anything
+ * unexpected is logged and 500.
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -38,6 +44,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (exception instanceof RouteRedisOutage) return [HttpStatus.SERVICE_UNAVAILABLE, exception.answer];
     if (exception instanceof RedisUnavailableError)
       return [HttpStatus.SERVICE_UNAVAILABLE, new RouteRedisOutage(undefined, exception).answer];
+    if (exception instanceof ResultsUnavailableError)
+      return [HttpStatus.SERVICE_UNAVAILABLE, exception.message];
     const error = exception as { status?: number; statusCode?: number; type?: string; message?: string };
     // body-parser errors carry their own status (400 bad JSON, 413 too large, 415 charset)
     const status = error?.status ?? error?.statusCode;

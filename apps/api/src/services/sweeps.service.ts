@@ -59,7 +59,7 @@ export class SweepsService {
 
   async manifest(id: string): Promise<Manifest> {
     await this.get(id);
-    const manifest = await this.results.manifest(id);
+    const manifest = (await this.results.manifest(id)) ?? (await this.lifecycle.manifestOfEnded(id));
     if (!manifest)
       throw new NotFoundException(`sweep ${id} has no manifest yet; it is written when the sweep ends`);
     return manifest;
@@ -68,10 +68,10 @@ export class SweepsService {
   /** The figures' Vega-Lite specs, built from the parts as `plots/` is, for the page to draw interactively. */
   async figures(id: string): Promise<{ figures: Awaited<ReturnType<typeof figureSpecs>> }> {
     await this.manifest(id); // a finished sweep only: its parts no longer change
-    return { figures: await figureSpecs(this.lifecycle.sweepDir(id)) };
+    return { figures: await figureSpecs(this.lifecycle.sweepStorage(id)) };
   }
 
-  async file(id: string, relative: string): Promise<string> {
+  async file(id: string, relative: string): Promise<Uint8Array> {
     const manifest = await this.manifest(id);
     const file = await this.results.listedFile(id, manifest, relative);
     if (!file)
@@ -107,10 +107,10 @@ export class SweepsService {
       throw new NotFoundException(
         `sweep ${id} has no ${analysis} parts${model ? ` for model ${model}` : ''}${format ? ` in format ${format}` : ''}`,
       );
-    // Every part through the check GET /files makes (a file really inside the sweep directory), before
-    // the stream starts: a part that is missing or a symlink leading out is refused here, not read.
+    // Every part through the check GET /files makes (a file really inside the sweep), before the
+    // stream starts: a part that is missing or a symlink leading out is refused here, not read.
     for (const part of parts) {
-      if (!(await this.results.listedFile(id, manifest, part.path)))
+      if (!(await this.results.hasListedFile(id, manifest, part.path)))
         throw new NotFoundException(
           `sweep ${id} lists ${JSON.stringify(part.path.slice(0, 200))}, which is not a file inside its directory`,
         );

@@ -7,9 +7,12 @@ import {
   ModelUnavailableError,
   needsEmbedding,
   openSweep,
+  openSweepStorage,
+  parseResultsUrl,
   parseSweepSpec,
   runEmbeddedSweep,
   SpecError,
+  StorageTarget,
 } from '@tokensweep/analysis';
 import { CliConfig } from '../cli-config';
 import { CliError } from '../cli-error';
@@ -53,8 +56,9 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
     }
   }
   const opened = openSweep(spec, numbers);
-  const sweepDir = path.resolve(options.out ?? path.join('results', opened.record.id));
-  await prepareOutDir(sweepDir, options.force ?? false);
+  const output = outTarget(options.out ?? path.join('results', opened.record.id), config);
+  await prepareOut(output, options.force ?? false);
+  const sweepDir = openSweepStorage(output).location;
 
   const threads = Math.min(options.threads ?? config.defaultThreads, opened.tasks.length);
   const executor = createExecutor(threads, { locations: config.models, allowLocalModels: true });
@@ -63,7 +67,7 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
   progress.update(0, true);
   let ended;
   try {
-    ended = await runEmbeddedSweep(opened, sweepDir, executor, () => progress.update(++done));
+    ended = await runEmbeddedSweep(opened, output, executor, () => progress.update(++done));
   } finally {
     progress.finish();
   }
@@ -92,6 +96,39 @@ export async function specInput(options: RunOptions): Promise<Record<string, unk
   if (options.chunkSize !== undefined) input.chunkSize = options.chunkSize;
   if (options.tileSize !== undefined) input.tileSize = options.tileSize;
   return input;
+}
+
+/** `--out`: a directory, `file:///DIR`, or `s3://BUCKET/PREFIX` (the prefix is the sweep's directory). */
+function outTarget(out: string, config: CliConfig): StorageTarget {
+  if (!/^[a-z0-9]+:\/\//.test(out)) return { kind: 'file', dir: path.resolve(out) };
+  let target: StorageTarget;
+  try {
+    target = parseResultsUrl(out, config.s3, '--out');
+  } catch (error) {
+    throw new CliError((error as Error).message, 2);
+  }
+  if (target.kind === 's3' && !target.prefix)
+    throw new CliError(`--out ${out}: name a prefix for the sweep (s3://${target.bucket}/PREFIX)`, 2);
+  return target;
+}
+
+/** A sweep goes only where nothing is: a non-empty --out is refused, or cleared with --force. */
+async function prepareOut(target: StorageTarget, force: boolean): Promise<void> {
+  if (target.kind === 'file') return prepareOutDir(target.dir, force);
+  const storage = openSweepStorage(target);
+  let objects;
+  try {
+    objects = await storage.list();
+  } catch (error) {
+    throw new CliError(`--out ${storage.location}: ${(error as Error).message}`, 2);
+  }
+  if (objects.length === 0) return;
+  if (!force)
+    throw new CliError(
+      `--out ${storage.location} already holds ${objects.length} object(s); choose another prefix or pass --force to delete them first`,
+      2,
+    );
+  await storage.removeAll();
 }
 
 async function prepareOutDir(dir: string, force: boolean): Promise<void> {

@@ -1,3 +1,4 @@
+import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it, vi } from 'vitest';
 import {
   ChunkExecutor,
@@ -7,6 +8,7 @@ import {
   parseSweepSpec,
   planSweep,
   specHash,
+  StorageAccessError,
 } from '@tokensweep/analysis';
 import { JobName, JobOf, ServiceConfig, SweepLifecycle, SweepStore } from '@tokensweep/queue';
 import { ChunkProcessor } from './chunk.processor';
@@ -29,7 +31,7 @@ function processorFailingWith(error: Error) {
   const executor: ChunkExecutor = { run: () => Promise.reject(error), close: async () => {} };
   const fail = vi.fn(async () => {});
   const lifecycle = {
-    sweepDir: () => '/nonexistent',
+    sweepTarget: () => ({ kind: 'file', dir: '/nonexistent' }),
     startChunk: async () => null,
     chunkStopped: async () => {},
     fail,
@@ -52,5 +54,18 @@ describe('ChunkProcessor on a chunk that does not finish', () => {
     );
     await expect(processor.process(lastAttempt())).rejects.toBeInstanceOf(ExecutorClosedError);
     expect(fail).not.toHaveBeenCalled();
+  });
+});
+
+describe('ChunkProcessor on a store that refuses the worker', () => {
+  it('fails the sweep on the first attempt, with the store message, and does not retry', async () => {
+    const message = 'cannot write s3://results/x/part: InvalidAccessKeyId (HTTP 403): no such key id';
+    const { processor, fail } = processorFailingWith(new StorageAccessError(message));
+    const job = lastAttempt();
+    Object.assign(job, { attemptsMade: 0 });
+    const failure = processor.process(job);
+    await expect(failure).rejects.toBeInstanceOf(UnrecoverableError);
+    await expect(failure).rejects.toThrow(message);
+    expect(fail).toHaveBeenCalledWith(expect.any(String), expect.stringContaining(message));
   });
 });

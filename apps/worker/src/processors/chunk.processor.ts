@@ -7,6 +7,7 @@ import {
   isSweepId,
   ModelUnavailableError,
   SpecError,
+  StorageAccessError,
 } from '@tokensweep/analysis';
 import {
   ChunkResult,
@@ -50,12 +51,16 @@ export class ChunkProcessor {
     if (skipped) return { skipped, files: 0, rows: 0, durationMs: 0 };
     let files;
     try {
-      files = await this.executor.run(chunk, this.lifecycle.sweepDir(sweepId));
+      files = await this.executor.run(chunk, this.lifecycle.sweepTarget(sweepId));
     } catch (error) {
       await this.lifecycle.chunkStopped(sweepId, index);
       // stopped by a shutdown after the job was handed back: another worker runs it, nothing failed
       if (error instanceof ExecutorClosedError) throw error;
-      const unrecoverable = error instanceof ModelUnavailableError || error instanceof SpecError;
+      // so is a store that refuses this worker (its credentials, the bucket): every attempt would fail alike
+      const unrecoverable =
+        error instanceof ModelUnavailableError ||
+        error instanceof SpecError ||
+        error instanceof StorageAccessError;
       const message = `chunk ${index} (${describe(chunk.task)}) failed: ${(error as Error).message}`;
       if (unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
         await this.lifecycle.fail(sweepId, message, round);

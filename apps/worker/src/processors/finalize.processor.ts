@@ -25,8 +25,8 @@ export class FinalizeProcessor {
     if (!data) throw new UnrecoverableError('job data: sweepId or round is missing or malformed');
     try {
       // figures are drawn before the manifest is written, so that the manifest lists them
-      const manifest = await this.lifecycle.complete(data.sweepId, data.round, async (dir, state) => {
-        if (state.spec.plots) await renderPlots(dir);
+      const manifest = await this.lifecycle.complete(data.sweepId, data.round, async (storage, state) => {
+        if (state.spec.plots) await renderPlots(storage);
       });
       return { completed: manifest !== null };
     } catch (error) {

@@ -73,6 +73,25 @@ export function url(fallback: string, protocols: string[]): ConfigParser<string>
   };
 }
 
+/** An optional URL with one of `protocols`, unset by default (`shown` says what unset means). */
+export function optionalUrl(protocols: string[], shown = '—'): ConfigParser<string | undefined> {
+  return {
+    shownDefault: shown,
+    parse(raw) {
+      if (raw === undefined) return undefined;
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(raw);
+      } catch {
+        // reported below
+      }
+      if (!parsed || !protocols.includes(parsed.protocol) || !parsed.host)
+        throw new ConfigValueError(`expected an ${protocols.map((p) => `${p}//`).join(' or ')} URL`);
+      return raw;
+    },
+  };
+}
+
 /** Free text, unset by default (`shown` says what unset means). */
 export function optionalText(shown = '—'): ConfigParser<string | undefined> {
   return { shownDefault: shown, parse: (raw) => raw };

@@ -1,6 +1,16 @@
 import os from 'node:os';
 import { DEFAULT_LIMITS } from '../spec/limits';
-import { ConfigParser, directory, flag, hfHome, integer, optionalText, text, url } from './config-parsers';
+import {
+  ConfigParser,
+  directory,
+  flag,
+  hfHome,
+  integer,
+  optionalText,
+  optionalUrl,
+  text,
+  url,
+} from './config-parsers';
 
 /** The processes that read configuration. */
 export type ConfigProcess = 'api' | 'worker' | 'cli';
@@ -62,6 +72,25 @@ export const CONFIG = {
     'where sweep directories live (shared by all)',
     SHARED,
   ),
+  resultsUrl: variable(
+    'RESULTS_URL',
+    SERVICES,
+    optionalText(),
+    'results in `file:///DIR` or `s3://BUCKET/PREFIX` instead (not with `RESULTS_DIR`)',
+  ),
+  awsEndpointUrlS3: variable(
+    'AWS_ENDPOINT_URL_S3',
+    ALL,
+    optionalUrl(['http:', 'https:'], 'AWS S3'),
+    'an S3-compatible store for results (path-style addressing)',
+  ),
+  awsEndpointUrl: variable(
+    'AWS_ENDPOINT_URL',
+    ALL,
+    optionalUrl(['http:', 'https:'], 'AWS S3'),
+    'the same, when `AWS_ENDPOINT_URL_S3` is unset',
+  ),
+  awsRegion: variable('AWS_REGION', ALL, optionalText('`us-east-1` with an endpoint'), "the bucket's region"),
   modelsDir: variable(
     'MODELS_DIR',
     ALL,

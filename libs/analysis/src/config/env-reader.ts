@@ -20,6 +20,12 @@ export class EnvReader {
     }
   }
 
+  /** Whether the variable is set (to something other than the empty string). */
+  isSet(variable: ConfigVariable): boolean {
+    const value = this.env[variable.name];
+    return value !== undefined && value !== '';
+  }
+
   /** Throws a ConfigError listing every bad value read so far, if any. */
   check(): void {
     if (this.problems.length > 0) throw new ConfigError(this.problems);

@@ -1,27 +1,29 @@
+import { asStorage, SweepLocation } from '../storage/as-storage';
 import { buildManifest, Manifest, specModels, SweepRecord } from './manifest';
 import { findParts } from './part-record';
 import { summarize } from './summary';
-import { listFiles, removeStrayTempFiles, writeFileAtomically } from './sweep-layout';
 
 /**
- * Closes a sweep directory, whatever its outcome: removes stray temporary files, then writes
- * spec.json, summary.json and manifest.json from the parts actually on disk, so a cancelled or
- * failed sweep lists exactly the parts it finished. `removeTempFiles: false` when chunks may still be
- * writing (a distributed sweep just cancelled or failed): their temporary files are not strays yet.
+ * Closes a sweep, whatever its outcome: removes what interrupted writes left (temporary files,
+ * incomplete uploads), then writes spec.json, summary.json and manifest.json from the parts actually
+ * stored, so a cancelled or failed sweep lists exactly the parts it finished. The manifest goes last:
+ * it is the sweep's commit record. `removeTempFiles: false` when chunks may still be writing (a
+ * distributed sweep just cancelled or failed): their temporary files and uploads are not strays yet.
  */
 export async function finishSweep(
-  sweepDir: string,
+  location: SweepLocation,
   record: SweepRecord,
   options: { removeTempFiles?: boolean } = {},
 ): Promise<Manifest> {
-  if (options.removeTempFiles ?? true) await removeStrayTempFiles(sweepDir);
-  const parts = await findParts(sweepDir);
-  const summary = await summarize(sweepDir, parts, specModels(record.spec), record.spec.formats);
-  const plots = (await listFiles(sweepDir)).filter((f) => f.startsWith('plots/'));
+  const storage = asStorage(location);
+  if (options.removeTempFiles ?? true) await storage.removeLeftovers();
+  const parts = await findParts(storage);
+  const summary = await summarize(storage, parts, specModels(record.spec), record.spec.formats);
+  const plots = (await storage.list()).map((o) => o.path).filter((f) => f.startsWith('plots/'));
   const manifest = buildManifest(record, parts, summary, plots);
-  await writeFileAtomically(sweepDir, 'spec.json', json(record.spec));
-  await writeFileAtomically(sweepDir, 'summary.json', json(summary));
-  await writeFileAtomically(sweepDir, 'manifest.json', json(manifest));
+  await storage.write('spec.json', json(record.spec));
+  await storage.write('summary.json', json(summary));
+  await storage.write('manifest.json', json(manifest));
   return manifest;
 }
 

@@ -36,6 +36,11 @@ export async function readParquetTable(file: string, columns?: string[]): Promis
   return tableFromIPC(wasm.intoIPCStream());
 }
 
+/** Decodes Parquet bytes (optionally only some columns) as an Arrow table. */
+export function decodeParquetTable(bytes: Uint8Array, columns?: string[]): Table {
+  return tableFromIPC(readParquet(bytes, columns ? { columns } : undefined).intoIPCStream());
+}
+
 /** Row count and key-value metadata from a Parquet footer, without reading the data pages. */
 export async function readParquetInfo(
   file: string,

@@ -1,11 +1,10 @@
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { ModelProvenance } from '../models/model-cache';
 import { Analysis, NumberFormat } from '../spec/vocabulary';
-import { readParquetInfo } from './parquet-file';
+import { asStorage, SweepLocation } from '../storage/as-storage';
+import { readParquetFooter } from './parquet-footer';
 import { PartSummary, partSummaryFromMetadata } from './part-summary';
 import { provenanceFromMetadata } from './provenance';
-import { listFiles, parsePartPath } from './sweep-layout';
+import { parsePartPath } from './sweep-layout';
 
 /** A finished part file found in a sweep directory, with what its footer says. */
 export interface PartRecord {
@@ -21,14 +20,18 @@ export interface PartRecord {
   summary: PartSummary | null;
 }
 
-/** Every complete part of a sweep directory, ordered by analysis, model, format and part number. */
-export async function findParts(sweepDir: string): Promise<PartRecord[]> {
+/**
+ * Every complete part of a sweep, ordered by analysis, model, format and part number: only their
+ * footers are read (by byte ranges), never their rows.
+ */
+export async function findParts(location: SweepLocation): Promise<PartRecord[]> {
+  const storage = asStorage(location);
   const records: PartRecord[] = [];
-  for (const relative of await listFiles(sweepDir)) {
-    const parsed = parsePartPath(relative);
-    if (!parsed) continue;
-    const file = path.join(sweepDir, relative);
-    const [{ rows, metadata }, { size }] = await Promise.all([readParquetInfo(file), stat(file)]);
+  const found = (await storage.list()).filter((object) => parsePartPath(object.path));
+  const footers = await inBatches(found, 16, (object) => readParquetFooter(storage, object.path));
+  for (const [i, { path: relative }] of found.entries()) {
+    const parsed = parsePartPath(relative)!;
+    const { rows, metadata, bytes: size } = footers[i];
     records.push({
       path: relative,
       ...parsed,
@@ -40,4 +43,12 @@ export async function findParts(sweepDir: string): Promise<PartRecord[]> {
   }
   const key = (r: PartRecord) => `${r.analysis}\u0000${r.slug}\u0000${r.format}`;
   return records.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.part - b.part));
+}
+
+/** `work` over every item, at most `width` at once (a sweep may have thousands of parts). */
+async function inBatches<T, R>(items: T[], width: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += width)
+    results.push(...(await Promise.all(items.slice(i, i + width).map(work))));
+  return results;
 }

@@ -1,9 +1,11 @@
-import path from 'node:path';
 import { Table } from 'apache-arrow';
 import { ExactSum } from '../compute/exact-sum';
 import { NumberFormat } from '../spec/vocabulary';
-import { readParquetInfo, readParquetTable } from './parquet-file';
+import { asStorage, SweepLocation } from '../storage/as-storage';
+import { SweepStorage } from '../storage/sweep-storage';
+import { readPart } from './read-part';
 import { parsePcaSummary } from './pca-summary';
+import { readParquetFooter } from './parquet-footer';
 import { PartRecord } from './part-record';
 import {
   PART_SUMMARY_KEY,
@@ -49,11 +51,12 @@ export interface Summary {
  * Every figure merges exactly, so the summary does not depend on how the sweep was chunked.
  */
 export async function summarize(
-  sweepDir: string,
+  location: SweepLocation,
   parts: PartRecord[],
   models: { id: string; slug: string }[],
   formats: NumberFormat[],
 ): Promise<Summary> {
+  const storage = asStorage(location);
   const entries: SummaryEntry[] = [];
   for (const model of models) {
     for (const format of formats) {
@@ -61,7 +64,7 @@ export async function summarize(
       if (mine.length === 0) continue;
       const read = <A extends SummarizedAnalysis>(analysis: A) =>
         Promise.all(
-          mine.filter((p) => p.analysis === analysis).map((p) => partSummary(sweepDir, p, analysis)),
+          mine.filter((p) => p.analysis === analysis).map((p) => partSummary(storage, p, analysis)),
         );
       const has = (analysis: string) => mine.some((p) => p.analysis === analysis);
       const entry: SummaryEntry = { model: model.id, slug: model.slug, format };
@@ -72,11 +75,11 @@ export async function summarize(
       if (has('fourier')) {
         const tables = mine
           .filter((p) => p.analysis === 'fourier')
-          .map((p) => readParquetTable(path.join(sweepDir, p.path), ['period', 'normalized_power']));
+          .map((p) => readPart(storage, p.path, ['period', 'normalized_power']));
         entry.fourier = summarizeFourier(await Promise.all(tables));
       }
       const pca = mine.find((p) => p.analysis === 'pca');
-      if (pca) entry.pca = await pcaEntry(sweepDir, pca);
+      if (pca) entry.pca = await pcaEntry(storage, pca);
       entries.push(entry);
     }
   }
@@ -86,12 +89,12 @@ export async function summarize(
 type SummaryOf<A extends SummarizedAnalysis> = Extract<PartSummary, { analysis: A }>;
 
 async function partSummary<A extends SummarizedAnalysis>(
-  sweepDir: string,
+  storage: SweepStorage,
   part: PartRecord,
   analysis: A,
 ): Promise<SummaryOf<A>> {
   if (part.summary) return part.summary as SummaryOf<A>;
-  const table = await readParquetTable(path.join(sweepDir, part.path), SUMMARY_COLUMNS[analysis]);
+  const table = await readPart(storage, part.path, SUMMARY_COLUMNS[analysis]);
   return summarizePart(analysis, table) as SummaryOf<A>;
 }
 
@@ -175,8 +178,8 @@ function summarizeFourier(tables: Table[]): NonNullable<SummaryEntry['fourier']>
 }
 
 /** The PCA figures a `pca` part's footer carries: its rows cannot give them (the total variance is in no column). */
-async function pcaEntry(sweepDir: string, part: PartRecord): Promise<NonNullable<SummaryEntry['pca']>> {
-  const { metadata } = await readParquetInfo(path.join(sweepDir, part.path));
+async function pcaEntry(storage: SweepStorage, part: PartRecord): Promise<NonNullable<SummaryEntry['pca']>> {
+  const { metadata } = await readParquetFooter(storage, part.path);
   const summary = parsePcaSummary(metadata[PART_SUMMARY_KEY]);
   if (!summary) throw new Error(`${part.path} carries no readable PCA summary in its footer`);
   return { numbers: summary.numbers, explainedVarianceRatio: summary.explainedVarianceRatio };

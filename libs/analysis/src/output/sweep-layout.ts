@@ -66,9 +66,14 @@ export async function listFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
+/** Whether a file is a write still under way, or one that an interruption left behind. */
+export function isTempFile(relative: string): boolean {
+  return relative.endsWith(TEMP_SUFFIX);
+}
+
 /** Removes temporary files that interrupted writes left behind. */
 export async function removeStrayTempFiles(sweepDir: string): Promise<number> {
-  const strays = (await listFiles(sweepDir)).filter((file) => file.endsWith(TEMP_SUFFIX));
+  const strays = (await listFiles(sweepDir)).filter(isTempFile);
   await Promise.all(strays.map((file) => rm(path.join(sweepDir, file), { force: true })));
   return strays.length;
 }

@@ -2,6 +2,7 @@ import { PartRecord } from '../output/part-record';
 import { MAX_MARKS, NumberBins } from './mark-budget';
 import { float32OrNaN, forEachBatch, int64Values } from './part-columns';
 import { Panel, panelParts } from './panels';
+import { SweepStorage } from '../storage/sweep-storage';
 
 /** Blocks per matrix edge when binned: 120 × 120 cells, about 3 PNG pixels each in a square panel. */
 export const MAX_MATRIX_BINS = 120;
@@ -42,7 +43,7 @@ export type CosineMatrixData = { panels: PanelMatrix[] } & (
 
 /** Reads each panel's all-to-all matrix, as cells when they fit the mark budget and in blocks otherwise. */
 export async function collectCosineMatrix(
-  sweepDir: string,
+  storage: SweepStorage,
   parts: PartRecord[],
   panels: Panel[],
 ): Promise<CosineMatrixData> {
@@ -54,7 +55,7 @@ export async function collectCosineMatrix(
     const rows: MatrixCell[] = [];
     const numbers = new Set<number>();
     for (const panel of panels) {
-      await forEachBatch(sweepDir, mine(panel), ['row', 'col', 'cosine'], (batch) => {
+      await forEachBatch(storage, mine(panel), ['row', 'col', 'cosine'], (batch) => {
         const row = int64Values(batch, 'row');
         const col = int64Values(batch, 'col');
         const cosine = float32OrNaN(batch, 'cosine');
@@ -71,7 +72,7 @@ export async function collectCosineMatrix(
   let low = Infinity;
   let high = -Infinity;
   for (const panel of panels) {
-    await forEachBatch(sweepDir, mine(panel), ['row'], (batch) => {
+    await forEachBatch(storage, mine(panel), ['row'], (batch) => {
       const row = int64Values(batch, 'row');
       for (let i = 0; i < row.length; i++) {
         if (row[i] < low) low = row[i];
@@ -88,7 +89,7 @@ export async function collectCosineMatrix(
   for (const panel of panels) {
     const sum = new Float64Array(bins.count * bins.count);
     const count = new Float64Array(bins.count * bins.count);
-    await forEachBatch(sweepDir, mine(panel), ['row', 'col', 'cosine'], (batch) => {
+    await forEachBatch(storage, mine(panel), ['row', 'col', 'cosine'], (batch) => {
       const row = int64Values(batch, 'row');
       const col = int64Values(batch, 'col');
       const cosine = float32OrNaN(batch, 'cosine');

@@ -2,6 +2,7 @@ import { PartRecord } from '../output/part-record';
 import { NumberBins } from './mark-budget';
 import { Panel, panelParts } from './panels';
 import { float32OrNaN, forEachBatch, int32Values, int64Values } from './part-columns';
+import { SweepLocation } from '../storage/as-storage';
 
 /** Numbers the table figure lists when the sweep has them; otherwise it picks evenly spaced ones. */
 const PREFERRED = [0, 1, 2, 7, 10, 42, 100, 365, 1000, 2024];
@@ -31,7 +32,7 @@ export interface NeighborsData {
 
 /** Reads the `neighbors` parts of the panels twice: once for the rank-1 tokens, once for the chosen numbers' rows. */
 export async function collectNeighbors(
-  sweepDir: string,
+  sweepDir: SweepLocation,
   parts: PartRecord[],
   panels: Panel[],
 ): Promise<NeighborsData> {

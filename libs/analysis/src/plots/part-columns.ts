@@ -1,7 +1,7 @@
-import path from 'node:path';
 import { Data, RecordBatch } from 'apache-arrow';
-import { readParquetTable } from '../output/parquet-file';
 import { PartRecord } from '../output/part-record';
+import { readPart } from '../output/read-part';
+import { asStorage, SweepLocation } from '../storage/as-storage';
 
 /**
  * Column access for figures, which read whole analyses: parts are read one at a time (a sweep's
@@ -11,13 +11,14 @@ import { PartRecord } from '../output/part-record';
 
 /** Reads `columns` of each part in order and hands every record batch to `visit`. */
 export async function forEachBatch(
-  sweepDir: string,
+  location: SweepLocation,
   parts: PartRecord[],
   columns: string[],
   visit: (batch: RecordBatch) => void,
 ): Promise<void> {
+  const storage = asStorage(location);
   for (const part of parts) {
-    const table = await readParquetTable(path.join(sweepDir, part.path), columns);
+    const table = await readPart(storage, part.path, columns);
     for (const batch of table.batches) visit(batch);
   }
 }

@@ -1,11 +1,11 @@
-import path from 'node:path';
-import { readParquetInfo } from '../output/parquet-file';
 import { PartRecord } from '../output/part-record';
 import { PART_SUMMARY_KEY } from '../output/part-summary';
 import { parsePcaSummary } from '../output/pca-summary';
 import { MAX_MARKS, strideFor } from './mark-budget';
 import { Panel, panelParts } from './panels';
 import { forEachBatch, int64Values } from './part-columns';
+import { asStorage, SweepLocation } from '../storage/as-storage';
+import { readParquetFooter } from '../output/parquet-footer';
 
 /** One panel's PCA: a sample of its numbers' first three coordinates, and every component's share of the variance. */
 export interface PcaPanel {
@@ -23,14 +23,20 @@ export interface PcaData {
 }
 
 /** Reads the `pca` parts of the panels: the coordinates from the rows, the ratios from the footer. */
-export async function collectPca(sweepDir: string, parts: PartRecord[], panels: Panel[]): Promise<PcaData> {
+export async function collectPca(
+  sweepDir: SweepLocation,
+  parts: PartRecord[],
+  panels: Panel[],
+): Promise<PcaData> {
   const collected: PcaPanel[] = [];
   let low = Infinity;
   let high = 0;
   for (const panel of panels) {
     const mine = panelParts(parts, 'pca', panel);
     const summary = mine[0]
-      ? parsePcaSummary((await readParquetInfo(path.join(sweepDir, mine[0].path))).metadata[PART_SUMMARY_KEY])
+      ? parsePcaSummary(
+          (await readParquetFooter(asStorage(sweepDir), mine[0].path)).metadata[PART_SUMMARY_KEY],
+        )
       : null;
     const ratios = summary?.explainedVarianceRatio ?? [];
     const stride = strideFor(summary?.numbers ?? 0, MAX_MARKS / 2 / panels.length);

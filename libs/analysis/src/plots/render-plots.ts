@@ -1,5 +1,6 @@
 import { findParts } from '../output/part-record';
-import { writeFileAtomically } from '../output/sweep-layout';
+import { asStorage, SweepLocation } from '../storage/as-storage';
+import { SweepStorage } from '../storage/sweep-storage';
 import { collectCosineMatrix } from './cosine-matrix.data';
 import { cosineMatrixFigure } from './cosine-matrix.figure';
 import { collectNeighbors } from './neighbors.data';
@@ -45,16 +46,17 @@ interface PendingFigure {
  * Renders the figures of a sweep directory from its part files into `plots/<figure>.svg` and `.png`
  * (only the figures whose analyses the sweep has) and returns their paths relative to the directory.
  */
-export async function renderPlots(sweepDir: string): Promise<string[]> {
+export async function renderPlots(location: SweepLocation): Promise<string[]> {
+  const storage = asStorage(location);
   const written: string[] = [];
-  for (const figure of await pendingFigures(sweepDir)) {
+  for (const figure of await pendingFigures(storage)) {
     const rendered = await renderFigure(await figure.spec(), figure.options);
     for (const [extension, bytes] of [
       ['svg', rendered.svg],
       ['png', rendered.png],
     ] as const) {
       const relative = `${PLOTS_DIR}/${figure.name}.${extension}`;
-      await writeFileAtomically(sweepDir, relative, bytes);
+      await storage.write(relative, bytes);
       written.push(relative);
     }
   }
@@ -65,27 +67,29 @@ export async function renderPlots(sweepDir: string): Promise<string[]> {
  * The Vega-Lite specs of a sweep's figures, data inlined and bounded by the mark budget: what
  * renderPlots draws, for callers that draw them elsewhere (a browser) or inspect them.
  */
-export async function figureSpecs(sweepDir: string): Promise<{ name: FigureName; spec: VegaLiteSpec }[]> {
+export async function figureSpecs(
+  location: SweepLocation,
+): Promise<{ name: FigureName; spec: VegaLiteSpec }[]> {
   const specs: { name: FigureName; spec: VegaLiteSpec }[] = [];
-  for (const figure of await pendingFigures(sweepDir))
+  for (const figure of await pendingFigures(asStorage(location)))
     specs.push({ name: figure.name, spec: await figure.spec() });
   return specs;
 }
 
-async function pendingFigures(sweepDir: string): Promise<PendingFigure[]> {
-  const parts = await findParts(sweepDir);
+async function pendingFigures(storage: SweepStorage): Promise<PendingFigure[]> {
+  const parts = await findParts(storage);
   const panels = panelsOf(parts);
   const figures: PendingFigure[] = [];
   const tokenPanels = panelsWith(parts, 'tokens', panels);
   if (tokenPanels.length > 0) {
-    const scans = await scanTokens(sweepDir, parts, tokenPanels);
+    const scans = await scanTokens(storage, parts, tokenPanels);
     figures.push({
       name: 'token-counts',
-      spec: async () => tokenCountsFigure(await collectTokenCounts(sweepDir, parts, scans)),
+      spec: async () => tokenCountsFigure(await collectTokenCounts(storage, parts, scans)),
     });
     figures.push({
       name: 'token-ids',
-      spec: async () => tokenIdsFigure(await collectTokenIds(sweepDir, parts, scans)),
+      spec: async () => tokenIdsFigure(await collectTokenIds(storage, parts, scans)),
     });
     // The histogram compares models and formats; with one of each it would repeat the token-counts figure.
     if (tokenPanels.length > 1)
@@ -96,7 +100,7 @@ async function pendingFigures(sweepDir: string): Promise<PendingFigure[]> {
     // Bars a pixel or less wide would be smoothed into a faint haze: drawn crisp they stay solid.
     figures.push({
       name: 'successive-cosine',
-      spec: async () => successiveCosineFigure(await collectSuccessiveCosine(sweepDir, parts, cosinePanels)),
+      spec: async () => successiveCosineFigure(await collectSuccessiveCosine(storage, parts, cosinePanels)),
       options: { crispEdges: true },
     });
   }
@@ -104,27 +108,27 @@ async function pendingFigures(sweepDir: string): Promise<PendingFigure[]> {
   if (matrixPanels.length > 0) {
     figures.push({
       name: 'cosine-matrix',
-      spec: async () => cosineMatrixFigure(await collectCosineMatrix(sweepDir, parts, matrixPanels)),
+      spec: async () => cosineMatrixFigure(await collectCosineMatrix(storage, parts, matrixPanels)),
       options: { crispEdges: true },
     });
   }
   const pcaPanels = panelsWith(parts, 'pca', panels);
   if (pcaPanels.length > 0) {
-    figures.push({ name: 'pca', spec: async () => pcaFigure(await collectPca(sweepDir, parts, pcaPanels)) });
+    figures.push({ name: 'pca', spec: async () => pcaFigure(await collectPca(storage, parts, pcaPanels)) });
     figures.push({
       name: 'pca-variance',
-      spec: async () => pcaVarianceFigure(await collectPca(sweepDir, parts, pcaPanels)),
+      spec: async () => pcaVarianceFigure(await collectPca(storage, parts, pcaPanels)),
     });
   }
   const neighborPanels = panelsWith(parts, 'neighbors', panels);
   if (neighborPanels.length > 0) {
     figures.push({
       name: 'neighbors',
-      spec: async () => neighborsFigure(await collectNeighbors(sweepDir, parts, neighborPanels)),
+      spec: async () => neighborsFigure(await collectNeighbors(storage, parts, neighborPanels)),
     });
     figures.push({
       name: 'neighbors-share',
-      spec: async () => neighborsShareFigure(await collectNeighbors(sweepDir, parts, neighborPanels)),
+      spec: async () => neighborsShareFigure(await collectNeighbors(storage, parts, neighborPanels)),
       options: { crispEdges: true },
     });
   }

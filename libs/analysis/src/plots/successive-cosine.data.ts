@@ -2,6 +2,7 @@ import { PartRecord } from '../output/part-record';
 import { MAX_MARKS, MAX_NUMBER_BINS, NumberBins } from './mark-budget';
 import { float32OrNaN, forEachBatch, int64Values, strings } from './part-columns';
 import { Panel, panelParts } from './panels';
+import { SweepStorage } from '../storage/sweep-storage';
 
 /** Up to this many bars per panel, each bar is labelled with its number's text, as in the notebook. */
 export const LABELLED_BARS = 40;
@@ -46,7 +47,7 @@ export type SuccessiveCosineData = {
 
 /** Reads the successive cosines of each panel, choosing how to draw them from the row counts in the part footers. */
 export async function collectSuccessiveCosine(
-  sweepDir: string,
+  storage: SweepStorage,
   parts: PartRecord[],
   panels: Panel[],
 ): Promise<SuccessiveCosineData> {
@@ -57,7 +58,7 @@ export async function collectSuccessiveCosine(
     columns: string[],
     visit: (numbers: Float64Array, previous: Float64Array, cosines: Float32Array) => void,
   ) =>
-    forEachBatch(sweepDir, mine(panel), columns, (batch) =>
+    forEachBatch(storage, mine(panel), columns, (batch) =>
       visit(
         int64Values(batch, 'number'),
         columns.includes('previous') ? int64Values(batch, 'previous') : new Float64Array(0),
@@ -84,7 +85,7 @@ export async function collectSuccessiveCosine(
     const rows: CosineBar[] = [];
     let minGap = Infinity;
     for (const [i, panel] of panels.entries()) {
-      const labels = labelled ? await numberTexts(sweepDir, parts, panel) : new Map<number, string>();
+      const labels = labelled ? await numberTexts(storage, parts, panel) : new Map<number, string>();
       let first = true;
       await read(panel, ['number', 'previous', 'cosine'], (numbers, previous, cosines) => {
         for (let k = 0; k < numbers.length; k++) {
@@ -169,12 +170,12 @@ export async function collectSuccessiveCosine(
 
 /** The text of each number of a panel (from its tokens parts, when the sweep has them). */
 async function numberTexts(
-  sweepDir: string,
+  storage: SweepStorage,
   parts: PartRecord[],
   panel: Panel,
 ): Promise<Map<number, string>> {
   const texts = new Map<number, string>();
-  await forEachBatch(sweepDir, panelParts(parts, 'tokens', panel), ['number', 'text'], (batch) => {
+  await forEachBatch(storage, panelParts(parts, 'tokens', panel), ['number', 'text'], (batch) => {
     const numbers = int64Values(batch, 'number');
     strings(batch, 'text').forEach((text, i) => texts.set(numbers[i], text));
   });

@@ -4,6 +4,7 @@ import { MAX_MARKS, MAX_NUMBER_BINS, NumberBins } from './mark-budget';
 import { forEachBatch, int32Values, int64Values } from './part-columns';
 import { panelParts } from './panels';
 import { sharedExtent, TokenScan, tokenCountsSeen } from './token-scan';
+import { SweepStorage } from '../storage/sweep-storage';
 
 export interface TokenCountPoint {
   panel: string;
@@ -29,7 +30,7 @@ export type TokenCountsData = { extent: [number, number]; counts: number[]; scan
 
 /** Reads the token counts of each scanned panel, as dots when they fit the mark budget, binned otherwise. */
 export async function collectTokenCounts(
-  sweepDir: string,
+  storage: SweepStorage,
   parts: PartRecord[],
   scans: TokenScan[],
 ): Promise<TokenCountsData> {
@@ -37,7 +38,7 @@ export async function collectTokenCounts(
   const counts = tokenCountsSeen(scans);
   const total = scans.reduce((sum, s) => sum + s.numbers, 0);
   const read = (scan: TokenScan, visit: (numbers: Float64Array, counts: Int32Array) => void) =>
-    forEachBatch(sweepDir, panelParts(parts, 'tokens', scan.panel), ['number', 'token_count'], (batch) =>
+    forEachBatch(storage, panelParts(parts, 'tokens', scan.panel), ['number', 'token_count'], (batch) =>
       visit(int64Values(batch, 'number'), int32Values(batch, 'token_count')),
     );
 

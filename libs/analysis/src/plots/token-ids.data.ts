@@ -3,6 +3,7 @@ import { MAX_MARKS, strideFor } from './mark-budget';
 import { forEachBatch, int32Lists, int64Values } from './part-columns';
 import { panelParts } from './panels';
 import { sharedExtent, TokenScan } from './token-scan';
+import { SweepStorage } from '../storage/sweep-storage';
 
 export interface TokenIdPoint {
   panel: string;
@@ -30,7 +31,7 @@ export interface TokenIdsData {
  * what the figure shows and a bin of ids has no single value to draw.
  */
 export async function collectTokenIds(
-  sweepDir: string,
+  storage: SweepStorage,
   parts: PartRecord[],
   scans: TokenScan[],
 ): Promise<TokenIdsData> {
@@ -43,24 +44,19 @@ export async function collectTokenIds(
   let positions = 0;
   for (const scan of scans) {
     let rank = 0;
-    await forEachBatch(
-      sweepDir,
-      panelParts(parts, 'tokens', scan.panel),
-      ['number', 'token_ids'],
-      (batch) => {
-        const numbers = int64Values(batch, 'number');
-        const { offsets, values } = int32Lists(batch, 'token_ids');
-        for (let i = 0; i < numbers.length; i++, rank++) {
-          if (rank % stride !== 0) continue;
-          drawn++;
-          for (let k = offsets[i]; k < offsets[i + 1]; k++) {
-            const position = k - offsets[i] + 1;
-            positions = Math.max(positions, position);
-            rows.push({ panel: scan.panel.label, number: numbers[i], id: values[k], position });
-          }
+    await forEachBatch(storage, panelParts(parts, 'tokens', scan.panel), ['number', 'token_ids'], (batch) => {
+      const numbers = int64Values(batch, 'number');
+      const { offsets, values } = int32Lists(batch, 'token_ids');
+      for (let i = 0; i < numbers.length; i++, rank++) {
+        if (rank % stride !== 0) continue;
+        drawn++;
+        for (let k = offsets[i]; k < offsets[i + 1]; k++) {
+          const position = k - offsets[i] + 1;
+          positions = Math.max(positions, position);
+          rows.push({ panel: scan.panel.label, number: numbers[i], id: values[k], position });
         }
-      },
-    );
+      }
+    });
   }
   return { scans, extent: sharedExtent(scans), stride, drawn, positions, rows };
 }

@@ -1,6 +1,7 @@
 import { PartRecord } from '../output/part-record';
 import { forEachBatch, int32Values, int64Values } from './part-columns';
 import { Panel, panelParts } from './panels';
+import { SweepStorage } from '../storage/sweep-storage';
 
 /** What a first, cheap pass over a panel's `tokens` parts finds: enough to decide how to draw it. */
 export interface TokenScan {
@@ -16,7 +17,7 @@ export interface TokenScan {
 
 /** Scans the `number` and `token_count` columns of each panel (token ids stay unread). */
 export async function scanTokens(
-  sweepDir: string,
+  storage: SweepStorage,
   parts: PartRecord[],
   panels: Panel[],
 ): Promise<TokenScan[]> {
@@ -30,7 +31,7 @@ export async function scanTokens(
       tokens: 0,
       histogram: new Map(),
     };
-    await forEachBatch(sweepDir, panelParts(parts, 'tokens', panel), ['number', 'token_count'], (batch) => {
+    await forEachBatch(storage, panelParts(parts, 'tokens', panel), ['number', 'token_count'], (batch) => {
       const numbers = int64Values(batch, 'number');
       const counts = int32Values(batch, 'token_count');
       for (let i = 0; i < counts.length; i++) {

@@ -5,10 +5,13 @@ import { ModelLocations } from '../models/model-locations';
 import type { ChunkSteps } from '../chunk-steps';
 import { ChunkJob, PartFile, runChunk } from '../run-chunk';
 import { NumberSet } from '../spec/number-set';
+import { openSweepStorage } from '../storage/results-root';
+import { StorageTarget } from '../storage/sweep-storage';
 
 /** Runs chunk jobs somewhere: in this thread, or in a pool of worker threads. */
 export interface ChunkExecutor {
-  run(job: ChunkJob, sweepDir: string): Promise<PartFile[]>;
+  /** Runs a chunk, writing its parts to the sweep at `output` (a directory or a bucket prefix). */
+  run(job: ChunkJob, output: StorageTarget): Promise<PartFile[]>;
   /** Stops running chunks where it can (they fail with ExecutorClosedError) and refuses new ones. */
   close(): Promise<void>;
 }
@@ -53,9 +56,9 @@ export class InProcessExecutor implements ChunkExecutor {
   }
 
   /** Runs one chunk here; `steps`, when given, times each of its steps. */
-  run(job: ChunkJob, sweepDir: string, steps?: ChunkSteps): Promise<PartFile[]> {
+  run(job: ChunkJob, output: StorageTarget, steps?: ChunkSteps): Promise<PartFile[]> {
     return runChunk(job, {
-      sweepDir,
+      storage: openSweepStorage(output),
       models: this.models,
       numbers: this.numberSet(job),
       kernel: this.kernel,

@@ -45,7 +45,7 @@ if (parentPort) {
     if (message.type !== 'run') return;
     let reply: RunReply;
     try {
-      reply = { type: 'result', id: message.id, files: await executor.run(message.job, message.sweepDir) };
+      reply = { type: 'result', id: message.id, files: await executor.run(message.job, message.output) };
     } catch (error) {
       reply = { type: 'result', id: message.id, error: serializeError(error) };
     }

@@ -1,5 +1,6 @@
 import { ModelUnavailableError } from '../models/model-errors';
 import { SpecError } from '../spec/spec-error';
+import { StorageAccessError } from '../storage/sweep-storage';
 import { ExecutorClosedError } from './chunk-executor';
 
 /**
@@ -11,6 +12,7 @@ export type SerializedError =
   | { kind: 'model-unavailable'; model: string; detail: string }
   | { kind: 'spec'; problems: string[] }
   | { kind: 'executor-closed'; message: string }
+  | { kind: 'storage-access'; message: string }
   | { kind: 'other'; name: string; message: string; stack?: string };
 
 /** The declared form of `error`, for postMessage. */
@@ -19,6 +21,7 @@ export function serializeError(error: unknown): SerializedError {
     return { kind: 'model-unavailable', model: error.model, detail: error.detail };
   if (error instanceof SpecError) return { kind: 'spec', problems: [...error.problems] };
   if (error instanceof ExecutorClosedError) return { kind: 'executor-closed', message: error.message };
+  if (error instanceof StorageAccessError) return { kind: 'storage-access', message: error.message };
   if (error instanceof Error)
     return { kind: 'other', name: error.name, message: error.message, stack: error.stack };
   return { kind: 'other', name: 'Error', message: String(error) };
@@ -33,6 +36,8 @@ export function deserializeError(data: SerializedError): Error {
       return new SpecError(data.problems);
     case 'executor-closed':
       return new ExecutorClosedError(data.message);
+    case 'storage-access':
+      return new StorageAccessError(data.message);
     case 'other': {
       const error = new Error(data.message);
       error.name = data.name;

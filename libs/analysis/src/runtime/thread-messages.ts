@@ -1,6 +1,7 @@
 import { EmbeddingMatrix } from '../models/embeddings';
 import { ChunkJob, PartFile } from '../run-chunk';
 import { MatrixKind } from '../spec/vocabulary';
+import { StorageTarget } from '../storage/sweep-storage';
 import { SerializedError } from './thread-errors';
 
 /** Messages between the pool (main thread) and its worker threads. */
@@ -10,7 +11,7 @@ export interface RunRequest {
   type: 'run';
   id: number;
   job: ChunkJob;
-  sweepDir: string;
+  output: StorageTarget;
 }
 
 /** Thread → main: how a chunk ended. */

@@ -1,10 +1,14 @@
 import path from 'node:path';
+import type { StorageTarget } from '../storage/sweep-storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModelUnavailableError } from '../models/model-errors';
 import { ChunkJob } from '../run-chunk';
 import { SpecError } from '../spec/spec-error';
 import { ExecutorClosedError } from './chunk-executor';
 import { ThreadPoolExecutor } from './thread-pool-executor';
+
+/** Where the stand-in thread says its parts went. */
+const SWEEP: StorageTarget = { kind: 'file', dir: '/sweep' };
 
 // The pool's own logic (dispatch, queueing, errors as data, replacing a dead thread, closing), with
 // a stand-in thread script: the real chunk thread is compiled code, exercised by the CLI's tests.
@@ -38,45 +42,45 @@ describe(ThreadPoolExecutor.name, () => {
 
   it('runs more chunks than it has threads, each once, on all of its threads', async () => {
     pool = new ThreadPoolExecutor(2, OPTIONS, STAND_IN);
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => pool!.run(job('ok', i), '/sweep')));
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => pool!.run(job('ok', i), SWEEP)));
     expect(results.map((files) => files[0].path)).toEqual([0, 1, 2, 3, 4, 5].map((i) => `/sweep/part-${i}`));
     expect(new Set(results.map((files) => files[0].model)).size).toBe(2);
   });
 
   it('gives each thread its share of the cores for the cosine kernel', async () => {
     pool = new ThreadPoolExecutor(1, { ...OPTIONS, kernelThreads: 3 }, STAND_IN);
-    expect((await pool.run(job('ok'), '/sweep'))[0].format).toBe('3');
+    expect((await pool.run(job('ok'), SWEEP))[0].format).toBe('3');
   });
 
   it('rebuilds the errors callers branch on, with their class and fields', async () => {
     pool = new ThreadPoolExecutor(1, OPTIONS, STAND_IN);
-    const unavailable = await pool.run(job('model-unavailable'), '/sweep').catch((e: unknown) => e);
+    const unavailable = await pool.run(job('model-unavailable'), SWEEP).catch((e: unknown) => e);
     expect(unavailable).toBeInstanceOf(ModelUnavailableError);
     expect(unavailable).toMatchObject({
       model: 'gpt2',
       detail: 'not in the cache',
       message: 'model gpt2: not in the cache',
     });
-    const spec = await pool.run(job('bad-spec'), '/sweep').catch((e: unknown) => e);
+    const spec = await pool.run(job('bad-spec'), SWEEP).catch((e: unknown) => e);
     expect(spec).toBeInstanceOf(SpecError);
     expect((spec as SpecError).problems).toEqual(['numbers: step 0', 'formats: unknown']);
   });
 
   it('fails the chunk of a thread that dies, and replaces the thread', async () => {
     pool = new ThreadPoolExecutor(1, OPTIONS, STAND_IN);
-    await expect(pool.run(job('exit'), '/sweep')).rejects.toThrow('a chunk thread exited with code 3');
-    expect((await pool.run(job('ok', 7), '/sweep'))[0].path).toBe('/sweep/part-7');
+    await expect(pool.run(job('exit'), SWEEP)).rejects.toThrow('a chunk thread exited with code 3');
+    expect((await pool.run(job('ok', 7), SWEEP))[0].path).toBe('/sweep/part-7');
   });
 
   it('on close, fails running and queued chunks as ExecutorClosedError, then refuses new ones', async () => {
     pool = new ThreadPoolExecutor(1, OPTIONS, STAND_IN);
-    const running = pool.run(job('hold'), '/sweep').catch((e: unknown) => e);
-    const queued = pool.run(job('ok'), '/sweep').catch((e: unknown) => e);
+    const running = pool.run(job('hold'), SWEEP).catch((e: unknown) => e);
+    const queued = pool.run(job('ok'), SWEEP).catch((e: unknown) => e);
     const closing = pool.close();
     expect(pool.close()).toBe(closing);
     await closing;
     expect(await running).toBeInstanceOf(ExecutorClosedError);
     expect(await queued).toBeInstanceOf(ExecutorClosedError);
-    await expect(pool.run(job('ok'), '/sweep')).rejects.toBeInstanceOf(ExecutorClosedError);
+    await expect(pool.run(job('ok'), SWEEP)).rejects.toBeInstanceOf(ExecutorClosedError);
   });
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { kernelThreads } from '../compute/cosine-kernel';
 import { ChunkJob, PartFile } from '../run-chunk';
+import { StorageTarget } from '../storage/sweep-storage';
 import { ChunkExecutor, ExecutorClosedError, ExecutorOptions } from './chunk-executor';
 import { SharedEmbeddings } from './shared-embeddings';
 import { deserializeError } from './thread-errors';
@@ -47,11 +48,11 @@ export class ThreadPoolExecutor implements ChunkExecutor {
     return existsSync(ThreadPoolExecutor.script());
   }
 
-  run(job: ChunkJob, sweepDir: string): Promise<PartFile[]> {
+  run(job: ChunkJob, output: StorageTarget): Promise<PartFile[]> {
     if (this.closed) return Promise.reject(new ExecutorClosedError('the thread pool is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({
-        request: { type: 'run', id: this.nextId++, job, sweepDir },
+        request: { type: 'run', id: this.nextId++, job, output },
         pending: { resolve, reject },
       });
       this.dispatch();
@@ -60,8 +61,8 @@ export class ThreadPoolExecutor implements ChunkExecutor {
 
   /**
    * Stops every thread, at once: chunks still running or queued fail with ExecutorClosedError (so
-   * nobody waits on them forever). A part being written is left under its temporary name, which
-   * finishing the sweep removes. Once, however often it is called.
+   * nobody waits on them forever). A part being written is left under its temporary name (or as an
+   * incomplete upload), which finishing the sweep removes. Once, however often it is called.
    */
   close(): Promise<void> {
     this.closing ??= this.terminate();

@@ -1,5 +1,13 @@
-import { Manifest, SweepRecord, SweepSpec, SweepStatus } from '@tokensweep/analysis';
-import { SweepResultsStore } from '../sweep-directories';
+import {
+  Manifest,
+  openSweepStorage,
+  StorageTarget,
+  SweepRecord,
+  SweepSpec,
+  SweepStatus,
+  SweepStorage,
+} from '@tokensweep/analysis';
+import { SweepResultsStore } from '../sweep-results';
 import { LifecycleQueue, LifecycleStore } from '../sweep-lifecycle';
 import { RoundToEnqueue } from '../sweep-queue';
 import { ChunkCounts, RATE_WINDOW_MS, SweepState, SweepStatusOnly } from '../sweep-store';
@@ -136,6 +144,15 @@ export class MemoryResults implements SweepResultsStore {
 
   location(id: string): string {
     return `/memory/${id}`;
+  }
+
+  target(id: string): StorageTarget {
+    return { kind: 'file', dir: this.location(id) };
+  }
+
+  /** Opened lazily: nothing is read or written unless a step uses it. */
+  storage(id: string): SweepStorage {
+    return openSweepStorage(this.target(id));
   }
 
   async create(id: string, spec: SweepSpec): Promise<void> {
