@@ -66,6 +66,6 @@ describe('ChunkProcessor on a store that refuses the worker', () => {
     const failure = processor.process(job);
     await expect(failure).rejects.toBeInstanceOf(UnrecoverableError);
     await expect(failure).rejects.toThrow(message);
-    expect(fail).toHaveBeenCalledWith(expect.any(String), expect.stringContaining(message));
+    expect(fail).toHaveBeenCalledWith(expect.any(String), expect.stringContaining(message), 0);
   });
 });
