@@ -14,7 +14,15 @@ export default tseslint.config(
     files: ['apps/api/page/**/*.js'],
     languageOptions: {
       sourceType: 'module',
-      globals: { document: 'readonly', fetch: 'readonly', FormData: 'readonly', setInterval: 'readonly' },
+      globals: {
+        document: 'readonly',
+        fetch: 'readonly',
+        FormData: 'readonly',
+        setInterval: 'readonly',
+        window: 'readonly',
+        navigator: 'readonly',
+        structuredClone: 'readonly',
+      },
     },
   },
   {

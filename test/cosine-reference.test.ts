@@ -180,6 +180,28 @@ describe('cosines against a float64 reference from the safetensors bytes', () =>
       });
 
       it.each(FORMATS)(
+        '%s: summary.json reports the matrix off its diagonal, over every tile',
+        async (format) => {
+          const summary = JSON.parse(await readFile(path.join(sweep, 'summary.json'), 'utf8'));
+          const entry = summary.entries.find(
+            (e: { slug: string; format: string }) => e.slug === TEST_MODELS[kind].slug && e.format === format,
+          );
+          const vectors = referenceEmbeddings(models.get(kind)!.matrix, format, pooling).filter(
+            (v): v is Float64Array => v !== null,
+          );
+          const cosines = vectors.flatMap((a, i) =>
+            vectors.flatMap((b, j) => (i === j ? [] : [referenceCosine(a, b)!])),
+          );
+          expect(entry.cosineMatrix).toEqual({
+            numbers: vectors.length,
+            mean: expect.closeTo(cosines.reduce((sum, c) => sum + c, 0) / cosines.length, 5),
+            min: expect.closeTo(Math.min(...cosines), 5),
+            max: expect.closeTo(Math.max(...cosines), 5),
+          });
+        },
+      );
+
+      it.each(FORMATS)(
         '%s: cosine-matrix has every ordered pair of the numbers with an embedding and the reference cosine',
         async (format) => {
           const embeddings = referenceEmbeddings(models.get(kind)!.matrix, format, pooling);

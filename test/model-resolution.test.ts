@@ -121,6 +121,25 @@ describe('tokensweep run --model <Hub id>', () => {
     }
   });
 
+  it('runs several processes downloading the same model at once into one cache, none corrupting it', async () => {
+    const runs = await Promise.all([0, 1, 2].map(() => sweep('org/tiny', SWEEP)));
+    const [first, ...others] = runs.map(manifestModel);
+    for (const other of others) expect(other).toEqual(first);
+    const snapshot = path.join(repoRoot('org/tiny'), 'snapshots', hub.commit('org/tiny'));
+    expect(readdirSync(snapshot).sort()).toEqual(WITH_WEIGHTS);
+    for (const file of WITH_WEIGHTS)
+      expect(readFileSync(path.join(snapshot, file)).equals(readFileSync(path.join(models.main, file)))).toBe(
+        true,
+      );
+    expect(
+      readdirSync(path.join(repoRoot('org/tiny'), 'blobs')).filter((n) => n.includes('incomplete')),
+    ).toEqual([]);
+    // --json keeps stdout to the manifest: the download's messages go nowhere near it
+    for (const run of runs) expect(() => JSON.parse(run.stdout)).not.toThrow();
+    const expected = await rows(runs[0].out, 'successive-cosine');
+    for (const run of runs.slice(1)) expect(await rows(run.out, 'successive-cosine')).toEqual(expected);
+  });
+
   it('downloads no safetensors for a sweep that reads no embedding', async () => {
     const run = await sweep('org/tiny', TOKENS_ONLY);
     expect(manifestModel(run)).toMatchObject({ revision: hub.commit('org/tiny'), embeddingSha256: null });

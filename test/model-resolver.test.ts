@@ -55,6 +55,7 @@ describe(resolveModel.name, () => {
     hub.register('gpt2', models.single);
     hub.register('org/sharded', models.sharded);
     hub.register('org/gated', models.single, { gatedToken: 'hf_letmein' });
+    hub.register('org/gated-cdn', models.single, { gatedToken: 'hf_letmein', cdnElsewhere: true });
   });
 
   afterAll(async () => {
@@ -224,6 +225,42 @@ describe(resolveModel.name, () => {
       const toHub = hub.requests.filter((r) => !r.path.startsWith('/cdn-lfs/'));
       expect(toHub.map((r) => r.authorization)).toEqual(toHub.map(() => 'Bearer hf_letmein'));
     });
+  });
+
+  it('sends HF_TOKEN to the Hub only, never to a CDN on another origin it redirects to', async () => {
+    const resolved = await resolve('org/gated-cdn', true, { hfToken: 'hf_letmein' });
+    expectSnapshot('org/gated-cdn', resolved.revision!, models.single, [
+      ...TOKENIZER_FILES,
+      'model.safetensors',
+    ]);
+    const toCdn = hub.requests.filter((r) => r.origin === 'cdn');
+    expect(toCdn.length).toBeGreaterThan(0);
+    expect(toCdn.map((r) => r.authorization)).toEqual(toCdn.map(() => undefined));
+    expect(hub.downloadedFiles()).toContain('model.safetensors');
+  });
+
+  it('talks to the Hub through its client: revision info, paths-info, then ranged probes and downloads', async () => {
+    await resolve('org/tiny', true);
+    const routes = hub.requests.map((r) => `${r.method} ${r.path.replace(/[0-9a-f]{40,64}/g, '<hash>')}`);
+    expect(routes[0]).toBe('GET /api/models/org/tiny/revision/main');
+    expect(routes).toContain('POST /api/models/org/tiny/paths-info/<hash>');
+    expect(hub.requests.filter((r) => r.range === 'bytes=0-0').length).toBeGreaterThanOrEqual(4);
+    expect(hub.downloadedFiles().sort()).toEqual([...TOKENIZER_FILES, 'model.safetensors'].sort());
+  });
+
+  it('keeps the cache whole when several downloaders fetch the same model at once', async () => {
+    const all = await Promise.all(Array.from({ length: 6 }, () => resolve('org/sharded', true)));
+    const commit = hub.commit('org/sharded');
+    for (const resolved of all) expect(resolved.revision).toBe(commit);
+    const files = [...TOKENIZER_FILES, 'model-00002-of-00003.safetensors', 'model.safetensors.index.json'];
+    expectSnapshot('org/sharded', commit, models.sharded, files);
+    expect(readFileSync(path.join(repoRoot('org/sharded'), 'refs', 'main'), 'utf8')).toBe(commit);
+    const leftovers = [
+      ...entries(path.join(repoRoot('org/sharded'), 'blobs')),
+      ...entries(path.join(repoRoot('org/sharded'), 'refs')),
+      ...entries(path.join(repoRoot('org/sharded'), 'snapshots', commit)),
+    ].filter((name) => name.includes('incomplete'));
+    expect(leftovers).toEqual([]);
   });
 
   it.each([

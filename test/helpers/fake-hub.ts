@@ -9,6 +9,11 @@ export interface HubRequest {
   method: string;
   path: string;
   authorization?: string;
+  /** Which server answered: the Hub, or the CDN on another origin (`cdnElsewhere`). */
+  origin: 'hub' | 'cdn';
+  range?: string;
+  /** The file whose bytes this request sent whole (not a ranged probe, not a redirect). */
+  downloaded?: string;
 }
 
 /** How a registered model behaves. */
@@ -17,8 +22,10 @@ export interface FakeModelOptions {
   gatedToken?: string;
   /** Report this as every revision's `sha` instead of the real commit (a misbehaving Hub or mirror). */
   reportedSha?: string;
-  /** Send this as every file's ETag and X-Linked-Etag (a misbehaving Hub or mirror). */
+  /** Send this as every file's ETag and X-Linked-Etag, and as its oids in paths-info (a misbehaving Hub or mirror). */
   reportedEtag?: string;
+  /** Redirect LFS files to a CDN on another origin (a second server), as the Hub's storage is. */
+  cdnElsewhere?: boolean;
 }
 
 interface StoredFile {
@@ -44,8 +51,9 @@ interface StoredModel {
 const LFS_BYTES = 10 * 1024 * 1024;
 
 /**
- * A local HTTP server that answers the few Hugging Face Hub routes a download uses, for models
- * registered from directories: `/api/models/<id>/revision/<rev>` and `/<id>/resolve/<rev>/<file>`.
+ * A local HTTP server that answers the Hugging Face Hub routes that `@huggingface/hub` calls for a
+ * download, for models registered from directories: `/api/models/<id>/revision/<rev>`, `POST
+ * /api/models/<id>/paths-info/<rev>` and `/<id>/resolve/<rev>/<file>` (ranged requests included).
  * Like the Hub, regular files come back directly with a git-sha1 `ETag`, while LFS files are a 302
  * to a CDN route carrying `X-Linked-Etag` (the sha256) and `X-Repo-Commit`; the CDN's own `ETag` is
  * not the sha256, as a real CDN's is not. Every request is recorded.
@@ -60,18 +68,21 @@ export class FakeHub {
   private constructor(
     private readonly server: Server,
     readonly url: string,
+    private readonly cdnServer: Server,
+    readonly cdnUrl: string,
   ) {}
 
-  /** Starts a fake Hub on 127.0.0.1 on a free port. */
+  /** Starts a fake Hub on 127.0.0.1 on a free port, and its CDN of another origin on another. */
   static async start(): Promise<FakeHub> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', resolve);
-    });
-    const { port } = server.address() as AddressInfo;
-    const hub = new FakeHub(server, `http://127.0.0.1:${port}`);
-    server.on('request', (req, res) => hub.handle(req, res));
+    const [server, cdn] = [createServer(), createServer()];
+    const listen = (s: Server) =>
+      new Promise<string>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`));
+      });
+    const hub = new FakeHub(server, await listen(server), cdn, await listen(cdn));
+    server.on('request', (req, res) => hub.handle(req, res, 'hub'));
+    cdn.on('request', (req, res) => hub.handle(req, res, 'cdn'));
     return hub;
   }
 
@@ -121,19 +132,18 @@ export class FakeHub {
     else this.broken.delete(file);
   }
 
-  /** The file names fetched through `/resolve/` so far (in order, repeats kept). */
+  /** The names of the files whose bytes were sent whole so far, from the Hub or its CDN (in order, repeats kept). */
   downloadedFiles(): string[] {
-    return this.requests.flatMap((r) => {
-      const match = /^\/.+?\/resolve\/[^/]+\/(.+)$/.exec(r.path);
-      return match ? [decodeURIComponent(match[1])] : [];
-    });
+    return this.requests.flatMap((r) => (r.downloaded === undefined ? [] : [r.downloaded]));
   }
 
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve, reject) =>
-      this.server.close((error) => (error ? reject(error) : resolve())),
-    );
+  async close(): Promise<void> {
+    for (const server of [this.server, this.cdnServer]) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+    }
   }
 
   private store(name: string, bytes: Buffer): StoredFile {
@@ -148,14 +158,23 @@ export class FakeHub {
     return file;
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  private handle(req: IncomingMessage, res: ServerResponse, origin: HubRequest['origin']): void {
     const url = new URL(req.url ?? '/', this.url);
-    this.requests.push({
+    const request: HubRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
       authorization: req.headers.authorization,
-    });
-    if (req.method !== 'GET' && req.method !== 'HEAD')
+      origin,
+      ...(req.headers.range ? { range: req.headers.range } : {}),
+    };
+    this.requests.push(request);
+    const pathsInfo = /^\/api\/models\/(.+)\/paths-info\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'POST' && pathsInfo && origin === 'hub' && !this.renamedFrom(url.pathname)) {
+      return void readBody(req).then((body) =>
+        this.pathsInfo(req, res, decodeURIComponent(pathsInfo[1]), decodeURIComponent(pathsInfo[2]), body),
+      );
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !this.renamedFrom(url.pathname))
       return void send(res, 405, { error: 'Method not allowed' });
 
     for (const [oldId, newId] of this.renamed) {
@@ -168,6 +187,13 @@ export class FakeHub {
         return void res.end();
       }
     }
+    const cdn = /^\/cdn-lfs\/([0-9a-f]{64})$/.exec(url.pathname);
+    if (cdn && this.blobs.has(cdn[1])) {
+      const file = this.blobs.get(cdn[1])!;
+      const name = url.searchParams.get('file') ?? '';
+      return this.body(req, res, request, file, name, { etag: `"${md5(file.bytes)}"` });
+    }
+    if (origin === 'cdn') return send(res, 404, { error: 'Not found' });
     const api = /^\/api\/models\/(.+)\/revision\/([^/]+)$/.exec(url.pathname);
     if (api) return this.info(res, decodeURIComponent(api[1]), decodeURIComponent(api[2]));
     const resolve = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
@@ -175,17 +201,90 @@ export class FakeHub {
       return this.resolve(
         req,
         res,
+        request,
         decodeURIComponent(resolve[1]),
         decodeURIComponent(resolve[2]),
         decodeURIComponent(resolve[3]),
       );
-    const cdn = /^\/cdn-lfs\/([0-9a-f]{64})$/.exec(url.pathname);
-    if (cdn && this.blobs.has(cdn[1])) {
-      const file = this.blobs.get(cdn[1])!;
-      const name = url.searchParams.get('file') ?? '';
-      return this.body(req, res, file, name, { etag: `"${md5(file.bytes)}"` });
-    }
     send(res, 404, { error: 'Not found' });
+  }
+
+  private renamedFrom(pathname: string): boolean {
+    return [...this.renamed.keys()].some(
+      (oldId) => pathname.startsWith(`/api/models/${oldId}/`) || pathname.startsWith(`/${oldId}/resolve/`),
+    );
+  }
+
+  /** `POST /api/models/<id>/paths-info/<rev>` `{paths}`: each file's oid (git sha1) and, for LFS files, its sha256. */
+  private pathsInfo(
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string,
+    revision: string,
+    body: string,
+  ): void {
+    const stored = this.revisionOrRefuse(req, res, id, revision);
+    if (!stored) return;
+    let paths: unknown;
+    try {
+      paths = (JSON.parse(body) as { paths?: unknown }).paths;
+    } catch {
+      return send(res, 400, { error: 'malformed JSON body' });
+    }
+    if (!Array.isArray(paths)) return send(res, 400, { error: '"paths" must be a list' });
+    const reported = this.models.get(id)!.options.reportedEtag;
+    send(
+      res,
+      200,
+      paths.flatMap((name) => {
+        const file = stored.files.get(String(name));
+        if (!file) return [];
+        const lfs = file.lfs
+          ? { oid: reported ?? file.sha256, size: file.bytes.length, pointerSize: 134 }
+          : undefined;
+        return [
+          {
+            type: 'file',
+            path: name,
+            oid: reported ?? file.gitSha1,
+            size: file.bytes.length,
+            ...(lfs ? { lfs } : {}),
+          },
+        ];
+      }),
+    );
+  }
+
+  /** The stored revision, or null once a refusal is sent (unknown model, gated without its token, unknown revision). */
+  private revisionOrRefuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string,
+    revision: string,
+  ): StoredRevision | null {
+    const model = this.models.get(id);
+    if (!model) {
+      send(res, 404, { error: 'Repository not found' }, { 'x-error-code': 'RepoNotFound' });
+      return null;
+    }
+    const token = model.options.gatedToken;
+    if (token && req.headers.authorization !== `Bearer ${token}`) {
+      send(
+        res,
+        401,
+        {
+          error: `Access to model ${id} is restricted. You must have access to it and be authenticated to access it.`,
+        },
+        { 'x-error-code': 'GatedRepo' },
+      );
+      return null;
+    }
+    const stored = model.revisions.get(revision);
+    if (!stored) {
+      send(res, 404, { error: `Invalid rev id: ${revision}` }, { 'x-error-code': 'RevisionNotFound' });
+      return null;
+    }
+    return stored;
   }
 
   private info(res: ServerResponse, id: string, revision: string): void {
@@ -208,26 +307,14 @@ export class FakeHub {
   private resolve(
     req: IncomingMessage,
     res: ServerResponse,
+    request: HubRequest,
     id: string,
     revision: string,
     name: string,
   ): void {
-    const model = this.models.get(id);
-    if (!model) return send(res, 404, { error: 'Repository not found' }, { 'x-error-code': 'RepoNotFound' });
-    const token = model.options.gatedToken;
-    if (token && req.headers.authorization !== `Bearer ${token}`) {
-      return send(
-        res,
-        401,
-        {
-          error: `Access to model ${id} is restricted. You must have access to it and be authenticated to access it.`,
-        },
-        { 'x-error-code': 'GatedRepo' },
-      );
-    }
-    const stored = model.revisions.get(revision);
-    if (!stored)
-      return send(res, 404, { error: `Invalid rev id: ${revision}` }, { 'x-error-code': 'RevisionNotFound' });
+    const stored = this.revisionOrRefuse(req, res, id, revision);
+    if (!stored) return;
+    const model = this.models.get(id)!;
     const file = stored.files.get(name);
     if (!file)
       return send(
@@ -237,8 +324,9 @@ export class FakeHub {
         { 'x-error-code': 'EntryNotFound', 'x-repo-commit': stored.commit },
       );
     if (file.lfs) {
+      const cdn = model.options.cdnElsewhere ? this.cdnUrl : this.url;
       res.writeHead(302, {
-        location: `${this.url}/cdn-lfs/${file.sha256}?file=${encodeURIComponent(name)}&expires=1`,
+        location: `${cdn}/cdn-lfs/${file.sha256}?file=${encodeURIComponent(name)}&expires=1`,
         'x-linked-etag': `"${model.options.reportedEtag ?? file.sha256}"`,
         'x-linked-size': String(file.bytes.length),
         'x-repo-commit': stored.commit,
@@ -246,7 +334,7 @@ export class FakeHub {
       });
       return void res.end();
     }
-    this.body(req, res, file, name, {
+    this.body(req, res, request, file, name, {
       etag: `"${model.options.reportedEtag ?? file.gitSha1}"`,
       'x-repo-commit': stored.commit,
     });
@@ -255,10 +343,27 @@ export class FakeHub {
   private body(
     req: IncomingMessage,
     res: ServerResponse,
+    request: HubRequest,
     file: StoredFile,
     name: string,
     headers: Record<string, string>,
   ): void {
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    if (range) {
+      const size = file.bytes.length;
+      const from = Number(range[1]);
+      const to = Math.min(range[2] === '' ? size - 1 : Number(range[2]), size - 1);
+      if (from > to)
+        return send(res, 416, { error: 'Range not satisfiable' }, { 'content-range': `bytes */${size}` });
+      res.writeHead(206, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(to - from + 1),
+        'content-range': `bytes ${from}-${to}/${size}`,
+        ...headers,
+      });
+      return void res.end(req.method === 'HEAD' ? undefined : file.bytes.subarray(from, to + 1));
+    }
+    request.downloaded = name;
     res.writeHead(200, {
       'content-type': 'application/octet-stream',
       'content-length': String(file.bytes.length),
@@ -286,6 +391,14 @@ function send(
     ...headers,
   });
   res.end(json);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    req.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    req.on('end', () => resolve(text)).on('error', reject);
+  });
 }
 
 function listFiles(dir: string, prefix = ''): string[] {

@@ -1,6 +1,8 @@
 // The results page: lists sweeps with live status, submits new ones, shows a finished sweep's
 // figures, summary and downloads. Plain DOM, no build step; every text goes in through textContent.
 
+import { compareTable, el, progressText, renderCharts, snippetBlocks } from './explore.js';
+
 const $ = (selector) => document.querySelector(selector);
 const FIELDS = ['models', 'numbers', 'formats', 'analyses', 'pooling', 'plots'];
 let selected = null;
@@ -40,13 +42,6 @@ $('#login-form').addEventListener('submit', async (event) => {
   }
 });
 
-function el(tag, { dataset = {}, ...properties } = {}, children = []) {
-  const node = Object.assign(document.createElement(tag), properties);
-  Object.assign(node.dataset, dataset); // dataset itself cannot be replaced, only filled
-  for (const child of children) node.append(child);
-  return node;
-}
-
 function formBody(form) {
   const data = new FormData(form);
   return {
@@ -68,6 +63,12 @@ function clearErrors() {
     field.querySelector('.error').textContent = '';
   }
   $('#form-error').textContent = '';
+}
+
+/** An expression as written; a list by its size and ends (it may hold millions). */
+function describeNumbers(numbers) {
+  if (!Array.isArray(numbers)) return numbers;
+  return `list of ${numbers.length}: ${numbers[0]} … ${numbers[numbers.length - 1]}`;
 }
 
 /** Puts each line of a 400 answer next to the field it names ("numbers: …"). */
@@ -120,7 +121,7 @@ async function refresh() {
         ` ${s.progress.done}/${s.progress.total}`,
       ]),
       el('td', { textContent: s.spec.models.join(', ') }),
-      el('td', { textContent: s.spec.numbers }),
+      el('td', { textContent: describeNumbers(s.spec.numbers) }),
       el('td', { textContent: new Date(s.createdAt).toLocaleString() }),
     ]),
   );
@@ -140,14 +141,14 @@ async function showDetail(id) {
   $('#detail').hidden = false;
   $('#detail-id').textContent = id;
   const error = sweep.error ? ` — ${sweep.error}` : '';
-  $('#detail-status').textContent =
-    `${sweep.status}: ${sweep.progress.done}/${sweep.progress.total} chunks${error}`;
+  $('#detail-status').textContent = `${sweep.status}: ${progressText(sweep)}${error}`;
   $('#detail-status').className = `status-${sweep.status}`;
+  $('#cancel-sweep').hidden = !['queued', 'running'].includes(sweep.status);
+  $('#retry-sweep').hidden = !['failed', 'cancelled'].includes(sweep.status);
   if (!['completed', 'failed', 'cancelled'].includes(sweep.status)) {
     shownComplete = null;
-    $('#detail-summary').replaceChildren();
-    $('#detail-figures').replaceChildren();
-    $('#detail-downloads').replaceChildren();
+    for (const part of ['summary', 'compare', 'charts', 'figures', 'downloads', 'snippets'])
+      $(`#detail-${part}`).replaceChildren();
     return;
   }
   if (shownComplete === id) return; // a finished sweep does not change; keep the images as loaded
@@ -156,6 +157,12 @@ async function showDetail(id) {
   shownComplete = id;
   const manifest = await response.json();
   $('#detail-summary').replaceChildren(summaryTable(manifest.summary));
+  $('#detail-compare').replaceChildren(compareTable(manifest.summary));
+  $('#detail-snippets').replaceChildren(...snippetBlocks(id, manifest));
+  if (sweep.status === 'completed')
+    renderCharts(id, $('#detail-charts'), async (path) => (await api(path)).json()).catch((error) => {
+      $('#detail-charts').replaceChildren(el('p', { className: 'error', textContent: String(error) }));
+    });
   $('#detail-figures').replaceChildren(
     ...manifest.plots
       .filter((p) => p.endsWith('.png'))
@@ -230,6 +237,18 @@ function summaryTable(summary) {
     ),
   ]);
 }
+
+/** Cancel or retry the selected sweep; the answer's message (a 409's reason) shows beside the buttons. */
+async function act(method, suffix) {
+  if (!selected) return;
+  const response = await api(`/sweeps/${selected}${suffix}`, { method });
+  const body = await response.json().catch(() => ({}));
+  $('#action-error').textContent = response.ok ? '' : String(body.message ?? response.status);
+  await refresh();
+}
+
+$('#cancel-sweep').addEventListener('click', () => act('DELETE', ''));
+$('#retry-sweep').addEventListener('click', () => act('POST', '/retry'));
 
 refresh();
 setInterval(refresh, 2000);

@@ -16,6 +16,8 @@ import { apiKeyMiddleware } from './guards/api-key.middleware';
 export async function createApi(config: ApiConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
     bodyParser: false,
+    // the JSON parser keeps each body's text: a numbers list is checked on it (parsing rounds)
+    rawBody: true,
     logger: ['log', 'warn', 'error'],
   });
   app.set('trust proxy', 'loopback');

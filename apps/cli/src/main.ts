@@ -25,7 +25,10 @@ function withSpecOptions(command: Command): Command {
       'Hugging Face id (org/name[@revision]) or, for run, a local directory; repeat for several',
       collect,
     )
-    .option('--numbers <expr>', 'numbers: A, A..B, A..B:STEP, comma-separated (default -1000..1000)')
+    .option(
+      '--numbers <expr|@file>',
+      'numbers: A, A..B, A..B:STEP, comma-separated (default -1000..1000); @FILE reads a list (one integer a line, or a JSON array)',
+    )
     .option('--format <format>', 'plain | space | comma; repeat for several (default plain)', collect)
     .option(
       '--analysis <analysis>',

@@ -36,3 +36,5 @@ export * from './config/analysis-config';
 export * from './output/sweep-id';
 export * from './plots/render-plots';
 export * from './output/arrow-columns';
+export * from './spec/number-list';
+export * from './spec/json-number-literals';

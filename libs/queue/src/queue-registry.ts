@@ -1,4 +1,4 @@
-import { ChunkTask, SweepSpec } from '@tokensweep/analysis';
+import { ChunkTask, SpecByReference } from '@tokensweep/analysis';
 
 /** The queues of tokensweep: chunk jobs, and the finalize job that is the parent of a sweep's chunks. */
 export enum QueueName {
@@ -13,7 +13,8 @@ export enum JobName {
 
 export interface ChunkJobData {
   sweepId: string;
-  spec: SweepSpec;
+  /** The spec, a list of numbers by reference (the list is kept once with the sweep; jobs stay about 1 KB). */
+  spec: SpecByReference;
   specHash: string;
   task: ChunkTask;
 }

@@ -116,7 +116,7 @@ export class SweepLifecycle {
     });
     if (!moved) throw new SweepConflictError(`sweep ${id} changed state meanwhile; look again`);
     const wanted = new Set(unfinished);
-    const tasks = planSweep(state.spec, NumberSet.parse(state.spec.numbers)).filter((task) =>
+    const tasks = planSweep(state.spec, NumberSet.of(state.spec.numbers)).filter((task) =>
       wanted.has(task.index),
     );
     await this.queue.enqueue(id, state.spec, state.specHash, tasks, round);

@@ -1,6 +1,6 @@
 import { FlowProducer, Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ChunkTask, SweepSpec } from '@tokensweep/analysis';
+import { ChunkTask, referToList, SweepSpec } from '@tokensweep/analysis';
 import {
   ChunkJobData,
   chunkJobId,
@@ -56,6 +56,7 @@ export class SweepQueue {
   ): Promise<void> {
     const policy = this.policy;
     if (!policy) throw new Error('this process enqueues no jobs: its queue was built without a policy');
+    const jobSpec = referToList(spec);
     const keep = {
       removeOnComplete: { count: policy.keepCompleted },
       removeOnFail: { count: policy.keepFailed },
@@ -73,7 +74,7 @@ export class SweepQueue {
       children: tasks.map((task) => ({
         name: JobName.RunChunk,
         queueName: QueueName.Chunks,
-        data: { sweepId, spec, specHash, task } satisfies ChunkJobData,
+        data: { sweepId, spec: jobSpec, specHash, task } satisfies ChunkJobData,
         opts: {
           jobId: chunkJobId(sweepId, task.index),
           attempts: policy.attempts,

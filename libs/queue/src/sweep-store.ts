@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { SweepRecord, SweepSpec, SweepStatus } from '@tokensweep/analysis';
+import {
+  isNumberListRef,
+  referToList,
+  SpecByReference,
+  SweepRecord,
+  SweepStatus,
+} from '@tokensweep/analysis';
 import { reportRedisOutages } from './redis-outage';
 
 /** A sweep's state as Redis holds it: its record, how many chunks it has, and which enqueueing round is live. */
@@ -34,6 +40,8 @@ const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call(
 /**
  * The one repository of sweep state in Redis: a hash per sweep, a set of its finished chunk indices
  * (so a chunk delivered twice counts once), and a lexicographic index of ids for newest-first lists.
+ * A sweep's list of numbers is kept once, under its own key: the hash and the chunk jobs hold a
+ * reference to it, so that reading a sweep's status never reads its list.
  * A method that fails because Redis cannot be reached rejects with a RedisUnavailableError.
  */
 export class SweepStore {
@@ -61,16 +69,33 @@ export class SweepStore {
   }
 
   async create(state: SweepState): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(this.key(state.id), serialize(state))
-      .zadd(this.indexKey(), 0, state.id)
-      .exec();
+    const multi = this.redis.multi();
+    if (Array.isArray(state.spec.numbers))
+      multi.set(this.numbersKey(state.id), JSON.stringify(state.spec.numbers));
+    await multi.hset(this.key(state.id), serialize(state)).zadd(this.indexKey(), 0, state.id).exec();
   }
 
+  /** The sweep's state, its spec whole (a list of numbers read back in place of its reference). */
   async get(id: string): Promise<SweepState | null> {
     const hash = await this.redis.hgetall(this.key(id));
-    return hash.status ? deserialize(hash) : null;
+    if (!hash.status) return null;
+    const { spec, ...rest } = deserialize(hash);
+    if (!isNumberListRef(spec.numbers)) return { ...rest, spec: { ...spec, numbers: spec.numbers } };
+    const list = await this.numberList(id);
+    if (list === null) throw new Error(`sweep ${id}: its list of numbers is missing from Redis`);
+    return { ...rest, spec: { ...spec, numbers: list } };
+  }
+
+  /** Status and chunk count only: what a worker checks before every chunk, without the spec's list. */
+  async status(id: string): Promise<Pick<SweepState, 'status' | 'total'> | null> {
+    const [status, total] = await this.redis.hmget(this.key(id), 'status', 'total');
+    return status ? { status: status as SweepStatus, total: Number(total) } : null;
+  }
+
+  /** The sweep's list of numbers (sorted, without duplicates), or null when its spec has none. */
+  async numberList(id: string): Promise<number[] | null> {
+    const text = await this.redis.get(this.numbersKey(id));
+    return text === null ? null : (JSON.parse(text) as number[]);
   }
 
   async progress(id: string, total: number): Promise<SweepProgress> {
@@ -149,7 +174,11 @@ export class SweepStore {
   }
 
   async remove(id: string): Promise<void> {
-    await this.redis.multi().del(this.key(id), this.doneKey(id)).zrem(this.indexKey(), id).exec();
+    await this.redis
+      .multi()
+      .del(this.key(id), this.doneKey(id), this.numbersKey(id))
+      .zrem(this.indexKey(), id)
+      .exec();
   }
 
   private key(id: string): string {
@@ -158,6 +187,10 @@ export class SweepStore {
 
   private doneKey(id: string): string {
     return `${this.prefix}:sweep:${id}:done`;
+  }
+
+  private numbersKey(id: string): string {
+    return `${this.prefix}:sweep:${id}:numbers`;
   }
 
   private indexKey(): string {
@@ -170,7 +203,7 @@ function serialize(state: SweepState): Record<string, string> {
     id: state.id,
     status: state.status,
     createdAt: state.createdAt,
-    spec: JSON.stringify(state.spec),
+    spec: JSON.stringify(referToList(state.spec)),
     specHash: state.specHash,
     total: String(state.total),
     round: String(state.round),
@@ -182,7 +215,7 @@ function serialize(state: SweepState): Record<string, string> {
   return hash;
 }
 
-function deserialize(hash: Record<string, string>): SweepState {
+function deserialize(hash: Record<string, string>): Omit<SweepState, 'spec'> & { spec: SpecByReference } {
   return {
     id: hash.id,
     status: hash.status as SweepStatus,
@@ -190,7 +223,7 @@ function deserialize(hash: Record<string, string>): SweepState {
     startedAt: hash.startedAt || null,
     finishedAt: hash.finishedAt || null,
     error: hash.error || null,
-    spec: JSON.parse(hash.spec) as SweepSpec,
+    spec: JSON.parse(hash.spec) as SpecByReference,
     specHash: hash.specHash,
     total: Number(hash.total),
     round: Number(hash.round ?? 0),

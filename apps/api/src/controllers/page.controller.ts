@@ -6,6 +6,8 @@ import {
   Get,
   HttpCode,
   Inject,
+  NotFoundException,
+  Param,
   Post,
   Res,
   UnauthorizedException,
@@ -18,6 +20,16 @@ import { API_CONFIG, ApiConfig } from '../config/api-config';
 /** Where the page's static files are: beside the compiled app in dist, beside the sources in development. */
 export const PAGE_DIR = path.join(__dirname, '..', '..', 'page');
 
+/**
+ * The browser builds of Vega, Vega-Lite and vega-embed, served from node_modules (the page loads
+ * nothing from a CDN): the same versions that render the PNG figures.
+ */
+const VENDOR_FILES: Record<string, string> = {
+  'vega.min.js': path.join(path.dirname(require.resolve('vega')), 'vega.min.js'),
+  'vega-lite.min.js': path.join(path.dirname(require.resolve('vega-lite')), 'vega-lite.min.js'),
+  'vega-embed.min.js': path.join(path.dirname(require.resolve('vega-embed')), 'vega-embed.min.js'),
+};
+
 /** The results page shell (open to all), and the exchange of the API key for an HttpOnly session cookie. */
 @ApiExcludeController()
 @Controller()
@@ -27,6 +39,12 @@ export class PageController {
   @Get()
   page(@Res() response: Response): void {
     response.sendFile(path.join(PAGE_DIR, 'index.html'));
+  }
+
+  @Get('assets/vendor/:file')
+  vendor(@Param('file') file: string, @Res() response: Response): void {
+    if (!Object.hasOwn(VENDOR_FILES, file)) throw new NotFoundException(`no asset ${file.slice(0, 60)}`);
+    response.type('text/javascript').sendFile(VENDOR_FILES[file]);
   }
 
   @Post('session')

@@ -1,6 +1,5 @@
 import {
   BadRequestException,
-  Body,
   Controller,
   Delete,
   Get,
@@ -20,6 +19,7 @@ import { WhenRedisIsDown } from '../filters/redis-outage';
 import { SweepCreatedDto, SweepDto, SweepListDto, SweepSpecDto } from '../dtos/sweep-spec.dto';
 import { JsonBodyGuard } from '../guards/json-body.guard';
 import { RateLimitGuard } from '../guards/rate-limit.guard';
+import { SpecBodyParam } from '../pipes/spec-body.decorator';
 import { SweepSpecPipe } from '../pipes/sweep-spec.pipe';
 import { SweepsService } from '../services/sweeps.service';
 
@@ -42,7 +42,7 @@ export class SweepsController {
   @ApiResponse({ status: 202, type: SweepCreatedDto })
   @ApiResponse({ status: 400, description: 'the spec is invalid; `message` has one line per problem' })
   @ApiResponse({ status: 415, description: 'the body is not sent as application/json' })
-  submit(@Body(SweepSpecPipe) parsed: ParsedSpec): Promise<SweepCreatedDto> {
+  submit(@SpecBodyParam(SweepSpecPipe) parsed: ParsedSpec): Promise<SweepCreatedDto> {
     return this.sweeps.submit(parsed);
   }
 
@@ -85,6 +85,15 @@ export class SweepsController {
   @WhenRedisIsDown('the sweep could not be looked up, so its manifest was not served')
   manifest(@Param('id') id: string) {
     return this.sweeps.manifest(sweepId(id));
+  }
+
+  @Get(':id/figures')
+  @ApiOkResponse({
+    description:
+      "the Vega-Lite specs of a finished sweep's figures, data inlined: `{figures: [{name, spec}]}`",
+  })
+  figures(@Param('id') id: string) {
+    return this.sweeps.figures(sweepId(id));
   }
 
   @Get(':id/files/*path')

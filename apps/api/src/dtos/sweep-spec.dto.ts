@@ -15,11 +15,13 @@ export class SweepSpecDto {
   models?: string[];
 
   @ApiPropertyOptional({
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'integer' } }],
     example: '-1000..1000',
     default: DEFAULT_SPEC.numbers,
-    description: 'A, A..B or A..B:STEP items, comma-separated',
+    description:
+      'A, A..B or A..B:STEP items, comma-separated; or a list of integers within ±(2^53 − 1), swept sorted and without duplicates',
   })
-  numbers?: string;
+  numbers?: string | number[];
 
   @ApiPropertyOptional({ enum: NUMBER_FORMATS, isArray: true, default: DEFAULT_SPEC.formats })
   formats?: string[];

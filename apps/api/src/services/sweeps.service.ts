@@ -1,5 +1,12 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { Analysis, ANALYSES, constantUtf8Column, Manifest, ParsedSpec } from '@tokensweep/analysis';
+import {
+  Analysis,
+  ANALYSES,
+  constantUtf8Column,
+  figureSpecs,
+  Manifest,
+  ParsedSpec,
+} from '@tokensweep/analysis';
 import { SweepLifecycle, SweepNotFoundError, SweepState, SweepStore } from '@tokensweep/queue';
 import { Field, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Utf8 } from 'apache-arrow';
 import { SweepDto, SweepListDto } from '../dtos/sweep-spec.dto';
@@ -55,6 +62,12 @@ export class SweepsService {
     if (!manifest)
       throw new NotFoundException(`sweep ${id} has no manifest yet; it is written when the sweep ends`);
     return manifest;
+  }
+
+  /** The figures' Vega-Lite specs, built from the parts as `plots/` is, for the page to draw interactively. */
+  async figures(id: string): Promise<{ figures: Awaited<ReturnType<typeof figureSpecs>> }> {
+    await this.manifest(id); // a finished sweep only: its parts no longer change
+    return { figures: await figureSpecs(this.lifecycle.sweepDir(id)) };
   }
 
   async file(id: string, relative: string): Promise<string> {

@@ -20,7 +20,7 @@ const TERMINAL = ['completed', 'failed', 'cancelled'];
 
 /** `tokensweep submit`: sends a spec (from flags or --spec FILE) to the API and prints the new sweep's id. */
 export async function submitCommand(options: RunOptions & ApiTarget & { spec?: string }): Promise<string> {
-  let body: unknown = specInput(options);
+  let body: unknown = await specInput(options);
   if (options.spec) {
     try {
       body = { ...(JSON.parse(await readFile(options.spec, 'utf8')) as object), ...(body as object) };

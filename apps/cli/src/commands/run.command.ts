@@ -13,6 +13,7 @@ import {
 } from '@tokensweep/analysis';
 import { CliConfig } from '../cli-config';
 import { CliError } from '../cli-error';
+import { readNumbersFile } from '../number-file';
 import { ProgressBar } from '../progress-bar';
 import { formatSummaryTable } from '../summary-table';
 
@@ -33,7 +34,7 @@ export interface RunOptions {
 
 /** `tokensweep run`: validates, checks the models, then runs the sweep embedded (libs/analysis's runner) on local threads. */
 export async function runCommand(options: RunOptions, config: CliConfig): Promise<Manifest> {
-  const input = specInput(options);
+  const input = await specInput(options);
   let parsed;
   try {
     parsed = parseSweepSpec(input, { limits: config.limits, allowLocalModels: true });
@@ -76,10 +77,12 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
   return manifest;
 }
 
-export function specInput(options: RunOptions): Record<string, unknown> {
+/** The spec as the flags give it; `--numbers @FILE` reads the file's list. */
+export async function specInput(options: RunOptions): Promise<Record<string, unknown>> {
   const input: Record<string, unknown> = {};
   if (options.model) input.models = options.model;
-  if (options.numbers !== undefined) input.numbers = options.numbers;
+  if (options.numbers?.startsWith('@')) input.numbers = await readNumbersFile(options.numbers.slice(1));
+  else if (options.numbers !== undefined) input.numbers = options.numbers;
   if (options.format) input.formats = options.format;
   if (options.analysis) input.analyses = options.analysis;
   if (options.pooling !== undefined) input.pooling = options.pooling;

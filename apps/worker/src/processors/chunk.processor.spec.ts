@@ -29,7 +29,7 @@ function lastAttempt(): Job {
 function processorFailingWith(error: Error) {
   const executor: ChunkExecutor = { run: () => Promise.reject(error), close: async () => {} };
   const store = {
-    get: async () => ({ status: 'running', total: 1 }),
+    status: async () => ({ status: 'running', total: 1 }),
     markStarted: async () => {},
     markChunkDone: async () => 1,
   } as unknown as SweepStore;

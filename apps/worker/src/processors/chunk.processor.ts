@@ -10,7 +10,7 @@ import {
 } from '@tokensweep/analysis';
 import { SERVICE_CONFIG, ServiceConfig, SweepLifecycle, SweepStore } from '@tokensweep/queue';
 import { CHUNK_EXECUTOR } from '../tokens';
-import { parseChunkJobData } from './chunk-job-data';
+import { needsNumberList, parseChunkJobData } from './chunk-job-data';
 
 /** What a chunk job returns: counters only, never rows (results live in the sweep directory). */
 export interface ChunkOutcome {
@@ -25,8 +25,13 @@ export interface ChunkOutcome {
  * computes it on the thread pool (off this event loop, so locks keep being renewed), and records it
  * as done. A failure that retrying cannot fix, or the last attempt's, fails the whole sweep.
  */
+/** Lists of numbers kept by a worker: the sweeps it runs chunks of at once are few. */
+const RECENT_LISTS = 4;
+
 @Injectable()
 export class ChunkProcessor {
+  private readonly lists = new Map<string, Promise<number[] | null>>();
+
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     @Inject(CHUNK_EXECUTOR) private readonly executor: ChunkExecutor,
@@ -37,7 +42,7 @@ export class ChunkProcessor {
   async process(job: Job): Promise<ChunkOutcome> {
     const started = Date.now();
     const { sweepId, job: chunk } = await this.parse(job);
-    const state = await this.store.get(sweepId);
+    const state = await this.store.status(sweepId);
     if (!state || state.status === 'cancelled' || state.status === 'failed') {
       return {
         skipped: state ? `sweep is ${state.status}` : 'sweep is gone',
@@ -61,7 +66,7 @@ export class ChunkProcessor {
     }
     const done = await this.store.markChunkDone(sweepId, chunk.task.index);
     await job.updateProgress({ done, total: state.total });
-    const after = await this.store.get(sweepId);
+    const after = await this.store.status(sweepId);
     // A chunk that finishes after its sweep was cancelled or failed still lands in the manifest.
     if (after && (after.status === 'cancelled' || after.status === 'failed'))
       await this.lifecycle.writeManifest(sweepId);
@@ -74,7 +79,11 @@ export class ChunkProcessor {
 
   /** BullMQ gave the chunk up without running it again (its workers were lost with it too often): the sweep fails. */
   async abandoned(job: Job, reason: string): Promise<void> {
-    const { sweepId, job: chunk } = parseChunkJobData(job.data, this.config.limits);
+    const { sweepId, job: chunk } = parseChunkJobData(
+      job.data,
+      this.config.limits,
+      await this.numberList(job.data),
+    );
     const why = `a worker was lost while running it ${job.stalledCounter} times (killed, out of memory, or stuck past LOCK_DURATION_MS)`;
     await this.lifecycle.fail(
       sweepId,
@@ -88,13 +97,27 @@ export class ChunkProcessor {
    */
   private async parse(job: Job): Promise<ReturnType<typeof parseChunkJobData>> {
     try {
-      return parseChunkJobData(job.data, this.config.limits);
+      return parseChunkJobData(job.data, this.config.limits, await this.numberList(job.data));
     } catch (error) {
       const sweepId = (job.data as { sweepId?: unknown } | null)?.sweepId;
       if (typeof sweepId === 'string' && isSweepId(sweepId))
         await this.lifecycle.fail(sweepId, (error as Error).message);
       throw error;
     }
+  }
+
+  /** The sweep's stored list when the job refers to one; the last few lists read are kept. */
+  private async numberList(data: unknown): Promise<number[] | null> {
+    const sweepId = (data as { sweepId?: unknown } | null)?.sweepId;
+    if (!needsNumberList(data) || typeof sweepId !== 'string' || !isSweepId(sweepId)) return null;
+    let list = this.lists.get(sweepId);
+    if (!list) {
+      list = this.store.numberList(sweepId);
+      if (this.lists.size >= RECENT_LISTS) this.lists.delete(this.lists.keys().next().value!);
+      this.lists.set(sweepId, list);
+      list.catch(() => this.lists.delete(sweepId));
+    }
+    return list;
   }
 }
 

@@ -4,11 +4,13 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { downloadFile, HubApiError, modelInfo, pathsInfo } from '@huggingface/hub';
+import { hubFetch, HubUnreachableError } from './hub-fetch';
 import { ModelUnavailableError } from './model-errors';
 
 const COMMIT = /^[0-9a-f]{40}$/;
 const BLOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** What the Hub says about one revision of a model repository. */
 export interface HubRevision {
@@ -16,108 +18,91 @@ export interface HubRevision {
   files: string[];
 }
 
-/** The few Hugging Face Hub calls a sweep needs: resolve a revision, download a file. */
+/**
+ * The Hub calls a sweep needs, through Hugging Face's own client (`@huggingface/hub`: revision
+ * info, paths-info, downloads from whichever storage backs a file). The token travels only in
+ * `hubFetch`, to the Hub's own origin: never to a CDN, and whatever shape a mirror's token has.
+ */
 export class HubClient {
+  private readonly hubUrl: string;
+  private readonly fetch: typeof fetch;
+
   constructor(
     private readonly endpoint: string,
-    private readonly token?: string,
-  ) {}
-
-  async revision(id: string, revision: string): Promise<HubRevision> {
-    const url = `${this.base()}/api/models/${id}/revision/${encodeURIComponent(revision)}`;
-    const response = await this.get(id, url);
-    const body = (await response.json()) as { sha?: unknown; siblings?: { rfilename?: unknown }[] };
-    if (typeof body.sha !== 'string' || !COMMIT.test(body.sha) || !Array.isArray(body.siblings)) {
-      throw new ModelUnavailableError(
-        id,
-        `the Hub at ${this.endpoint} answered ${url} without a commit and a file list`,
-      );
-    }
-    const files = body.siblings.map((s) => s.rfilename).filter((f): f is string => typeof f === 'string');
-    return { commit: body.sha, files };
+    token?: string,
+  ) {
+    this.hubUrl = endpoint.replace(/\/+$/, '');
+    this.fetch = hubFetch(this.hubUrl, token);
   }
 
-  /** Streams one file of a commit to `target`; returns the ETag the Hub gave (sha256 of the bytes if none). */
+  /** The commit `revision` points at, and the files of that commit. */
+  async revision(id: string, revision: string): Promise<HubRevision> {
+    const info = await this.call(id, () =>
+      modelInfo({
+        name: id,
+        revision,
+        hubUrl: this.hubUrl,
+        fetch: this.fetch,
+        additionalFields: ['sha', 'filePaths'],
+      }),
+    );
+    const { sha, filePaths } = info as { sha?: unknown; filePaths?: unknown[] };
+    if (typeof sha !== 'string' || !COMMIT.test(sha) || !Array.isArray(filePaths)) {
+      throw new ModelUnavailableError(
+        id,
+        `the Hub at ${this.endpoint} answered the revision ${revision} without a commit and a file list`,
+      );
+    }
+    const files = filePaths.filter((f): f is string => typeof f === 'string');
+    return { commit: sha, files };
+  }
+
+  /**
+   * Streams one file of a commit to `target`; returns the name its blob gets in the cache: the
+   * file's LFS sha256 or git oid, as huggingface_hub names it (the content's sha256 if that is no
+   * plain name).
+   */
   async download(id: string, commit: string, file: string, target: string): Promise<string> {
-    let url = `${this.base()}/${id}/resolve/${commit}/${file.split('/').map(encodeURIComponent).join('/')}`;
-    // Like huggingface_hub: follow redirects within the Hub (a renamed repository) up to the answer that
-    // describes the file. For an LFS file that answer is a redirect to a CDN carrying X-Linked-Etag, the
-    // sha256 the cache names the blob by; the CDN's own ETag is something else.
-    let response = await this.get(id, url, 'manual');
-    for (
-      let hops = 0;
-      REDIRECTS.has(response.status) && isRelative(response.headers.get('location'));
-      hops++
-    ) {
-      if (hops === 5) throw new Error(`model ${id}: the Hub redirected ${file} too many times`);
-      url = new URL(response.headers.get('location')!, url).href;
-      await response.body?.cancel();
-      response = await this.get(id, url, 'manual');
-    }
-    const etag = response.headers.get('x-linked-etag') ?? response.headers.get('etag');
-    if (REDIRECTS.has(response.status)) {
-      const location = new URL(response.headers.get('location') ?? '', url);
-      await response.body?.cancel();
-      response = await this.get(id, location.href, 'follow', location.origin === new URL(this.base()).origin);
-    }
-    if (!response.body) throw new Error(`model ${id}: the Hub sent no body for ${file}`);
+    const repo = { type: 'model' as const, name: id };
+    const common = { repo, revision: commit, hubUrl: this.hubUrl, fetch: this.fetch };
+    const [info] = await this.call(id, () => pathsInfo({ ...common, paths: [file] }));
+    const blob = await this.call(id, () => downloadFile({ ...common, path: file }));
+    if (!info || !blob) throw new ModelUnavailableError(id, `the Hub lists ${file} but does not serve it`);
     await mkdir(path.dirname(target), { recursive: true });
     const hash = createHash('sha256');
-    const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
+    const body = Readable.fromWeb(blob.stream() as WebReadableStream<Uint8Array>);
     body.on('data', (chunk: Buffer) => hash.update(chunk));
     try {
       await pipeline(body, createWriteStream(target));
     } catch (error) {
       await rm(target, { force: true });
-      throw new Error(
-        `model ${id}: download of ${file} broke off (${(error as Error).message}); run again to retry`,
-      );
+      const why = error instanceof Error ? error.message : String(error);
+      throw new Error(`model ${id}: download of ${file} broke off (${why}); run again to retry`);
     }
-    // The ETag names a file in the cache: anything but a plain name falls back to the content's hash.
-    const name = etag?.replace(/^W\//, '').replace(/"/g, '');
-    return name && BLOB_NAME.test(name) ? name : hash.digest('hex');
+    const name = info.lfs?.oid ?? info.xetHash ?? info.oid;
+    return typeof name === 'string' && BLOB_NAME.test(name) ? name : hash.digest('hex');
   }
 
-  private base(): string {
-    return this.endpoint.replace(/\/+$/, '');
-  }
-
-  /** GETs `url`; the token goes to the Hub only, never to the CDN it redirects to. */
-  private async get(
-    id: string,
-    url: string,
-    redirect: 'follow' | 'manual' = 'follow',
-    withToken = true,
-  ): Promise<Response> {
-    const headers: Record<string, string> = { 'user-agent': 'tokensweep' };
-    if (this.token && withToken) headers.authorization = `Bearer ${this.token}`;
-    let response: Response;
+  /** Runs a library call, saying what a refusal of the Hub means for this model. */
+  private async call<T>(id: string, request: () => Promise<T>): Promise<T> {
     try {
-      response = await fetch(url, { headers, redirect });
+      return await request();
     } catch (error) {
-      const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
-      throw new Error(
-        `model ${id}: cannot reach the Hub at ${this.endpoint} (${cause}); check HF_ENDPOINT or set HF_HUB_OFFLINE=1 to use the cache only`,
-      );
+      if (error instanceof HubUnreachableError) throw new Error(`model ${id}: ${error.message}`);
+      if (!(error instanceof HubApiError)) throw error;
+      if (error.statusCode === 401 || error.statusCode === 403) {
+        throw new ModelUnavailableError(
+          id,
+          `the Hub refused access (HTTP ${error.statusCode}); for a gated or private model set HF_TOKEN`,
+        );
+      }
+      if (error.statusCode === 404) {
+        throw new ModelUnavailableError(
+          id,
+          `not found on the Hub at ${this.endpoint} (HTTP 404); check the id and revision`,
+        );
+      }
+      throw new Error(`model ${id}: the Hub answered HTTP ${error.statusCode} for ${error.url}`);
     }
-    if (response.ok || (redirect === 'manual' && REDIRECTS.has(response.status))) return response;
-    if (response.status === 401 || response.status === 403) {
-      throw new ModelUnavailableError(
-        id,
-        `the Hub refused access (HTTP ${response.status}); for a gated or private model set HF_TOKEN`,
-      );
-    }
-    if (response.status === 404) {
-      throw new ModelUnavailableError(
-        id,
-        `not found on the Hub at ${this.endpoint} (HTTP 404); check the id and revision`,
-      );
-    }
-    throw new Error(`model ${id}: the Hub answered HTTP ${response.status} for ${url}`);
   }
-}
-
-/** A Location without a scheme and host: a redirect within the Hub rather than to a CDN. */
-function isRelative(location: string | null): boolean {
-  return location !== null && !/^[a-z][a-z0-9+.-]*:/i.test(location) && !location.startsWith('//');
 }

@@ -70,6 +70,43 @@ describe(summarizePart.name, () => {
   });
 });
 
+describe('summarizePart of a cosine-matrix tile', () => {
+  const matrix = (rows: number[], cols: number[], cosines: number[]) =>
+    tableOf(ANALYSIS_SCHEMAS['cosine-matrix'], [
+      int64Column(new Float64Array(rows)),
+      int64Column(new Float64Array(cols)),
+      float32Column(new Float32Array(cosines)),
+    ]);
+
+  it('counts the diagonal as the numbers and bounds the cosines off it', () => {
+    const table = matrix([1, 1, 2, 2], [1, 2, 1, 2], [1, 0.25, 0.25, 1]);
+    expect(summarizePart('cosine-matrix', table)).toEqual({
+      analysis: 'cosine-matrix',
+      numbers: 2,
+      offDiagonal: 2,
+      sum: [0.5],
+      min: 0.25,
+      max: 0.25,
+    });
+  });
+
+  it('gives a tile off the diagonal no numbers, and a one-number matrix no bounds', () => {
+    expect(summarizePart('cosine-matrix', matrix([1, 1], [5, 6], [-0.5, 0.75]))).toMatchObject({
+      numbers: 0,
+      offDiagonal: 2,
+      min: -0.5,
+      max: 0.75,
+    });
+    expect(summarizePart('cosine-matrix', matrix([3], [3], [1]))).toMatchObject({
+      numbers: 1,
+      offDiagonal: 0,
+      sum: [],
+      min: null,
+      max: null,
+    });
+  });
+});
+
 describe(partSummaryFromMetadata.name, () => {
   const tokens = { analysis: 'tokens', numbers: 2, histogram: { 1: 2 }, firstMultiToken: null };
 
@@ -79,7 +116,7 @@ describe(partSummaryFromMetadata.name, () => {
 
   it.each([
     ['no summary', {}, 'tokens'],
-    ['an analysis without summaries', { [PART_SUMMARY_KEY]: JSON.stringify(tokens) }, 'cosine-matrix'],
+    ['an analysis without summaries', { [PART_SUMMARY_KEY]: JSON.stringify(tokens) }, 'fourier'],
     ['the summary of another analysis', { [PART_SUMMARY_KEY]: JSON.stringify(tokens) }, 'sign-symmetry'],
     ['malformed JSON', { [PART_SUMMARY_KEY]: '{"analysis":' }, 'tokens'],
     [

@@ -16,6 +16,15 @@ export type PartSummary =
       sum: number[];
       min: number | null;
       max: number | null;
+    }
+  | {
+      analysis: 'cosine-matrix';
+      /** Diagonal cells: each number of the matrix has exactly one, in exactly one tile. */
+      numbers: number;
+      offDiagonal: number;
+      sum: number[];
+      min: number | null;
+      max: number | null;
     };
 
 export type SummarizedAnalysis = PartSummary['analysis'];
@@ -25,6 +34,7 @@ export const SUMMARY_COLUMNS: Record<SummarizedAnalysis, string[]> = {
   tokens: ['number', 'token_count'],
   'sign-symmetry': ['count_match', 'ids_match'],
   'successive-cosine': ['cosine'],
+  'cosine-matrix': ['row', 'col', 'cosine'],
 };
 
 export function isSummarized(analysis: Analysis): analysis is SummarizedAnalysis {
@@ -40,6 +50,8 @@ export function summarizePart(analysis: SummarizedAnalysis, table: Table): PartS
       return signSymmetrySummary(table);
     case 'successive-cosine':
       return cosineSummary(table);
+    case 'cosine-matrix':
+      return matrixSummary(table);
   }
 }
 
@@ -73,6 +85,13 @@ const SHAPES: { [A in SummarizedAnalysis]: (s: Extract<PartSummary, { analysis: 
   'successive-cosine': (s) =>
     isCount(s.rows) &&
     isCount(s.withCosine) &&
+    Array.isArray(s.sum) &&
+    s.sum.every((v) => Number.isFinite(v)) &&
+    isNumberOrNull(s.min) &&
+    isNumberOrNull(s.max),
+  'cosine-matrix': (s) =>
+    isCount(s.numbers) &&
+    isCount(s.offDiagonal) &&
     Array.isArray(s.sum) &&
     s.sum.every((v) => Number.isFinite(v)) &&
     isNumberOrNull(s.min) &&
@@ -119,5 +138,33 @@ function cosineSummary(table: Table): PartSummary {
     sum: sum.toJSON(),
     min: withCosine === 0 ? null : min,
     max: withCosine === 0 ? null : max,
+  };
+}
+
+function matrixSummary(table: Table): PartSummary {
+  const rows = table.getChild('row')!.toArray() as BigInt64Array;
+  const cols = table.getChild('col')!.toArray() as BigInt64Array;
+  const cosine = table.getChild('cosine')!.toArray() as Float32Array;
+  const sum = new ExactSum();
+  let numbers = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < cosine.length; i++) {
+    if (rows[i] === cols[i]) {
+      numbers++;
+      continue;
+    }
+    sum.add(cosine[i]);
+    if (cosine[i] < min) min = cosine[i];
+    if (cosine[i] > max) max = cosine[i];
+  }
+  const offDiagonal = cosine.length - numbers;
+  return {
+    analysis: 'cosine-matrix',
+    numbers,
+    offDiagonal,
+    sum: sum.toJSON(),
+    min: offDiagonal === 0 ? null : min,
+    max: offDiagonal === 0 ? null : max,
   };
 }

@@ -25,6 +25,8 @@ export interface SummaryEntry {
     min: number | null;
     max: number | null;
   };
+  /** Off the diagonal: the cosines between distinct numbers of the matrix. */
+  cosineMatrix?: { numbers: number; mean: number | null; min: number | null; max: number | null };
   fourier?: { runLength: number; topPeriods: { period: number; normalizedPower: number }[] };
 }
 
@@ -57,6 +59,7 @@ export async function summarize(
       if (has('tokens')) entry.tokens = mergeTokens(await read('tokens'));
       if (has('sign-symmetry')) entry.signSymmetry = mergeSignSymmetry(await read('sign-symmetry'));
       if (has('successive-cosine')) entry.successiveCosine = mergeCosines(await read('successive-cosine'));
+      if (has('cosine-matrix')) entry.cosineMatrix = mergeMatrix(await read('cosine-matrix'));
       if (has('fourier')) {
         const tables = mine
           .filter((p) => p.analysis === 'fourier')
@@ -129,6 +132,24 @@ function mergeCosines(
   return withCosine === 0
     ? { rows, withCosine, mean: null, min: null, max: null }
     : { rows, withCosine, mean: sum.value() / withCosine, min, max };
+}
+
+function mergeMatrix(parts: SummaryOf<'cosine-matrix'>[]): NonNullable<SummaryEntry['cosineMatrix']> {
+  const sum = new ExactSum();
+  let numbers = 0;
+  let offDiagonal = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const part of parts) {
+    numbers += part.numbers;
+    offDiagonal += part.offDiagonal;
+    sum.merge(new ExactSum(part.sum));
+    if (part.min !== null && part.min < min) min = part.min;
+    if (part.max !== null && part.max > max) max = part.max;
+  }
+  return offDiagonal === 0
+    ? { numbers, mean: null, min: null, max: null }
+    : { numbers, mean: sum.value() / offDiagonal, min, max };
 }
 
 function summarizeFourier(tables: Table[]): NonNullable<SummaryEntry['fourier']> {

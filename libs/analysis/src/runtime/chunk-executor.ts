@@ -57,7 +57,7 @@ export class InProcessExecutor implements ChunkExecutor {
     return runChunk(job, {
       sweepDir,
       models: this.models,
-      numbers: this.numberSet(job.spec.numbers),
+      numbers: this.numberSet(job),
       kernel: this.kernel,
       steps,
     });
@@ -65,12 +65,14 @@ export class InProcessExecutor implements ChunkExecutor {
 
   async close(): Promise<void> {}
 
-  private numberSet(expression: string): NumberSet {
-    let set = this.numberSets.get(expression);
+  private numberSet({ spec, specHash }: ChunkJob): NumberSet {
+    // an expression is its own key; a list is known by the hash of the spec holding it
+    const key = typeof spec.numbers === 'string' ? `expression:${spec.numbers}` : `spec:${specHash}`;
+    let set = this.numberSets.get(key);
     if (!set) {
-      set = NumberSet.parse(expression);
+      set = NumberSet.of(spec.numbers);
       if (this.numberSets.size >= 4) this.numberSets.delete(this.numberSets.keys().next().value!);
-      this.numberSets.set(expression, set);
+      this.numberSets.set(key, set);
     }
     return set;
   }

@@ -40,6 +40,16 @@ export class NumberSet {
     return NumberSet.fromProgressions(parseNumberExpression(expression), budget);
   }
 
+  /** The set of a list already sorted ascending without duplicates (a normalized `numbers` list). */
+  static fromSortedList(list: readonly number[]): NumberSet {
+    return new NumberSet(list.length === 0 ? [] : [{ values: Float64Array.from(list), count: list.length }]);
+  }
+
+  /** The set a spec's `numbers` sweeps: an expression, or a normalized list. */
+  static of(numbers: string | readonly number[], budget = Number.MAX_SAFE_INTEGER): NumberSet {
+    return typeof numbers === 'string' ? NumberSet.parse(numbers, budget) : NumberSet.fromSortedList(numbers);
+  }
+
   static fromProgressions(progressions: Progression[], budget = Number.MAX_SAFE_INTEGER): NumberSet {
     return new NumberSet(buildPieces(progressions, budget));
   }

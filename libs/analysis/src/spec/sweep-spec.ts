@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { formatModelRef, modelSlug, parseModelRef } from '../models/model-ref';
 import { countTasks } from '../plan/plan-sweep';
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, SweepLimits } from './limits';
+import { ArrayLiterals } from './json-number-literals';
 import { parseNumberExpression } from './number-expression';
+import { readNumberList } from './number-list';
 import { NumberSet, NumberSetTooLarge } from './number-set';
 import { SpecError } from './spec-error';
 import { ANALYSES, Analysis, NUMBER_FORMATS, NumberFormat, POOLINGS, Pooling } from './vocabulary';
@@ -10,7 +12,8 @@ import { ANALYSES, Analysis, NUMBER_FORMATS, NumberFormat, POOLINGS, Pooling } f
 /** A validated sweep spec with every default filled in: what spec.json holds and what job data carries. */
 export interface SweepSpec {
   models: string[];
-  numbers: string;
+  /** A number expression, or a list of integers (sorted ascending, without duplicates once normalized). */
+  numbers: string | number[];
   formats: NumberFormat[];
   analyses: Analysis[];
   pooling: Pooling;
@@ -49,6 +52,12 @@ export interface SpecOptions {
   limits?: SweepLimits;
   /** Whether model arguments may be local directories (the CLI) or only Hub ids (the API, job data). */
   allowLocalModels?: boolean;
+  /**
+   * The source text of each element of a `numbers` list, as the raw body wrote it (see
+   * jsonArrayLiterals): parsing rounds, so only the text tells 9007199254740993 or 1.0000000000000001
+   * from a safe integer.
+   */
+  numberLiterals?: ArrayLiterals | null;
 }
 
 /** A parsed spec together with its expanded number set. */
@@ -84,7 +93,7 @@ export function parseSweepSpec(input: unknown, options: SpecOptions = {}): Parse
   };
 
   const models = field('models', (v) => readModels(v, options.allowLocalModels ?? false));
-  const numbers = field('numbers', readExpression);
+  const numbers = field('numbers', (v) => readNumbers(v, limits, options.numberLiterals));
   const formats = field('formats', (v) => readEnumList(v, NUMBER_FORMATS, 'format'));
   const analyses = field('analyses', (v) => readEnumList(v, ANALYSES, 'analysis'));
   const pooling = field('pooling', (v) => readEnum(v, POOLINGS, 'pooling'));
@@ -110,13 +119,14 @@ export function specHash(spec: SweepSpec): string {
 }
 
 function expand(spec: SweepSpec, limits: SweepLimits, problems: string[]): NumberSet | null {
+  const kind = typeof spec.numbers === 'string' ? 'expression' : 'list';
   let set: NumberSet;
   try {
-    set = NumberSet.parse(spec.numbers, limits.maxSweepNumbers);
+    set = NumberSet.of(spec.numbers, limits.maxSweepNumbers);
   } catch (error) {
     if (error instanceof NumberSetTooLarge) {
       problems.push(
-        `numbers: ${overLimit('the expression sweeps', `more than ${format(limits.maxSweepNumbers)}`, limits, 'maxSweepNumbers')}`,
+        `numbers: ${overLimit(`the ${kind} sweeps`, `more than ${format(limits.maxSweepNumbers)}`, limits, 'maxSweepNumbers')}`,
       );
     } else {
       problems.push(`numbers: ${(error as Error).message}`);
@@ -124,9 +134,7 @@ function expand(spec: SweepSpec, limits: SweepLimits, problems: string[]): Numbe
     return null;
   }
   if (set.size > limits.maxSweepNumbers) {
-    problems.push(
-      `numbers: ${overLimit('the expression sweeps', format(set.size), limits, 'maxSweepNumbers')}`,
-    );
+    problems.push(`numbers: ${overLimit(`the ${kind} sweeps`, format(set.size), limits, 'maxSweepNumbers')}`);
   }
   if (spec.analyses.includes('cosine-matrix') && set.size > limits.maxMatrixNumbers) {
     problems.push(
@@ -211,9 +219,23 @@ function readModels(value: unknown, allowLocal: boolean): string[] {
   return normalized;
 }
 
+function readNumbers(
+  value: unknown,
+  limits: SweepLimits,
+  literals: ArrayLiterals | null | undefined,
+): string | number[] {
+  if (!Array.isArray(value)) return readExpression(value);
+  // refused before sorting: the body limit allows lists far past any sweep limit
+  if (value.length > limits.maxSweepNumbers)
+    throw new Error(overLimit('the list holds', format(value.length), limits, 'maxSweepNumbers'));
+  return readNumberList(value, literals);
+}
+
 function readExpression(value: unknown): string {
   if (typeof value !== 'string')
-    throw new Error(`must be a string like "-1000..1000", got ${describe(value)}`);
+    throw new Error(
+      `must be a string like "-1000..1000" or a list of integers like [1990, 2024], got ${describe(value)}`,
+    );
   if (value.length > MAX_EXPRESSION_LENGTH) {
     throw new Error(`is ${value.length} characters long; at most ${MAX_EXPRESSION_LENGTH}`);
   }
