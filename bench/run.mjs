@@ -1,6 +1,6 @@
 // `npm run bench`: tokensweep's performance, each figure beside its anchor measured in the same run.
 //
-//   node bench/run.mjs [--only tokenize,matmul,parquet,embedded,chunk,distributed,api] [--quick]
+//   node bench/run.mjs [--only throughput,tokenize,matmul,parquet,embedded,chunk,distributed,api] [--quick]
 //                      [--wait-quiet SECONDS] [--quiet-load 1.5] [--out bench/results.json]
 //
 // Prints one table (Markdown) and writes results.json: the machine, the load average before each
@@ -18,9 +18,11 @@ import { distributedSection } from './sections/distributed.mjs';
 import { embeddedSection } from './sections/embedded.mjs';
 import { matmulSection } from './sections/matmul.mjs';
 import { parquetSection } from './sections/parquet.mjs';
+import { throughputSection } from './sections/throughput.mjs';
 import { tokenizeSection } from './sections/tokenize.mjs';
 
 const SECTIONS = {
+  throughput: throughputSection,
   tokenize: tokenizeSection,
   matmul: matmulSection,
   parquet: parquetSection,

@@ -230,7 +230,14 @@ describe('the sweep directory and its Parquet files', () => {
     const embeddingSha256 = sha256(readReferenceEmbedding(modelDir).bytes);
     for (const { dir, manifest } of sweeps()) {
       expect(manifest.models).toEqual([
-        { id: modelDir, slug: TEST_MODELS.f32.slug, revision: null, tokenizerSha256, embeddingSha256 },
+        {
+          id: modelDir,
+          slug: TEST_MODELS.f32.slug,
+          revision: null,
+          tokenizerSha256,
+          tokenizer: { path: 'exact-bpe', reason: null },
+          embeddingSha256,
+        },
       ]);
       expect(JSON.parse(await readFile(path.join(dir, 'spec.json'), 'utf8'))).toEqual(manifest.spec);
     }
@@ -255,6 +262,7 @@ describe('the sweep directory and its Parquet files', () => {
         'tokensweep.model_slug': model.slug,
         'tokensweep.model_revision': '',
         'tokensweep.tokenizer_sha256': model.tokenizerSha256,
+        'tokensweep.tokenizer_path': 'exact-bpe',
         'tokensweep.embedding_sha256': model.embeddingSha256,
       });
     });

@@ -41,6 +41,7 @@ export async function writeSyntheticSweep(dir: string, sweep: SyntheticSweep): P
       slug: panel.slug,
       revision: null,
       tokenizerSha256: '0'.repeat(64),
+      tokenizer: null,
       embeddingSha256: null,
     };
     const write = (

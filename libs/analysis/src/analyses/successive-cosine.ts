@@ -1,5 +1,5 @@
 import { Table } from 'apache-arrow';
-import { normalize, poolInto } from '../compute/number-embeddings';
+import { SuccessiveDots } from '../compute/pooled-dots';
 import { TokenizedNumbers } from '../compute/tokenize-numbers';
 import { EmbeddingMatrix } from '../models/embeddings';
 import { float32Column, int64Column } from '../output/arrow-columns';
@@ -21,23 +21,14 @@ export function successiveCosineTable(
   const count = Math.max(0, values.length - 1);
   const cosine = new Float32Array(count);
   const valid = new Uint8Array(count);
-  let previous = new Float64Array(matrix.dim);
-  let current = new Float64Array(matrix.dim);
-  const first = values.length > 0 ? poolInto(tokens, 0, matrix, pooling, previous) : 0;
-  let hadPrevious = first > 0;
-  if (hadPrevious) normalize(previous, first);
+  const dots = new SuccessiveDots(matrix, pooling);
+  if (values.length > 0) dots.next(tokens, 0);
   for (let i = 0; i < count; i++) {
-    const squaredNorm = poolInto(tokens, i + 1, matrix, pooling, current);
-    const has = squaredNorm > 0;
-    if (has) normalize(current, squaredNorm);
-    if (has && hadPrevious) {
-      let dot = 0;
-      for (let d = 0; d < current.length; d++) dot += current[d] * previous[d];
-      cosine[i] = dot;
+    const value = dots.next(tokens, i + 1);
+    if (value === value) {
+      cosine[i] = value;
       valid[i] = 1;
     }
-    [previous, current] = [current, previous];
-    hadPrevious = has;
   }
   return tableOf(ANALYSIS_SCHEMAS['successive-cosine'], [
     int64Column(values.subarray(1)),

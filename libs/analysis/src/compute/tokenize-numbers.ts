@@ -18,17 +18,16 @@ export function tokenizeNumbers(
 ): TokenizedNumbers {
   const texts = new Array<string>(values.length);
   const offsets = new Int32Array(values.length + 1);
-  let ids = new Int32Array(Math.max(16, values.length * 3));
+  let ids = new Int32Array(Math.max(64, values.length * 4));
   let used = 0;
   for (let i = 0; i < values.length; i++) {
     const text = formatNumber(values[i], format);
-    const encoded = tokenizer.encode(text);
-    if (used + encoded.length > ids.length) {
-      const grown = new Int32Array(Math.max(ids.length * 2, used + encoded.length));
+    if (used + text.length * 2 + 8 > ids.length) {
+      const grown = new Int32Array(ids.length * 2 + text.length * 2 + 8);
       grown.set(ids.subarray(0, used));
       ids = grown;
     }
-    for (let t = 0; t < encoded.length; t++) ids[used++] = encoded[t];
+    used = tokenizer.encodeInto(text, ids, used);
     texts[i] = text;
     offsets[i + 1] = used;
   }

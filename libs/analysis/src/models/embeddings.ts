@@ -33,6 +33,8 @@ export async function findEmbeddingTensor(
   return { file, tensorName, tensor };
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Loads a model directory's embedding matrix; the pool's threads plug in one that shares a single copy. */
 export type EmbeddingLoader = (dir: string) => Promise<EmbeddingMatrix>;
 
@@ -42,9 +44,17 @@ export type EmbeddingLoader = (dir: string) => Promise<EmbeddingMatrix>;
  */
 export async function loadEmbeddingMatrix(dir: string, shared = false): Promise<EmbeddingMatrix> {
   const { file, tensorName, tensor } = await findEmbeddingTensor(dir);
-  const bytes = await readTensorBytes(file, tensor);
   const [rows, dim] = tensor.shape;
-  const data = toFloat32(bytes, tensor.dtype, shared);
+  let bytes: Uint8Array;
+  let data: Float32Array;
+  if (tensor.dtype === 'F32' && LITTLE_ENDIAN && tensor.end - tensor.begin === rows * dim * 4) {
+    // float32 as stored: read straight into the matrix, no second copy of a few hundred MB
+    data = new Float32Array(shared ? new SharedArrayBuffer(rows * dim * 4) : new ArrayBuffer(rows * dim * 4));
+    bytes = await readTensorBytes(file, tensor, new Uint8Array(data.buffer));
+  } else {
+    bytes = await readTensorBytes(file, tensor);
+    data = toFloat32(bytes as Buffer, tensor.dtype, shared);
+  }
   if (data.length !== rows * dim) {
     throw new Error(
       `${tensorName} in ${file} holds ${data.length} values, not ${rows}×${dim}; the file is damaged`,

@@ -6,7 +6,7 @@ import { ModelUnavailableError } from './model-errors';
 import { ModelLocations } from './model-locations';
 import { parseModelRef } from './model-ref';
 import { ResolvedModel, resolveModel } from './model-resolver';
-import { NumberTokenizer } from './tokenizer';
+import { NumberTokenizer, TokenizerChoice } from './tokenizer';
 
 /** Where a result came from: enough to trace it to the exact model bytes. */
 export interface ModelProvenance {
@@ -14,6 +14,8 @@ export interface ModelProvenance {
   slug: string;
   revision: string | null;
   tokenizerSha256: string;
+  /** Which implementation tokenized the numbers, and why not the exact one (null: no part says). */
+  tokenizer: TokenizerChoice | null;
   embeddingSha256: string | null;
 }
 
@@ -74,6 +76,7 @@ export class ModelCache {
       slug: resolved.slug,
       revision: resolved.revision,
       tokenizerSha256,
+      tokenizer: tokenizer.choice,
       embeddingSha256: embeddings?.sha256 ?? null,
     };
     return { resolved, tokenizer, embeddings, provenance };

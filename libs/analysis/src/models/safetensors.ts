@@ -45,11 +45,19 @@ export async function readSafetensorsHeader(file: string): Promise<Map<string, T
   }
 }
 
-/** Reads exactly one tensor's bytes. */
-export async function readTensorBytes(file: string, tensor: TensorInfo): Promise<Buffer> {
+/** Reads exactly one tensor's bytes (into `bytes` when given: it must be the tensor's size). */
+export async function readTensorBytes<T extends Uint8Array = Buffer>(
+  file: string,
+  tensor: TensorInfo,
+  into?: T,
+): Promise<T> {
   const handle = await open(file, 'r');
   try {
-    const bytes = Buffer.alloc(tensor.end - tensor.begin);
+    const bytes = into ?? (Buffer.alloc(tensor.end - tensor.begin) as Uint8Array as T);
+    if (bytes.length !== tensor.end - tensor.begin)
+      throw new Error(
+        `a buffer of ${bytes.length} bytes cannot hold a tensor of ${tensor.end - tensor.begin}`,
+      );
     let done = 0;
     while (done < bytes.length) {
       const { bytesRead } = await handle.read(bytes, done, bytes.length - done, tensor.begin + done);

@@ -1,37 +1,70 @@
-import type { PreTrainedTokenizer } from '@huggingface/transformers' with { 'resolution-mode': 'import' };
-import { loadTransformers } from '../compute/transformers-runtime';
-import { installMergeLookup } from './bpe-merge-lookup';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ExactNumberTokenizer } from '../tokenize/exact-number-tokenizer';
+import { FullTokenizer } from '../tokenize/full-tokenizer';
+import { planNumberFastPath } from '../tokenize/number-fast-path';
 
-/** The one adapter over `@huggingface/transformers` tokenizers: encode without special tokens, decode one id. */
+/** Which implementation tokenizes a model's numbers: the exact byte-level BPE of numbers, or the full tokenizer. */
+export type TokenizerPath = 'exact-bpe' | 'transformers';
+
+interface TokenizerEngine {
+  encodeInto(text: string, out: Int32Array, at: number): number;
+  piece(id: number): string;
+}
+
+/** How a model's tokenizer was loaded: the path, and why the exact one was not taken (null when it was). */
+export interface TokenizerChoice {
+  path: TokenizerPath;
+  reason: string | null;
+}
+
+/**
+ * The one tokenizer adapter: numbers' texts to ids without special tokens, ids to their text. It
+ * takes the exact number path when the tokenizer.json is one it covers, and otherwise the full
+ * tokenizer; either gives the ids of Hugging Face's Rust tokenizers.
+ */
 export class NumberTokenizer {
-  private readonly pieces: (string | undefined)[] = [];
+  private constructor(
+    private readonly engine: TokenizerEngine,
+    readonly choice: TokenizerChoice,
+  ) {}
 
-  private constructor(private readonly tokenizer: PreTrainedTokenizer) {}
+  /** Loads a model directory's `tokenizer.json`; `path` forces one implementation (the full one covers every tokenizer). */
+  static async load(dir: string, options: { path?: TokenizerPath } = {}): Promise<NumberTokenizer> {
+    if (options.path !== 'transformers') {
+      const json: unknown = JSON.parse(await readFile(path.join(dir, 'tokenizer.json'), 'utf8'));
+      const decision = planNumberFastPath(json);
+      let reason = decision.exact ? null : decision.reason;
+      if (decision.exact) {
+        try {
+          return new NumberTokenizer(new ExactNumberTokenizer(decision.plan), {
+            path: 'exact-bpe',
+            reason: null,
+          });
+        } catch (error) {
+          reason = (error as Error).message;
+        }
+      }
+      if (options.path === 'exact-bpe')
+        throw new Error(`the exact number tokenizer does not cover ${dir}: ${reason}`);
+      return new NumberTokenizer(await FullTokenizer.load(dir), { path: 'transformers', reason });
+    }
+    return new NumberTokenizer(await FullTokenizer.load(dir), { path: 'transformers', reason: 'asked for' });
+  }
 
-  /** Loads `tokenizer.json` (+ `tokenizer_config.json`) from a model directory with AutoTokenizer. */
-  static async load(dir: string): Promise<NumberTokenizer> {
-    const { AutoTokenizer } = await loadTransformers();
-    const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
-    // BPE merge ranks found without a string per lookup: the same ids, a quarter faster (bpe-merge-lookup.ts)
-    installMergeLookup((tokenizer as unknown as { _tokenizer?: { model?: unknown } })._tokenizer?.model);
-    return new NumberTokenizer(tokenizer);
+  /** Token ids of `text` into `out` from `at` (room for `text.length * 2 + 8` ids); returns the new end. */
+  encodeInto(text: string, out: Int32Array, at: number): number {
+    return this.engine.encodeInto(text, out, at);
   }
 
   /** Token ids of `text`, with no BOS/EOS or other special tokens added. */
   encode(text: string): number[] {
-    return this.tokenizer.encode(text, { add_special_tokens: false });
+    const out = new Int32Array(text.length * 2 + 8);
+    return Array.from(out.subarray(0, this.engine.encodeInto(text, out, 0)));
   }
 
-  /** The text of one token id decoded on its own; kept per id, so bounded by the vocabulary. */
+  /** The text of one token id decoded on its own. */
   piece(id: number): string {
-    let piece = this.pieces[id];
-    if (piece === undefined) {
-      piece = this.tokenizer.decode([id], {
-        skip_special_tokens: false,
-        clean_up_tokenization_spaces: false,
-      });
-      this.pieces[id] = piece;
-    }
-    return piece;
+    return this.engine.piece(id);
   }
 }

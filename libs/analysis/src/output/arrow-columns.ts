@@ -10,9 +10,15 @@ export function int64Column(values: Float64Array): Data<Int64> {
   const words = new Int32Array(values.length * 2);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    const high = Math.floor(v / 4294967296);
-    words[2 * i] = v - high * 4294967296;
-    words[2 * i + 1] = high;
+    if (v >= -2147483648 && v <= 2147483647) {
+      // the common case, without a division: the low word is the value, the high one its sign
+      words[2 * i] = v;
+      words[2 * i + 1] = v < 0 ? -1 : 0;
+    } else {
+      const high = Math.floor(v / 4294967296);
+      words[2 * i] = v - high * 4294967296;
+      words[2 * i + 1] = high;
+    }
   }
   return makeData({ type: new Int64(), length: values.length, data: new BigInt64Array(words.buffer) });
 }

@@ -64,6 +64,7 @@ export function buildManifest(
         slug: m.slug,
         revision: null,
         tokenizerSha256: '',
+        tokenizer: null,
         embeddingSha256: null,
       },
   );

@@ -1,4 +1,5 @@
 import { ModelProvenance } from '../models/model-cache';
+import { TokenizerChoice } from '../models/tokenizer';
 import { Analysis, NumberFormat, Pooling } from '../spec/vocabulary';
 import { TOOL_VERSION } from '../version';
 
@@ -17,6 +18,8 @@ export function partMetadata(
     'tokensweep.model_slug': model.slug,
     'tokensweep.model_revision': model.revision ?? '',
     'tokensweep.tokenizer_sha256': model.tokenizerSha256,
+    'tokensweep.tokenizer_path': model.tokenizer?.path ?? '',
+    'tokensweep.tokenizer_fallback_reason': model.tokenizer?.reason ?? '',
     'tokensweep.embedding_sha256': model.embeddingSha256 ?? '',
   };
 }
@@ -28,6 +31,13 @@ export function provenanceFromMetadata(metadata: Record<string, string>): ModelP
     slug: metadata['tokensweep.model_slug'],
     revision: metadata['tokensweep.model_revision'] || null,
     tokenizerSha256: metadata['tokensweep.tokenizer_sha256'],
+    tokenizer: tokenizerChoice(metadata),
     embeddingSha256: metadata['tokensweep.embedding_sha256'] || null,
   };
+}
+
+function tokenizerChoice(metadata: Record<string, string>): TokenizerChoice | null {
+  const path = metadata['tokensweep.tokenizer_path'];
+  if (path !== 'exact-bpe' && path !== 'transformers') return null;
+  return { path, reason: metadata['tokensweep.tokenizer_fallback_reason'] || null };
 }

@@ -1,0 +1,100 @@
+import { NumberBpe } from './number-bpe';
+import { FastPathPlan } from './number-fast-path';
+import { isNumberAlphabet, splitPieces } from './number-split';
+
+/** Pieces up to this length are kept once tokenized: at most 13^4 of them, a few hundred KB. */
+const CACHED_PIECE = 4;
+const MAX_TEXT = 64;
+
+/**
+ * Numbers' texts tokenized exactly as the Rust reference tokenizes them with this tokenizer.json:
+ * split as its pre-tokenizer splits, then byte-level BPE per piece. Short pieces (Llama 3's and
+ * Qwen 3's digit groups, signs, commas) are tokenized once and then read from a table.
+ */
+export class ExactNumberTokenizer {
+  private readonly bpe: NumberBpe;
+  private readonly pieceText = new Map<number, string>();
+  // cache of short pieces, keyed by their characters (4 bits each): where their ids start in `pool`, +1
+  private readonly cacheStart = new Int32Array(1 << (4 * CACHED_PIECE));
+  private readonly cacheCount = new Uint8Array(1 << (4 * CACHED_PIECE));
+  private pool = new Int32Array(4096);
+  private pooled = 0;
+  private readonly ends = new Int32Array(MAX_TEXT);
+  private readonly regrouped = new Int32Array(MAX_TEXT);
+
+  constructor(private readonly plan: FastPathPlan) {
+    this.bpe = new NumberBpe(plan.bpe);
+    this.bpe.tokens.forEach((token, local) =>
+      this.pieceText.set(this.bpe.globalIds[local], token.replaceAll('\u0120', ' ')),
+    );
+  }
+
+  /** Token ids of `text` (a formatted number) into `out` at `at`; returns the new end. */
+  encodeInto(text: string, out: Int32Array, at: number): number {
+    const length = text.length;
+    if (length > MAX_TEXT) throw new Error(`"${text}" is longer than a formatted number can be`);
+    for (let i = 0; i < length; i++) {
+      if (!isNumberAlphabet(text.charCodeAt(i)))
+        throw new Error(`"${text}" has a character a formatted number never has`);
+    }
+    let ends = this.ends;
+    let count = 1;
+    ends[0] = length; // a byte-level pre-tokenizer without a split keeps the text whole
+    for (let s = 0; s < this.plan.splits.length; s++) {
+      // each split works on every piece the one before it made, on its own
+      const regrouped = ends === this.ends ? this.regrouped : this.ends;
+      let regroupedCount = 0;
+      let from = 0;
+      for (let p = 0; p < count; p++) {
+        regroupedCount = splitPieces(text, from, ends[p], this.plan.splits[s], regrouped, regroupedCount);
+        from = ends[p];
+      }
+      ends = regrouped;
+      count = regroupedCount;
+    }
+    let from = 0;
+    for (let p = 0; p < count; p++) {
+      const to = ends[p];
+      at =
+        to - from <= CACHED_PIECE
+          ? this.cachedPiece(text, from, to, out, at)
+          : this.bpe.encode(text, from, to, out, at);
+      from = to;
+    }
+    return at;
+  }
+
+  private cachedPiece(text: string, from: number, to: number, out: Int32Array, at: number): number {
+    let key = 0;
+    for (let i = from; i < to; i++) key = (key << 4) | ALPHABET_INDEX[text.charCodeAt(i)];
+    let start = this.cacheStart[key];
+    if (start === 0) {
+      if (this.pooled + CACHED_PIECE > this.pool.length) {
+        const grown = new Int32Array(this.pool.length * 2);
+        grown.set(this.pool);
+        this.pool = grown;
+      }
+      const end = this.bpe.encode(text, from, to, this.pool, this.pooled);
+      this.cacheCount[key] = end - this.pooled;
+      this.cacheStart[key] = start = this.pooled + 1;
+      this.pooled = end;
+    }
+    const count = this.cacheCount[key];
+    for (let k = 0; k < count; k++) out[at + k] = this.pool[start - 1 + k];
+    return at + count;
+  }
+
+  /** The text of a token this tokenizer gives, decoded on its own (byte-level: `Ġ` is a space). */
+  piece(id: number): string {
+    const text = this.pieceText.get(id);
+    if (text === undefined) throw new Error(`token id ${id} is not a token of numbers`);
+    return text;
+  }
+}
+
+/** 1..13 for the number alphabet, so a key of short pieces is never 0 and never ambiguous. */
+const ALPHABET_INDEX = (() => {
+  const index = new Uint8Array(0x40);
+  ' ,-0123456789'.split('').forEach((c, i) => (index[c.charCodeAt(0)] = i + 1));
+  return index;
+})();
