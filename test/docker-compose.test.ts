@@ -147,10 +147,14 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives the worker the sweep limits of the api (workers check each job against them again)', () => {
-    const limits = [...configVariables].filter((v) => /^MAX_(SWEEP|MATRIX|FOURIER)_/.test(v)).sort();
+    const limits = [...configVariables]
+      .filter((v) => /^MAX_(SWEEP|MATRIX|FOURIER|PCA|NEIGHBOR)_/.test(v))
+      .sort();
     expect(limits).toEqual([
       'MAX_FOURIER_NUMBERS',
       'MAX_MATRIX_NUMBERS',
+      'MAX_NEIGHBOR_NUMBERS',
+      'MAX_PCA_NUMBERS',
       'MAX_SWEEP_CHUNKS',
       'MAX_SWEEP_NUMBERS',
     ]);

@@ -237,6 +237,8 @@ describe('the sweep directory and its Parquet files', () => {
           tokenizerSha256,
           tokenizer: { path: 'exact-bpe', reason: null },
           embeddingSha256,
+          // GPT-2 ties its output matrix to the input embedding, which the default matrix input reads
+          matrix: { kind: 'input', tensor: 'wte.weight', sha256: embeddingSha256, tied: true },
         },
       ]);
       expect(JSON.parse(await readFile(path.join(dir, 'spec.json'), 'utf8'))).toEqual(manifest.spec);
@@ -264,6 +266,7 @@ describe('the sweep directory and its Parquet files', () => {
         'tokensweep.tokenizer_sha256': model.tokenizerSha256,
         'tokensweep.tokenizer_path': 'exact-bpe',
         'tokensweep.embedding_sha256': model.embeddingSha256,
+        'tokensweep.matrix': JSON.stringify(model.matrix),
       });
     });
   });
@@ -280,7 +283,7 @@ describe("each part's own summary", () => {
     await workspace?.cleanup();
   });
 
-  it('is in the footer of every tokens, sign-symmetry and successive-cosine part, and summary.json is what the rows themselves give', async () => {
+  it('is in the footer of every tokens, sign-symmetry, successive-cosine and cosine-matrix part, and summary.json is what the rows themselves give', async () => {
     const modelDir = await workspace.model('f32');
     const dir = workspace.out('sweep');
     await runCliOk([
@@ -295,7 +298,9 @@ describe("each part's own summary", () => {
     const parts = await findParts(dir);
     expect(parts.length).toBe(manifest.files.length);
     for (const part of parts) {
-      const summarized = ['tokens', 'sign-symmetry', 'successive-cosine'].includes(part.analysis);
+      const summarized = ['tokens', 'sign-symmetry', 'successive-cosine', 'cosine-matrix'].includes(
+        part.analysis,
+      );
       expect(part.summary?.analysis ?? null, part.path).toBe(summarized ? part.analysis : null);
     }
     const models = manifest.models.map((m) => ({ id: m.id as string, slug: m.slug as string }));

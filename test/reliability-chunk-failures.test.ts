@@ -4,6 +4,7 @@ import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DistributedStack } from './helpers/distributed-stack';
 import { filesUnder, pollUntil, readManifest } from './helpers/faults';
+import { writeMatrixModel } from './helpers/matrix-models';
 import { ServiceProcess, startWorker } from './helpers/services';
 import { SweepView } from './helpers/sweep-api';
 import { TEST_MODELS } from './helpers/test-model';
@@ -171,10 +172,11 @@ describe('chunks that fail', { timeout: 120_000 }, () => {
     beforeAll(async () => {
       await TEST_MODELS.noEmbedding.build(path.join(stack.modelsDir, 'no-embedding'));
       await TEST_MODELS.tokenizerOnly.build(path.join(stack.modelsDir, 'tokenizer-only'));
+      await writeMatrixModel(stack.modelsDir, 'llama3', { withoutOutput: true });
       await normalWorker();
     });
 
-    const CASES: [string, string, string[], RegExp][] = [
+    const CASES: [string, string, string[], RegExp, Record<string, unknown>?][] = [
       [
         'a Hub id neither in MODELS_DIR nor in the cache, offline',
         'acme/not-here',
@@ -191,18 +193,26 @@ describe('chunks that fail', { timeout: 120_000 }, () => {
         'a model with a tokenizer only, for a cosine',
         'tokenizer-only',
         ['successive-cosine'],
-        /model tokenizer-only: MODELS_DIR \(.*\) lacks model\.safetensors \(successive-cosine, cosine-matrix and fourier need the embedding matrix\)/,
+        /model tokenizer-only: MODELS_DIR \(.*\) lacks model\.safetensors \(successive-cosine, cosine-matrix, fourier, pca and neighbors need the embedding matrix\)/,
+      ],
+      [
+        'an untied model without its output matrix, for matrix output',
+        'llama3-bf16-no-head',
+        ['neighbors'],
+        /model llama3-bf16-no-head: the output matrix is not tied .*tie_word_embeddings false.*lm_head\.weight, embed_out\.weight/,
+        { matrix: 'output' },
       ],
     ];
     it.each(CASES)(
       '%s: the sweep fails at once with the model and what to do, one attempt per chunk',
-      async (label, model, analyses, message) => {
+      async (label, model, analyses, message, extra = {}) => {
         const started = Date.now();
         const { id, chunks: total } = await stack.api.submit({
           models: [model],
           numbers: '0..99',
           analyses,
           chunkSize: 25,
+          ...extra,
         });
         const sweep = await awaitFailed(id);
         const elapsedMs = Date.now() - started;

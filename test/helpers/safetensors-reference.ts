@@ -51,9 +51,23 @@ function decode(bytes: Buffer, dtype: string): Float64Array {
         scratch.setUint32(0, view.getUint16(2 * i, true) << 16);
         return scratch.getFloat32(0);
       });
+    case 'F16':
+      return Float64Array.from({ length: bytes.length / 2 }, (_, i) =>
+        halfToNumber(view.getUint16(2 * i, true)),
+      );
     default:
-      throw new Error(`the reference reads F32 and BF16, not ${dtype}`);
+      throw new Error(`the reference reads F32, BF16 and F16, not ${dtype}`);
   }
+}
+
+/** IEEE half precision by its definition: sign, 5-bit exponent (bias 15), 10-bit fraction, subnormals. */
+function halfToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 31) return fraction ? NaN : sign * Infinity;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
 /** The float64 embedding of a number from its token ids: the mean of their rows (pooling `mean`), or the one row. */

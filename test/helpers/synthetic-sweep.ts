@@ -43,6 +43,7 @@ export async function writeSyntheticSweep(dir: string, sweep: SyntheticSweep): P
       tokenizerSha256: '0'.repeat(64),
       tokenizer: null,
       embeddingSha256: null,
+      matrix: null,
     };
     const write = (
       analysis: 'tokens' | 'successive-cosine' | 'cosine-matrix',

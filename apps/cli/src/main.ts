@@ -32,9 +32,10 @@ function withSpecOptions(command: Command): Command {
     .option('--format <format>', 'plain | space | comma; repeat for several (default plain)', collect)
     .option(
       '--analysis <analysis>',
-      'tokens | sign-symmetry | successive-cosine | cosine-matrix | fourier; repeat',
+      'tokens | sign-symmetry | successive-cosine | cosine-matrix | fourier | pca | neighbors; repeat',
       collect,
     )
+    .option('--matrix <matrix>', 'input (token embeddings) | output (the unembedding) (default input)')
     .option('--pooling <pooling>', 'embedding of a multi-token number: none | mean (default none)')
     .option('--plots', 'render the figures into plots/ when the sweep finishes')
     .option('--chunk-size <n>', 'numbers per chunk', integer(1))

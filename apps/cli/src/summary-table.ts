@@ -58,6 +58,16 @@ const GROUPS: ColumnGroup[] = [
       ];
     },
   },
+  {
+    present: (e) => e.pca !== undefined,
+    header: ['PCA variance PC1/2/3'],
+    // the first components' shares of the variance, `41.2/12.0/8.1%`; n/a with fewer than two numbers
+    cells: ({ pca }) => {
+      if (!pca) return [''];
+      const first = pca.explainedVarianceRatio.slice(0, 3);
+      return [first.length === 0 ? 'n/a' : `${first.map((r) => (r * 100).toFixed(1)).join('/')}%`];
+    },
+  },
 ];
 
 /**

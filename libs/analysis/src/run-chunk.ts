@@ -2,6 +2,8 @@ import { Table } from 'apache-arrow';
 import { cosineMatrixTile } from './analyses/cosine-matrix';
 import type { ChunkSteps } from './chunk-steps';
 import { fourierTable, longestEmbeddedRun } from './analyses/fourier';
+import { neighborsTable } from './analyses/neighbors';
+import { pcaTable } from './analyses/pca';
 import { signSymmetryTable } from './analyses/sign-symmetry';
 import { successiveCosineTable } from './analyses/successive-cosine';
 import { tokensTable } from './analyses/tokens';
@@ -13,7 +15,14 @@ import { encodeParquet } from './output/parquet-file';
 import { isSummarized, PART_SUMMARY_KEY, summarizePart } from './output/part-summary';
 import { partMetadata } from './output/provenance';
 import { partPath, writeFileAtomically } from './output/sweep-layout';
-import { ChunkTask, FourierTask, MatrixTileTask, NumbersTask } from './plan/chunk-task';
+import {
+  ChunkTask,
+  FourierTask,
+  MatrixTileTask,
+  NeighborsTask,
+  NumbersTask,
+  PcaTask,
+} from './plan/chunk-task';
 import { needsEmbedding } from './plan/plan-sweep';
 import { NumberSet } from './spec/number-set';
 import { SweepSpec } from './spec/sweep-spec';
@@ -54,12 +63,12 @@ export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<Pa
   const { spec, task } = job;
   const { steps } = context;
   steps?.restart();
-  const model = await context.models.get(task.model, needsEmbedding(spec.analyses));
+  const model = await context.models.get(task.model, needsEmbedding(spec.analyses), spec.matrix);
   steps?.lap('model');
   const tables = await computeTables(task, spec, model, context);
   if (task.kind !== 'numbers') steps?.lap(task.kind); // a numbers task times its analyses one by one
   const written: PartFile[] = [];
-  for (const [analysis, table] of tables) {
+  for (const [analysis, table, footerSummary] of tables) {
     const relative = partPath(analysis, model.provenance.slug, task.format, task.part);
     const metadata = partMetadata(model.provenance, {
       analysis,
@@ -68,6 +77,7 @@ export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<Pa
       specHash: job.specHash,
     });
     if (isSummarized(analysis)) metadata[PART_SUMMARY_KEY] = JSON.stringify(summarizePart(analysis, table));
+    else if (footerSummary !== undefined) metadata[PART_SUMMARY_KEY] = footerSummary;
     steps?.lap('part summary');
     const parquet = encodeParquet(table, metadata);
     steps?.lap('Parquet encode');
@@ -85,12 +95,15 @@ export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<Pa
   return written;
 }
 
+/** An analysis's rows, and for a part whose summary its rows cannot give, that summary as footer JSON. */
+type ChunkTable = [Analysis, Table] | [Analysis, Table, string];
+
 function computeTables(
   task: ChunkTask,
   spec: SweepSpec,
   model: LoadedModel,
   context: ChunkContext,
-): Promise<[Analysis, Table][]> | [Analysis, Table][] {
+): Promise<ChunkTable[]> | ChunkTable[] {
   switch (task.kind) {
     case 'numbers':
       return numbersTables(task, spec, model, context);
@@ -98,6 +111,10 @@ function computeTables(
       return matrixTileTables(task, spec, model, context);
     case 'fourier':
       return fourierTables(task, spec, model, context.numbers);
+    case 'pca':
+      return pcaTables(task, spec, model, context.numbers);
+    case 'neighbors':
+      return neighborsTables(task, spec, model, context);
   }
 }
 
@@ -167,6 +184,25 @@ function fourierTables(
   );
   const run = longestEmbeddedRun(values, embeddings.present);
   return [['fourier', fourierTable(embeddings, run.from, run.to)]];
+}
+
+function pcaTables(task: PcaTask, spec: SweepSpec, model: LoadedModel, numbers: NumberSet): ChunkTable[] {
+  const values = numbers.slice(0, numbers.size);
+  const tokens = tokenizeNumbers(model.tokenizer, values, task.format);
+  const { table, summary } = pcaTable(tokens, requireEmbeddings(model), spec.pooling);
+  return [['pca', table, JSON.stringify(summary)]];
+}
+
+async function neighborsTables(
+  task: NeighborsTask,
+  spec: SweepSpec,
+  model: LoadedModel,
+  { numbers, kernel }: ChunkContext,
+): Promise<ChunkTable[]> {
+  const tokens = tokenizeNumbers(model.tokenizer, numbers.slice(task.from, task.to), task.format);
+  const matrix = requireEmbeddings(model);
+  const names = await model.tokenizer.vocabularyNames();
+  return [['neighbors', await neighborsTable(tokens, matrix, spec.pooling, kernel, names)]];
 }
 
 function requireEmbeddings(model: LoadedModel) {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ANALYSES, DEFAULT_SPEC, NUMBER_FORMATS, POOLINGS } from '@tokensweep/analysis';
+import { ANALYSES, DEFAULT_SPEC, MATRIX_KINDS, NUMBER_FORMATS, POOLINGS } from '@tokensweep/analysis';
 
 /**
  * The sweep spec as the OpenAPI document shows it. Validation does not live here: the body goes
@@ -28,6 +28,13 @@ export class SweepSpecDto {
 
   @ApiPropertyOptional({ enum: ANALYSES, isArray: true, default: DEFAULT_SPEC.analyses })
   analyses?: string[];
+
+  @ApiPropertyOptional({
+    enum: MATRIX_KINDS,
+    default: DEFAULT_SPEC.matrix,
+    description: 'input: token embeddings; output: the unembedding (lm_head), the input one where tied',
+  })
+  matrix?: string;
 
   @ApiPropertyOptional({ enum: POOLINGS, default: DEFAULT_SPEC.pooling })
   pooling?: string;

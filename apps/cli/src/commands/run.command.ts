@@ -22,6 +22,7 @@ export interface RunOptions {
   numbers?: string;
   format?: string[];
   analysis?: string[];
+  matrix?: string;
   pooling?: string;
   plots?: boolean;
   chunkSize?: number;
@@ -46,7 +47,7 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
   const embedding = needsEmbedding(spec.analyses);
   for (const model of spec.models) {
     try {
-      await checkModel(model, config.models, embedding, true);
+      await checkModel(model, config.models, embedding, true, spec.matrix);
     } catch (error) {
       throw new CliError((error as Error).message, error instanceof ModelUnavailableError ? 2 : 1);
     }
@@ -85,6 +86,7 @@ export async function specInput(options: RunOptions): Promise<Record<string, unk
   else if (options.numbers !== undefined) input.numbers = options.numbers;
   if (options.format) input.formats = options.format;
   if (options.analysis) input.analyses = options.analysis;
+  if (options.matrix !== undefined) input.matrix = options.matrix;
   if (options.pooling !== undefined) input.pooling = options.pooling;
   if (options.plots) input.plots = true;
   if (options.chunkSize !== undefined) input.chunkSize = options.chunkSize;

@@ -130,5 +130,9 @@ function describe(task: ChunkTask): string {
       return `cosine-matrix tile rows ${task.rows[0]}..${task.rows[1] - 1} × cols ${task.cols[0]}..${task.cols[1] - 1}, ${where}`;
     case 'fourier':
       return `fourier, ${where}`;
+    case 'pca':
+      return `pca, ${where}`;
+    case 'neighbors':
+      return `neighbors of numbers ${task.from}..${task.to - 1} of the sweep, ${where}`;
   }
 }

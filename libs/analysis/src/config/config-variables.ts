@@ -111,6 +111,20 @@ export const CONFIG = {
     'numbers of a sweep with `fourier`',
     SHARED,
   ),
+  maxPcaNumbers: variable(
+    'MAX_PCA_NUMBERS',
+    ALL,
+    integer(DEFAULT_LIMITS.maxPcaNumbers, { min: 1 }),
+    'numbers of a sweep with `pca`',
+    SHARED,
+  ),
+  maxNeighborNumbers: variable(
+    'MAX_NEIGHBOR_NUMBERS',
+    ALL,
+    integer(DEFAULT_LIMITS.maxNeighborNumbers, { min: 1 }),
+    'numbers of a sweep with `neighbors`',
+    SHARED,
+  ),
   maxSweepChunks: variable(
     'MAX_SWEEP_CHUNKS',
     ALL,

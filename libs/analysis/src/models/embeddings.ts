@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { MatrixKind } from '../spec/vocabulary';
 import { findEmbeddingTensorName } from './embedding-tensor';
 import { locateEmbeddingFile } from './model-files';
 import { readSafetensorsHeader, readTensorBytes, TensorInfo, toFloat32 } from './safetensors';
@@ -11,6 +12,9 @@ export interface EmbeddingMatrix {
   dim: number;
   data: Float32Array;
   sha256: string;
+  /** Which matrix the sweep asked for (input when not said), and whether the model ties input and output. */
+  kind?: MatrixKind;
+  tied?: boolean;
 }
 
 /** Finds the token-embedding tensor of a model directory from safetensors headers alone (no tensor data read). */
@@ -35,15 +39,22 @@ export async function findEmbeddingTensor(
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Loads a model directory's embedding matrix; the pool's threads plug in one that shares a single copy. */
-export type EmbeddingLoader = (dir: string) => Promise<EmbeddingMatrix>;
+/** Loads a model directory's matrix of `kind`; the pool's threads plug in one that shares a single copy. */
+export type EmbeddingLoader = (dir: string, kind: MatrixKind) => Promise<EmbeddingMatrix>;
 
 /**
  * Reads only the token-embedding tensor of a model directory (single or sharded safetensors); with
  * `shared`, into a SharedArrayBuffer that worker threads can pass around without copying.
  */
 export async function loadEmbeddingMatrix(dir: string, shared = false): Promise<EmbeddingMatrix> {
-  const { file, tensorName, tensor } = await findEmbeddingTensor(dir);
+  return readMatrixTensor(await findEmbeddingTensor(dir), shared);
+}
+
+/** Reads one 2-D tensor found in a safetensors file as float32 (shared memory when `shared`), with the sha256 of its bytes. */
+export async function readMatrixTensor(
+  { file, tensorName, tensor }: { file: string; tensorName: string; tensor: TensorInfo },
+  shared = false,
+): Promise<EmbeddingMatrix> {
   const [rows, dim] = tensor.shape;
   let bytes: Uint8Array;
   let data: Float32Array;

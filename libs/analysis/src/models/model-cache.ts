@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { EmbeddingLoader, EmbeddingMatrix, loadEmbeddingMatrix } from './embeddings';
+import { MatrixKind } from '../spec/vocabulary';
+import { EmbeddingLoader, EmbeddingMatrix } from './embeddings';
 import { ModelUnavailableError } from './model-errors';
 import { ModelLocations } from './model-locations';
+import { loadModelMatrix } from './model-matrix';
 import { parseModelRef } from './model-ref';
 import { ResolvedModel, resolveModel } from './model-resolver';
 import { NumberTokenizer, TokenizerChoice } from './tokenizer';
@@ -16,7 +18,18 @@ export interface ModelProvenance {
   tokenizerSha256: string;
   /** Which implementation tokenized the numbers, and why not the exact one (null: no part says). */
   tokenizer: TokenizerChoice | null;
+  /** sha256 of the input embedding's stored bytes; null when it was not read. */
   embeddingSha256: string | null;
+  /** The matrix the analyses read (`--matrix`): null when the sweep read none. */
+  matrix: MatrixProvenance | null;
+}
+
+/** Which matrix a sweep read: the kind asked, the tensor actually read, its bytes' sha256, and whether the model ties input and output. */
+export interface MatrixProvenance {
+  kind: MatrixKind;
+  tensor: string;
+  sha256: string;
+  tied: boolean;
 }
 
 /** A model ready to sweep: its tokenizer, and its embedding matrix when the sweep reads one. */
@@ -38,19 +51,19 @@ export class ModelCache {
     private readonly locations: ModelLocations,
     private readonly capacity = 2,
     private readonly allowLocal = true,
-    private readonly loadEmbeddings: EmbeddingLoader = (dir) => loadEmbeddingMatrix(dir),
+    private readonly loadEmbeddings: EmbeddingLoader = (dir, kind) => loadModelMatrix(dir, kind),
   ) {}
 
-  /** The model named `name` (as a spec names it), with its embedding matrix when `needsEmbedding`. */
-  async get(name: string, needsEmbedding: boolean): Promise<LoadedModel> {
+  /** The model named `name` (as a spec names it), with its matrix of `kind` when `needsEmbedding`. */
+  async get(name: string, needsEmbedding: boolean, kind: MatrixKind = 'input'): Promise<LoadedModel> {
     // Keyed by whether embeddings were asked too, not upgraded in place: every chunk of one sweep must
     // see the same provenance, whichever process (with whatever in its cache) runs it.
-    const key = `${name}\u0000${needsEmbedding}`;
+    const key = `${name}\u0000${needsEmbedding}\u0000${needsEmbedding ? kind : ''}`;
     let entry = this.entries.get(key);
     if (entry) {
       this.entries.delete(key); // re-insert: Map order is the recency order
     } else {
-      entry = this.load(name, needsEmbedding);
+      entry = this.load(name, needsEmbedding, kind);
       entry.catch(() => this.entries.delete(key));
     }
     this.entries.set(key, entry);
@@ -58,13 +71,18 @@ export class ModelCache {
     return entry;
   }
 
-  private async load(name: string, needsEmbedding: boolean): Promise<LoadedModel> {
-    const resolved = await resolveModel(parseModelRef(name, this.allowLocal), this.locations, needsEmbedding);
+  private async load(name: string, needsEmbedding: boolean, kind: MatrixKind): Promise<LoadedModel> {
+    const resolved = await resolveModel(
+      parseModelRef(name, this.allowLocal),
+      this.locations,
+      needsEmbedding,
+      kind,
+    );
     let tokenizer: NumberTokenizer;
     let embeddings: EmbeddingMatrix | null = null;
     try {
       tokenizer = await NumberTokenizer.load(resolved.dir);
-      if (needsEmbedding) embeddings = await this.loadEmbeddings(resolved.dir);
+      if (needsEmbedding) embeddings = await this.loadEmbeddings(resolved.dir, kind);
     } catch (error) {
       throw new ModelUnavailableError(name, (error as Error).message);
     }
@@ -77,8 +95,21 @@ export class ModelCache {
       revision: resolved.revision,
       tokenizerSha256,
       tokenizer: tokenizer.choice,
-      embeddingSha256: embeddings?.sha256 ?? null,
+      embeddingSha256: embeddings && readsInput(embeddings) ? embeddings.sha256 : null,
+      matrix: embeddings
+        ? {
+            kind: embeddings.kind ?? kind,
+            tensor: embeddings.tensorName,
+            sha256: embeddings.sha256,
+            tied: embeddings.tied ?? true,
+          }
+        : null,
     };
     return { resolved, tokenizer, embeddings, provenance };
   }
+}
+
+/** Whether the matrix read is the input embedding: asked for, or standing in for a tied output. */
+function readsInput(matrix: EmbeddingMatrix): boolean {
+  return (matrix.kind ?? 'input') === 'input' || (matrix.tied ?? true);
 }

@@ -46,7 +46,7 @@ export function locateEmbeddingFile(dir: string): EmbeddingFile {
   const single = path.join(dir, SAFETENSORS_SINGLE);
   if (existsSync(single)) return { file: single };
   throw new Error(
-    `${dir} has no ${SAFETENSORS_SINGLE} nor ${SAFETENSORS_INDEX}; successive-cosine, cosine-matrix and fourier need the embedding matrix`,
+    `${dir} has no ${SAFETENSORS_SINGLE} nor ${SAFETENSORS_INDEX}; successive-cosine, cosine-matrix, fourier, pca and neighbors need the embedding matrix`,
   );
 }
 

@@ -5,7 +5,9 @@ import { HubClient } from './hub-client';
 import { ModelUnavailableError } from './model-errors';
 import { shardFromIndex, missingFiles } from './model-files';
 import { ModelLocations, SAFETENSORS_INDEX, SAFETENSORS_SINGLE, TOKENIZER_FILES } from './model-locations';
+import { outputShard } from './model-matrix';
 import { formatModelRef, ModelRef, modelSlug } from './model-ref';
+import type { MatrixKind } from '../spec/vocabulary';
 
 /** A model found on disk: the directory to load from and the revision it is, where known. */
 export interface ResolvedModel {
@@ -25,6 +27,7 @@ export async function resolveModel(
   ref: ModelRef,
   locations: ModelLocations,
   needsEmbedding: boolean,
+  matrix: MatrixKind = 'input',
 ): Promise<ResolvedModel> {
   const name = formatModelRef(ref);
   const slug = modelSlug(ref);
@@ -48,7 +51,12 @@ export async function resolveModel(
   const revision = ref.revision ?? 'main';
   const repo = new HfCacheRepo(locations.hfHome, ref.id);
   const cached = repo.commitFor(revision);
-  if (cached && missingFiles(repo.snapshotDir(cached), needsEmbedding).length === 0) {
+  const wantsOutput = needsEmbedding && matrix === 'output';
+  if (
+    cached &&
+    missingFiles(repo.snapshotDir(cached), needsEmbedding).length === 0 &&
+    !(wantsOutput && lacksOutputShard(repo.snapshotDir(cached)))
+  ) {
     return { name, slug, dir: repo.snapshotDir(cached), revision: cached };
   }
   if (locations.offline) {
@@ -59,7 +67,7 @@ export async function resolveModel(
       `HF_HUB_OFFLINE=1 and the Hugging Face cache lacks ${missing} (looked in ${where}); download it once online, or unset HF_HUB_OFFLINE`,
     );
   }
-  const commit = await download(ref.id, revision, repo, locations, needsEmbedding);
+  const commit = await download(ref.id, revision, repo, locations, needsEmbedding, wantsOutput);
   return { name, slug, dir: repo.snapshotDir(commit), revision: commit };
 }
 
@@ -67,7 +75,7 @@ function requireComplete(name: string, dir: string, needsEmbedding: boolean, whe
   const missing = missingFiles(dir, needsEmbedding);
   if (missing.length > 0) {
     const why = needsEmbedding
-      ? ' (successive-cosine, cosine-matrix and fourier need the embedding matrix)'
+      ? ' (successive-cosine, cosine-matrix, fourier, pca and neighbors need the embedding matrix)'
       : '';
     throw new ModelUnavailableError(name, `${where} lacks ${missing.join(', ')}${why}`);
   }
@@ -79,6 +87,7 @@ async function download(
   repo: HfCacheRepo,
   locations: ModelLocations,
   needsEmbedding: boolean,
+  wantsOutput: boolean,
 ): Promise<string> {
   const hub = new HubClient(locations.hfEndpoint, locations.hfToken);
   const { commit, files } = await hub.revision(id, revision);
@@ -109,6 +118,9 @@ async function download(
       }
       if (!found) throw new ModelUnavailableError(id, `${SAFETENSORS_INDEX} names no token-embedding tensor`);
       await fetchFile(found.shard);
+      // an untied output matrix often sits in another shard (Llama's lm_head in the last one)
+      const output = wantsOutput ? outputShardOf(id, index) : null;
+      if (output && output.shard !== found.shard) await fetchFile(output.shard);
     } else if (listed.has(SAFETENSORS_SINGLE)) {
       await fetchFile(SAFETENSORS_SINGLE);
     } else {
@@ -120,4 +132,24 @@ async function download(
   }
   await repo.writeRef(revision, commit);
   return commit;
+}
+
+/** Whether a cached snapshot's index names an output matrix whose shard is not there yet. */
+function lacksOutputShard(dir: string): boolean {
+  const index = path.join(dir, SAFETENSORS_INDEX);
+  if (!existsSync(index)) return false;
+  try {
+    const found = outputShard(readFileSync(index, 'utf8'));
+    return found !== null && !existsSync(path.join(dir, found.shard));
+  } catch {
+    return false; // a malformed index is reported when the matrix is read
+  }
+}
+
+function outputShardOf(id: string, indexFile: string): { shard: string } | null {
+  try {
+    return outputShard(readFileSync(indexFile, 'utf8'));
+  } catch (error) {
+    throw new ModelUnavailableError(id, (error as Error).message);
+  }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ExactNumberTokenizer } from '../tokenize/exact-number-tokenizer';
@@ -24,9 +25,13 @@ export interface TokenizerChoice {
  * tokenizer; either gives the ids of Hugging Face's Rust tokenizers.
  */
 export class NumberTokenizer {
+  private knownIds: Set<number> | undefined;
+  private fullPieces: Promise<FullTokenizer> | undefined;
+
   private constructor(
     private readonly engine: TokenizerEngine,
     readonly choice: TokenizerChoice,
+    private readonly dir: string,
   ) {}
 
   /** Loads a model directory's `tokenizer.json`; `path` forces one implementation (the full one covers every tokenizer). */
@@ -37,19 +42,27 @@ export class NumberTokenizer {
       let reason = decision.exact ? null : decision.reason;
       if (decision.exact) {
         try {
-          return new NumberTokenizer(new ExactNumberTokenizer(decision.plan), {
-            path: 'exact-bpe',
-            reason: null,
-          });
+          return new NumberTokenizer(
+            new ExactNumberTokenizer(decision.plan),
+            {
+              path: 'exact-bpe',
+              reason: null,
+            },
+            dir,
+          );
         } catch (error) {
           reason = (error as Error).message;
         }
       }
       if (options.path === 'exact-bpe')
         throw new Error(`the exact number tokenizer does not cover ${dir}: ${reason}`);
-      return new NumberTokenizer(await FullTokenizer.load(dir), { path: 'transformers', reason });
+      return new NumberTokenizer(await FullTokenizer.load(dir), { path: 'transformers', reason }, dir);
     }
-    return new NumberTokenizer(await FullTokenizer.load(dir), { path: 'transformers', reason: 'asked for' });
+    return new NumberTokenizer(
+      await FullTokenizer.load(dir),
+      { path: 'transformers', reason: 'asked for' },
+      dir,
+    );
   }
 
   /** Token ids of `text` into `out` from `at` (room for `text.length * 2 + 8` ids); returns the new end. */
@@ -67,4 +80,33 @@ export class NumberTokenizer {
   piece(id: number): string {
     return this.engine.piece(id);
   }
+
+  /**
+   * Every token's text, for the nearest-token search: the exact number path knows only the pieces
+   * numbers are made of, so the full tokenizer is loaded (once) to decode the rest of the vocabulary.
+   */
+  async vocabularyNames(): Promise<{ hasToken(id: number): boolean; piece(id: number): string }> {
+    const full =
+      this.choice.path === 'transformers'
+        ? this.engine
+        : await (this.fullPieces ??= FullTokenizer.load(this.dir));
+    return { hasToken: (id) => this.hasToken(id), piece: (id) => full.piece(id) };
+  }
+
+  /** Whether the vocabulary (added tokens included) has a token of this id; padding rows of a matrix have none. */
+  hasToken(id: number): boolean {
+    this.knownIds ??= vocabularyIds(JSON.parse(readFileSync(path.join(this.dir, 'tokenizer.json'), 'utf8')));
+    return this.knownIds.has(id);
+  }
+}
+
+/** The ids a tokenizer.json knows: its model's vocabulary (a token → id map, or Unigram's list) and its added tokens. */
+function vocabularyIds(json: {
+  model?: { vocab?: Record<string, number> | [string, number][] };
+  added_tokens?: { id?: unknown }[];
+}): Set<number> {
+  const vocab = json.model?.vocab ?? {};
+  const ids = new Set<number>(Array.isArray(vocab) ? vocab.map((_, i) => i) : Object.values(vocab));
+  for (const token of json.added_tokens ?? []) if (typeof token.id === 'number') ids.add(token.id);
+  return ids;
 }

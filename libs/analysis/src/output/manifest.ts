@@ -66,6 +66,7 @@ export function buildManifest(
         tokenizerSha256: '',
         tokenizer: null,
         embeddingSha256: null,
+        matrix: null,
       },
   );
   return {

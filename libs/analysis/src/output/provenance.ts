@@ -1,4 +1,4 @@
-import { ModelProvenance } from '../models/model-cache';
+import { MatrixProvenance, ModelProvenance } from '../models/model-cache';
 import { TokenizerChoice } from '../models/tokenizer';
 import { Analysis, NumberFormat, Pooling } from '../spec/vocabulary';
 import { TOOL_VERSION } from '../version';
@@ -21,6 +21,7 @@ export function partMetadata(
     'tokensweep.tokenizer_path': model.tokenizer?.path ?? '',
     'tokensweep.tokenizer_fallback_reason': model.tokenizer?.reason ?? '',
     'tokensweep.embedding_sha256': model.embeddingSha256 ?? '',
+    'tokensweep.matrix': model.matrix ? JSON.stringify(model.matrix) : '',
   };
 }
 
@@ -33,7 +34,23 @@ export function provenanceFromMetadata(metadata: Record<string, string>): ModelP
     tokenizerSha256: metadata['tokensweep.tokenizer_sha256'],
     tokenizer: tokenizerChoice(metadata),
     embeddingSha256: metadata['tokensweep.embedding_sha256'] || null,
+    matrix: matrixFromMetadata(metadata['tokensweep.matrix']),
   };
+}
+
+function matrixFromMetadata(text: string | undefined): MatrixProvenance | null {
+  if (!text) return null;
+  try {
+    const value = JSON.parse(text) as MatrixProvenance;
+    const valid =
+      (value?.kind === 'input' || value?.kind === 'output') &&
+      typeof value.tensor === 'string' &&
+      typeof value.sha256 === 'string' &&
+      typeof value.tied === 'boolean';
+    return valid ? { kind: value.kind, tensor: value.tensor, sha256: value.sha256, tied: value.tied } : null;
+  } catch {
+    return null;
+  }
 }
 
 function tokenizerChoice(metadata: Record<string, string>): TokenizerChoice | null {

@@ -2,9 +2,16 @@ import path from 'node:path';
 import { Table } from 'apache-arrow';
 import { ExactSum } from '../compute/exact-sum';
 import { NumberFormat } from '../spec/vocabulary';
-import { readParquetTable } from './parquet-file';
+import { readParquetInfo, readParquetTable } from './parquet-file';
+import { parsePcaSummary } from './pca-summary';
 import { PartRecord } from './part-record';
-import { PartSummary, SUMMARY_COLUMNS, SummarizedAnalysis, summarizePart } from './part-summary';
+import {
+  PART_SUMMARY_KEY,
+  PartSummary,
+  SUMMARY_COLUMNS,
+  SummarizedAnalysis,
+  summarizePart,
+} from './part-summary';
 
 /** What summary.json says of one model × format: the comparison researchers read first. */
 export interface SummaryEntry {
@@ -28,6 +35,8 @@ export interface SummaryEntry {
   /** Off the diagonal: the cosines between distinct numbers of the matrix. */
   cosineMatrix?: { numbers: number; mean: number | null; min: number | null; max: number | null };
   fourier?: { runLength: number; topPeriods: { period: number; normalizedPower: number }[] };
+  /** N, the numbers with an embedding, and each principal component's share of their variance. */
+  pca?: { numbers: number; explainedVarianceRatio: number[] };
 }
 
 export interface Summary {
@@ -66,6 +75,8 @@ export async function summarize(
           .map((p) => readParquetTable(path.join(sweepDir, p.path), ['period', 'normalized_power']));
         entry.fourier = summarizeFourier(await Promise.all(tables));
       }
+      const pca = mine.find((p) => p.analysis === 'pca');
+      if (pca) entry.pca = await pcaEntry(sweepDir, pca);
       entries.push(entry);
     }
   }
@@ -161,4 +172,12 @@ function summarizeFourier(tables: Table[]): NonNullable<SummaryEntry['fourier']>
   }
   const runLength = rows.length === 0 ? 0 : Math.round(rows[0].period);
   return { runLength, topPeriods: rows.sort((a, b) => b.normalizedPower - a.normalizedPower).slice(0, 5) };
+}
+
+/** The PCA figures a `pca` part's footer carries: its rows cannot give them (the total variance is in no column). */
+async function pcaEntry(sweepDir: string, part: PartRecord): Promise<NonNullable<SummaryEntry['pca']>> {
+  const { metadata } = await readParquetInfo(path.join(sweepDir, part.path));
+  const summary = parsePcaSummary(metadata[PART_SUMMARY_KEY]);
+  if (!summary) throw new Error(`${part.path} carries no readable PCA summary in its footer`);
+  return { numbers: summary.numbers, explainedVarianceRatio: summary.explainedVarianceRatio };
 }

@@ -65,7 +65,7 @@ describe(parseChunkTask.name, () => {
         'task.part: must be a non-negative integer',
         'task.model: not a model of the spec',
         'task.format: not a format of the spec',
-        'task.kind: must be numbers, matrix-tile or fourier',
+        'task.kind: must be numbers, matrix-tile, fourier, pca or neighbors',
       ],
     ],
     ['a negative index', { ...NUMBERS, index: -1 }, ['task.index: must be a non-negative integer']],
@@ -75,7 +75,7 @@ describe(parseChunkTask.name, () => {
     [
       'an unknown kind',
       { ...NUMBERS, kind: 'everything' },
-      ['task.kind: must be numbers, matrix-tile or fourier'],
+      ['task.kind: must be numbers, matrix-tile, fourier, pca or neighbors'],
     ],
     [
       'no analyses',
@@ -113,5 +113,22 @@ describe(parseChunkTask.name, () => {
     expect(problems({ ...TILE, kind: 'fourier' }, tokensOnly.spec)).toEqual([
       'task.kind: the spec has no fourier',
     ]);
+  });
+
+  it('accepts the pca and neighbors tasks of a spec that has them, and refuses them otherwise', () => {
+    const withBoth = parseSweepSpec(
+      { numbers: '0..99', analyses: ['pca', 'neighbors'], chunkSize: 30 },
+      { limits: DEFAULT_LIMITS },
+    );
+    const tasks = planSweep(withBoth.spec, withBoth.numbers);
+    expect(tasks.map((t) => t.kind)).toEqual(['pca', 'neighbors', 'neighbors', 'neighbors', 'neighbors']);
+    for (const task of tasks)
+      expect(parseChunkTask(structuredClone(task), withBoth.spec, withBoth.numbers)).toEqual(task);
+    const neighbors = { ...NUMBERS, kind: 'neighbors', analyses: undefined };
+    expect(problems({ ...neighbors, to: 101 }, withBoth.spec)).toEqual([
+      'task.from/to: must be a range within 0..100',
+    ]);
+    expect(problems(neighbors, tokensOnly.spec)).toEqual(['task.kind: the spec has no neighbors']);
+    expect(problems({ ...TILE, kind: 'pca' }, tokensOnly.spec)).toEqual(['task.kind: the spec has no pca']);
   });
 });

@@ -33,8 +33,20 @@ export interface FourierTask extends TaskBase {
   kind: 'fourier';
 }
 
+/** The principal components of every swept number that has an embedding. */
+export interface PcaTask extends TaskBase {
+  kind: 'pca';
+}
+
+/** The nearest vocabulary rows of sorted positions `from` (inclusive) to `to` (exclusive). */
+export interface NeighborsTask extends TaskBase {
+  kind: 'neighbors';
+  from: number;
+  to: number;
+}
+
 /** One unit of work: what a chunk job carries and what `runChunk` executes. */
-export type ChunkTask = NumbersTask | MatrixTileTask | FourierTask;
+export type ChunkTask = NumbersTask | MatrixTileTask | FourierTask | PcaTask | NeighborsTask;
 
 /**
  * Checks a chunk task read from outside (job data: Redis enforces nothing) against its spec, so a
@@ -81,8 +93,16 @@ export function parseChunkTask(input: unknown, spec: SweepSpec, numbers: NumberS
     case 'fourier':
       if (!spec.analyses.includes('fourier')) problems.push('task.kind: the spec has no fourier');
       break;
+    case 'pca':
+      if (!spec.analyses.includes('pca')) problems.push('task.kind: the spec has no pca');
+      break;
+    case 'neighbors':
+      if (!spec.analyses.includes('neighbors')) problems.push('task.kind: the spec has no neighbors');
+      if (!isRange([task.from, task.to]))
+        problems.push(`task.from/to: must be a range within 0..${numbers.size}`);
+      break;
     default:
-      problems.push('task.kind: must be numbers, matrix-tile or fourier');
+      problems.push('task.kind: must be numbers, matrix-tile, fourier, pca or neighbors');
   }
   if (problems.length > 0) throw new SpecError(problems);
   return task as unknown as ChunkTask;

@@ -5,7 +5,7 @@ import { PER_NUMBER_ANALYSES } from '../spec/vocabulary';
 import { ChunkTask, MatrixTileTask, NumbersTask } from './chunk-task';
 import { countTasks, needsEmbedding, planSweep } from './plan-sweep';
 
-const ALL = ['tokens', 'sign-symmetry', 'successive-cosine', 'cosine-matrix', 'fourier'];
+const ALL = ['tokens', 'sign-symmetry', 'successive-cosine', 'cosine-matrix', 'fourier', 'pca', 'neighbors'];
 
 const CASES = [
   { numbers: '-1000..1000', chunkSize: 25_000, tileSize: 1024, analyses: ALL },
@@ -66,6 +66,8 @@ describe(planSweep.name, () => {
         numbers: tasks.filter((t) => t.kind === 'numbers').length,
         tiles: tasks.filter((t) => t.kind === 'matrix-tile').length,
         fourier: tasks.filter((t) => t.kind === 'fourier').length,
+        pca: tasks.filter((t) => t.kind === 'pca').length,
+        neighbors: tasks.filter((t) => t.kind === 'neighbors').length,
         total: tasks.length,
       });
     },

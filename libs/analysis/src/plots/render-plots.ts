@@ -2,7 +2,11 @@ import { findParts } from '../output/part-record';
 import { writeFileAtomically } from '../output/sweep-layout';
 import { collectCosineMatrix } from './cosine-matrix.data';
 import { cosineMatrixFigure } from './cosine-matrix.figure';
+import { collectNeighbors } from './neighbors.data';
+import { neighborsFigure, neighborsShareFigure } from './neighbors.figure';
 import { panelsOf, panelsWith } from './panels';
+import { collectPca } from './pca.data';
+import { pcaFigure, pcaVarianceFigure } from './pca.figure';
 import { collectSuccessiveCosine } from './successive-cosine.data';
 import { successiveCosineFigure } from './successive-cosine.figure';
 import { collectTokenCounts } from './token-counts.data';
@@ -23,6 +27,10 @@ export const FIGURE_NAMES = [
   'token-histogram',
   'successive-cosine',
   'cosine-matrix',
+  'pca',
+  'pca-variance',
+  'neighbors',
+  'neighbors-share',
 ] as const;
 export type FigureName = (typeof FIGURE_NAMES)[number];
 
@@ -97,6 +105,26 @@ async function pendingFigures(sweepDir: string): Promise<PendingFigure[]> {
     figures.push({
       name: 'cosine-matrix',
       spec: async () => cosineMatrixFigure(await collectCosineMatrix(sweepDir, parts, matrixPanels)),
+      options: { crispEdges: true },
+    });
+  }
+  const pcaPanels = panelsWith(parts, 'pca', panels);
+  if (pcaPanels.length > 0) {
+    figures.push({ name: 'pca', spec: async () => pcaFigure(await collectPca(sweepDir, parts, pcaPanels)) });
+    figures.push({
+      name: 'pca-variance',
+      spec: async () => pcaVarianceFigure(await collectPca(sweepDir, parts, pcaPanels)),
+    });
+  }
+  const neighborPanels = panelsWith(parts, 'neighbors', panels);
+  if (neighborPanels.length > 0) {
+    figures.push({
+      name: 'neighbors',
+      spec: async () => neighborsFigure(await collectNeighbors(sweepDir, parts, neighborPanels)),
+    });
+    figures.push({
+      name: 'neighbors-share',
+      spec: async () => neighborsShareFigure(await collectNeighbors(sweepDir, parts, neighborPanels)),
       options: { crispEdges: true },
     });
   }

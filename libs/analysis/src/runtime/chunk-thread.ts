@@ -1,5 +1,7 @@
 import { MessagePort, parentPort, workerData } from 'node:worker_threads';
-import { EmbeddingMatrix, loadEmbeddingMatrix } from '../models/embeddings';
+import { EmbeddingMatrix } from '../models/embeddings';
+import { loadModelMatrix } from '../models/model-matrix';
+import { MatrixKind } from '../spec/vocabulary';
 import { ExecutorOptions, InProcessExecutor } from './chunk-executor';
 import { serializeError } from './thread-errors';
 import { FromThread, RunReply, ToThread } from './thread-messages';
@@ -12,23 +14,25 @@ function sharedEmbeddings(port: MessagePort) {
   const waiting = new Map<string, ((answer: ToThread) => void)[]>();
   port.on('message', (message: ToThread) => {
     if (message.type === 'run') return;
-    const resolvers = waiting.get(message.dir) ?? [];
-    waiting.delete(message.dir);
+    const key = `${message.kind}\u0000${message.dir}`;
+    const resolvers = waiting.get(key) ?? [];
+    waiting.delete(key);
     for (const resolve of resolvers) resolve(message);
   });
   const send = (message: FromThread) => port.postMessage(message);
-  return async (dir: string): Promise<EmbeddingMatrix> => {
+  return async (dir: string, kind: MatrixKind): Promise<EmbeddingMatrix> => {
+    const key = `${kind}\u0000${dir}`;
     const answer = await new Promise<ToThread>((resolve) => {
-      waiting.set(dir, [...(waiting.get(dir) ?? []), resolve]);
-      send({ type: 'embedding-request', dir });
+      waiting.set(key, [...(waiting.get(key) ?? []), resolve]);
+      send({ type: 'embedding-request', dir, kind });
     });
     if (answer.type === 'embedding') return answer.matrix;
     try {
-      const matrix = await loadEmbeddingMatrix(dir, true);
-      send({ type: 'embedding-loaded', dir, matrix });
+      const matrix = await loadModelMatrix(dir, kind, true);
+      send({ type: 'embedding-loaded', dir, kind, matrix });
       return matrix;
     } catch (error) {
-      send({ type: 'embedding-failed', dir });
+      send({ type: 'embedding-failed', dir, kind });
       throw error;
     }
   };

@@ -1,5 +1,6 @@
 import { EmbeddingMatrix } from '../models/embeddings';
 import { ChunkJob, PartFile } from '../run-chunk';
+import { MatrixKind } from '../spec/vocabulary';
 import { SerializedError } from './thread-errors';
 
 /** Messages between the pool (main thread) and its worker threads. */
@@ -16,20 +17,22 @@ export interface RunRequest {
 export type RunReply =
   { type: 'result'; id: number; files: PartFile[] } | { type: 'result'; id: number; error: SerializedError };
 
-/** Thread → main: "I need the embedding matrix of `dir`". */
+/** Thread → main: "I need the matrix of `kind` of `dir`". */
 export interface EmbeddingRequest {
   type: 'embedding-request';
   dir: string;
+  kind: MatrixKind;
 }
 
 /** Main → thread: here it is (shared memory, not a copy), or load it yourself and hand it over. */
 export type EmbeddingAnswer =
-  { type: 'embedding'; dir: string; matrix: EmbeddingMatrix } | { type: 'embedding-load'; dir: string };
+  | { type: 'embedding'; dir: string; kind: MatrixKind; matrix: EmbeddingMatrix }
+  | { type: 'embedding-load'; dir: string; kind: MatrixKind };
 
 /** Thread → main: the matrix it loaded for everyone, or that loading failed (the waiters then try themselves). */
 export type EmbeddingLoaded =
-  | { type: 'embedding-loaded'; dir: string; matrix: EmbeddingMatrix }
-  | { type: 'embedding-failed'; dir: string };
+  | { type: 'embedding-loaded'; dir: string; kind: MatrixKind; matrix: EmbeddingMatrix }
+  | { type: 'embedding-failed'; dir: string; kind: MatrixKind };
 
 export type ToThread = RunRequest | EmbeddingAnswer;
 export type FromThread = RunReply | EmbeddingRequest | EmbeddingLoaded;

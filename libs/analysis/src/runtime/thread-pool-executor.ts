@@ -108,22 +108,21 @@ export class ThreadPoolExecutor implements ChunkExecutor {
   /** Threads share one copy of each embedding matrix: the pool brokers who loads it and hands it out. */
   private onEmbeddingMessage(worker: Worker, message: Exclude<FromThread, { type: 'result' }>): void {
     const send = (answer: ToThread) => worker.postMessage(answer);
+    // one shared copy per directory and matrix kind
+    const key = `${message.kind}\u0000${message.dir}`;
+    const { dir, kind } = message;
     switch (message.type) {
       case 'embedding-request':
         void this.embeddings
-          .request(message.dir, worker)
+          .request(key, worker)
           .then((matrix) =>
-            send(
-              matrix
-                ? { type: 'embedding', dir: message.dir, matrix }
-                : { type: 'embedding-load', dir: message.dir },
-            ),
+            send(matrix ? { type: 'embedding', dir, kind, matrix } : { type: 'embedding-load', dir, kind }),
           );
         return;
       case 'embedding-loaded':
-        return this.embeddings.offer(message.dir, message.matrix);
+        return this.embeddings.offer(key, message.matrix);
       case 'embedding-failed':
-        return this.embeddings.failed(message.dir);
+        return this.embeddings.failed(key);
     }
   }
 

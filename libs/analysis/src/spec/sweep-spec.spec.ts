@@ -13,7 +13,14 @@ function problemsOf(input: unknown, options: Parameters<typeof parseSweepSpec>[1
   throw new Error(`${JSON.stringify(input)} was accepted`);
 }
 
-const LIMITS = { maxSweepNumbers: 100, maxMatrixNumbers: 20, maxFourierNumbers: 30, maxSweepChunks: 50 };
+const LIMITS = {
+  maxSweepNumbers: 100,
+  maxMatrixNumbers: 20,
+  maxFourierNumbers: 30,
+  maxPcaNumbers: 40,
+  maxNeighborNumbers: 25,
+  maxSweepChunks: 50,
+};
 
 describe(parseSweepSpec.name, () => {
   it("fills the defaults of docs/architecture.md's spec table, and the default sweep passes the default limits", () => {
@@ -23,6 +30,7 @@ describe(parseSweepSpec.name, () => {
       numbers: '-1000..1000',
       formats: ['plain'],
       analyses: ['tokens', 'sign-symmetry', 'successive-cosine', 'cosine-matrix'],
+      matrix: 'input',
       pooling: 'none',
       plots: false,
     });
@@ -43,6 +51,7 @@ describe(parseSweepSpec.name, () => {
       numbers: ' 0..10:1 , 3 ',
       formats: ['comma', 'space', 'comma'],
       analyses: ['fourier', 'tokens'],
+      matrix: 'output',
       pooling: 'mean',
       plots: true,
       chunkSize: 7,
@@ -53,6 +62,7 @@ describe(parseSweepSpec.name, () => {
       numbers: '0..10:1,3',
       formats: ['comma', 'space'],
       analyses: ['fourier', 'tokens'],
+      matrix: 'output',
       pooling: 'mean',
       plots: true,
       chunkSize: 7,
@@ -81,6 +91,7 @@ describe(parseSweepSpec.name, () => {
     ['analyses', { analyses: ['histogram'] }, /unknown analysis "histogram"/],
     ['analyses', { analyses: 'tokens' }, /must be a list/],
     ['pooling', { pooling: 'max' }, /unknown pooling "max"; expected one of none, mean/],
+    ['matrix', { matrix: 'lm_head' }, /unknown matrix "lm_head"; expected one of input, output/],
     ['pooling', { pooling: ['mean'] }, /unknown pooling/],
     ['plots', { plots: 'yes' }, /true or false/],
     ['chunkSize', { chunkSize: 0 }, /integer from 1/],
@@ -101,7 +112,7 @@ describe(parseSweepSpec.name, () => {
     ['chunk_size', { chunk_size: 10 }],
   ])('refuses the unknown field %s, naming it and the allowed ones', (field, input) => {
     expect(problemsOf(input)).toEqual([
-      `${field}: unknown field; allowed fields are models, numbers, formats, analyses, pooling, plots, chunkSize, tileSize`,
+      `${field}: unknown field; allowed fields are models, numbers, formats, analyses, matrix, pooling, plots, chunkSize, tileSize`,
     ]);
   });
 
@@ -145,6 +156,24 @@ describe(parseSweepSpec.name, () => {
       /fourier .*31 numbers, over the limit of 30/,
     ],
     [
+      'analyses',
+      'MAX_PCA_NUMBERS',
+      { numbers: '0..40', analyses: ['pca'] },
+      /pca .*41 numbers, over the limit of 40/,
+    ],
+    [
+      'analyses',
+      'MAX_NEIGHBOR_NUMBERS',
+      { numbers: '0..25', analyses: ['neighbors'] },
+      /neighbors .*26 numbers, over the limit of 25/,
+    ],
+    [
+      'chunkSize',
+      'MAX_SWEEP_CHUNKS',
+      { numbers: '0..24', analyses: ['tokens', 'neighbors', 'pca'], chunkSize: 1 },
+      /would run 51 chunks \(25 by chunkSize 1, 25 neighbors by chunkSize 1, 1 pca; .*raise chunkSize to at least 2,/,
+    ],
+    [
       'chunkSize',
       'MAX_SWEEP_CHUNKS',
       { numbers: '0..99', analyses: ['tokens'], chunkSize: 1 },
@@ -176,6 +205,7 @@ describe(parseSweepSpec.name, () => {
   it.each([
     { numbers: '0..29', analyses: ['tokens', 'fourier'], chunkSize: 1, formats: ['plain', 'space'] },
     { numbers: '0..19', analyses: ['cosine-matrix', 'fourier'], tileSize: 1 },
+    { numbers: '0..24', analyses: ['tokens', 'neighbors', 'pca'], chunkSize: 1 },
     { numbers: '0..9, 50..59', analyses: ['successive-cosine', 'cosine-matrix'], chunkSize: 1, tileSize: 1 },
   ])('the least chunkSize or tileSize a refusal names fits: $numbers, $analyses', (input) => {
     const [problem] = problemsOf(input, { limits: LIMITS });

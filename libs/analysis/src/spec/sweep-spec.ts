@@ -7,7 +7,8 @@ import { parseNumberExpression } from './number-expression';
 import { readNumberList } from './number-list';
 import { NumberSet, NumberSetTooLarge } from './number-set';
 import { SpecError } from './spec-error';
-import { ANALYSES, Analysis, NUMBER_FORMATS, NumberFormat, POOLINGS, Pooling } from './vocabulary';
+import { ANALYSES, Analysis, MATRIX_KINDS, NUMBER_FORMATS, NumberFormat, POOLINGS } from './vocabulary';
+import type { MatrixKind, Pooling } from './vocabulary';
 
 /** A validated sweep spec with every default filled in: what spec.json holds and what job data carries. */
 export interface SweepSpec {
@@ -16,6 +17,7 @@ export interface SweepSpec {
   numbers: string | number[];
   formats: NumberFormat[];
   analyses: Analysis[];
+  matrix: MatrixKind;
   pooling: Pooling;
   plots: boolean;
   chunkSize: number;
@@ -27,6 +29,7 @@ export const SPEC_FIELDS = [
   'numbers',
   'formats',
   'analyses',
+  'matrix',
   'pooling',
   'plots',
   'chunkSize',
@@ -38,6 +41,7 @@ export const DEFAULT_SPEC: SweepSpec = {
   numbers: '-1000..1000',
   formats: ['plain'],
   analyses: ['tokens', 'sign-symmetry', 'successive-cosine', 'cosine-matrix'],
+  matrix: 'input',
   pooling: 'none',
   plots: false,
   chunkSize: 25_000,
@@ -96,6 +100,7 @@ export function parseSweepSpec(input: unknown, options: SpecOptions = {}): Parse
   const numbers = field('numbers', (v) => readNumbers(v, limits, options.numberLiterals));
   const formats = field('formats', (v) => readEnumList(v, NUMBER_FORMATS, 'format'));
   const analyses = field('analyses', (v) => readEnumList(v, ANALYSES, 'analysis'));
+  const matrix = field('matrix', (v) => readEnum(v, MATRIX_KINDS, 'matrix'));
   const pooling = field('pooling', (v) => readEnum(v, POOLINGS, 'pooling'));
   const plots = field('plots', readBoolean);
   const chunkSize = field('chunkSize', (v) => readInteger(v, 1, MAX_CHUNK_SIZE));
@@ -105,7 +110,17 @@ export function parseSweepSpec(input: unknown, options: SpecOptions = {}): Parse
     field('tileSize', (v) => readInteger(v, 1, limits.maxMatrixNumbers)),
     limits.maxMatrixNumbers,
   );
-  const spec: SweepSpec = { models, numbers, formats, analyses, pooling, plots, chunkSize, tileSize };
+  const spec: SweepSpec = {
+    models,
+    numbers,
+    formats,
+    analyses,
+    matrix,
+    pooling,
+    plots,
+    chunkSize,
+    tileSize,
+  };
 
   const set = problems.some((p) => p.startsWith('numbers:')) ? null : expand(spec, limits, problems);
   if (problems.length > 0 || set === null) throw new SpecError(problems);
@@ -146,6 +161,13 @@ function expand(spec: SweepSpec, limits: SweepLimits, problems: string[]): Numbe
       `analyses: ${overLimit('fourier would transform', format(set.size), limits, 'maxFourierNumbers')}`,
     );
   }
+  for (const [analysis, what, limit] of [
+    ['pca', 'pca would project', 'maxPcaNumbers'],
+    ['neighbors', 'neighbors would search the vocabulary for', 'maxNeighborNumbers'],
+  ] as const) {
+    if (spec.analyses.includes(analysis) && set.size > limits[limit])
+      problems.push(`analyses: ${overLimit(what, format(set.size), limits, limit)}`);
+  }
   const chunks = countTasks(spec, set.size);
   if (set.size <= limits.maxSweepNumbers && chunks.total > limits.maxSweepChunks)
     problems.push(tooManyChunks(spec, set.size, chunks, limits));
@@ -163,22 +185,29 @@ function tooManyChunks(
   limits: SweepLimits,
 ): string {
   const runs = spec.models.length * spec.formats.length;
-  const perRun = Math.floor(limits.maxSweepChunks / runs) - chunks.fourier / runs;
+  const perRun = Math.floor(limits.maxSweepChunks / runs) - (chunks.fourier + chunks.pca) / runs;
+  // neighbour chunks are slices of chunkSize too: in the budget they count with the per-number ones
+  const sliced = chunks.numbers + chunks.neighbors;
+  const slicesPerRun = (chunks.numbers > 0 ? 1 : 0) + (chunks.neighbors > 0 ? 1 : 0);
   const kinds = [
     chunks.numbers > 0 ? `${format(chunks.numbers)} by chunkSize ${format(spec.chunkSize)}` : '',
+    chunks.neighbors > 0
+      ? `${format(chunks.neighbors)} neighbors by chunkSize ${format(spec.chunkSize)}`
+      : '',
     chunks.tiles > 0
       ? `${format(chunks.tiles)} cosine-matrix tiles by tileSize ${format(spec.tileSize)}`
       : '',
     chunks.fourier > 0 ? `${format(chunks.fourier)} fourier` : '',
+    chunks.pca > 0 ? `${format(chunks.pca)} pca` : '',
   ].filter(Boolean);
   const over = `${spec.models.length} model(s) × ${spec.formats.length} format(s)`;
-  const field = chunks.numbers >= chunks.tiles ? 'chunkSize' : 'tileSize';
+  const field = sliced >= chunks.tiles ? 'chunkSize' : 'tileSize';
   let least: number | null = null;
   if (field === 'chunkSize') {
-    const budget = perRun - chunks.tiles / runs;
+    const budget = Math.floor((perRun - chunks.tiles / runs) / slicesPerRun);
     if (budget >= 1) least = Math.ceil(size / budget);
   } else {
-    const edges = Math.floor(Math.sqrt(perRun - chunks.numbers / runs));
+    const edges = Math.floor(Math.sqrt(perRun - sliced / runs));
     if (edges >= 1) least = Math.ceil(size / edges);
   }
   return (
