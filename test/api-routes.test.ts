@@ -7,7 +7,7 @@ import { ServiceProcess, startApi } from './helpers/services';
 import { SweepApi } from './helpers/sweep-api';
 
 /**
- * Every route of docs/architecture.md's table against the real API process, one worker and a real redis-server
+ * Every route of the README's table (see docs/architecture.md) against the real API process, one worker and a real redis-server
  * (AOF on, so that a Redis restart keeps the sweeps). Separate API processes over the same Redis
  * check API_KEY and RATE_LIMIT_PER_MINUTE.
  */
@@ -137,7 +137,15 @@ describe('API routes', () => {
       expect(answer.json).toEqual({
         id: done.id,
         status: 'completed',
-        progress: { done: SMALL_CHUNKS, total: SMALL_CHUNKS },
+        priority: 'normal',
+        progress: {
+          done: SMALL_CHUNKS,
+          total: SMALL_CHUNKS,
+          running: 0,
+          queued: 0,
+          chunksPerSecond: expect.any(Number),
+          etaSeconds: 0,
+        },
         createdAt: expect.any(String),
         startedAt: expect.any(String),
         finishedAt: expect.any(String),

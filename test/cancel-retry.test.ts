@@ -151,7 +151,7 @@ describe('cancel and retry', () => {
     expect(answer.status).toBe(202);
     expect(answer.json).toEqual({ id, status: 'queued', chunks: CHUNKS - atCancel.sweep.progress.done });
     const sweep = await stack.api.awaitStatus(id, 'completed', { context: stack.logs });
-    expect(sweep.progress).toEqual({ done: CHUNKS, total: CHUNKS });
+    expect(sweep.progress).toMatchObject({ done: CHUNKS, total: CHUNKS });
     expect(sweep.error).toBeNull();
 
     const dir = stack.sweepDir(id);
@@ -267,7 +267,9 @@ describe('cancel and retry', () => {
         chunkSize: 1,
       });
       expect(big.chunks).toBe(3000);
-      expect((await chunks.getJobCounts('waiting')).waiting).toBeGreaterThanOrEqual(3000);
+      // chunks wait as prioritized jobs (sweeps share the workers by priority)
+      const pending = await chunks.getJobCounts('waiting', 'prioritized');
+      expect(pending.waiting + pending.prioritized).toBeGreaterThanOrEqual(3000);
       expect((await stack.api.request('DELETE', `/sweeps/${big.id}`)).status).toBe(200);
       const left = await chunks.getJobs(
         ['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed'],
@@ -385,6 +387,25 @@ describe('cancel and retry', () => {
         expect(once.stdout).toMatch(new RegExp(`^${sweepId}\\s+queued\\s+0/${chunks} chunks`));
         expect((await stack.api.request('DELETE', `/sweeps/${sweepId}`)).status).toBe(200);
       });
+    });
+
+    it('submit --priority sends it beside the spec; status shows it with the queue; a bad one exits 2', async () => {
+      await whilePaused(async () => {
+        const args = ['submit', '--api', stack.services!.url, '--model', 'demo-a', '--numbers', '0..9'];
+        const submitted = await runCliOk([...args, '--analysis', 'tokens', '--priority', 'high']);
+        const sweepId = submitted.stdout.trim();
+        const sweep = await stack.api.sweep(sweepId);
+        expect(sweep.priority).toBe('high');
+        expect(sweep.spec).not.toHaveProperty('priority');
+        const once = await cli(['status', sweepId, '--no-wait', '--api', stack.services!.url]);
+        expect(once.stdout).toMatch(
+          new RegExp(`^${sweepId}\\s+queued\\s+0/1 chunks, 0 running, 1 queued, priority high$`, 'm'),
+        );
+        expect((await stack.api.request('DELETE', `/sweeps/${sweepId}`)).status).toBe(200);
+      });
+      const bad = await cli(['submit', '--api', stack.services!.url, '--priority', 'urgent']);
+      expect(bad.code, bad.stderr).toBe(2);
+      expect(bad.stderr).toMatch(/--priority: unknown priority "urgent"; expected one of low, normal, high/);
     });
 
     it('exits 2 with the API’s own message for a bad spec, an unknown id, or no API at all', async () => {

@@ -10,7 +10,7 @@ import { TEST_MODELS, TestWorkspace } from './helpers/test-model';
 import { findParts, summarize } from '@tokensweep/analysis';
 import type { ManifestFile, NumberFormat } from '@tokensweep/analysis';
 
-/** The column table of docs/architecture.md (and the README), in DuckDB's names for the Parquet types. */
+/** The README's column table (the contract; see docs/architecture.md), in DuckDB's names for the Parquet types. */
 const COLUMNS: Record<string, [string, string][]> = {
   tokens: [
     ['number', 'BIGINT'],

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSweepSpec } from '@tokensweep/analysis';
-import { SweepLifecycle, SweepQueue, SweepStore } from '@tokensweep/queue';
+import { SweepDirectories, SweepLifecycle, SweepQueue, SweepStore } from '@tokensweep/queue';
 import { RedisServer } from './helpers/redis-server';
 
 /**
@@ -27,7 +27,7 @@ describe(SweepLifecycle.name, () => {
     const prefix = 'ts-lifecycle';
     store = new SweepStore(connection, prefix);
     queue = new SweepQueue(connection, prefix, { attempts: 1, keepCompleted: 10, keepFailed: 10 });
-    lifecycle = new SweepLifecycle(store, queue, resultsDir);
+    lifecycle = new SweepLifecycle(store, queue, new SweepDirectories(resultsDir));
   });
 
   afterAll(async () => {
@@ -44,7 +44,7 @@ describe(SweepLifecycle.name, () => {
       analyses: ['tokens'],
       chunkSize: 5,
     });
-    const { id } = await lifecycle.submit(spec, numbers);
+    const { id } = await lifecycle.submit(spec, numbers, 'normal');
     await lifecycle.cancel(id, false);
     return id;
   }
@@ -92,14 +92,16 @@ describe(SweepLifecycle.name, () => {
 
     // a retried sweep completes: every chunk is done, so what is left is a stray
     await store.transition(id, ['cancelled'], 'running');
-    expect(await lifecycle.complete(id)).not.toBeNull();
+    const { total } = (await store.get(id))!;
+    for (let index = 0; index < total; index++) await store.markChunkDone(id, index, Date.now());
+    expect(await lifecycle.complete(id, 0)).not.toBeNull();
     expect(await readdir(dir)).not.toContain(path.basename(inFlight));
     expect((await store.get(id))?.status).toBe('completed');
   });
 
   it('does not complete a sweep cancelled meanwhile', async () => {
     const id = await cancelledSweep();
-    expect(await lifecycle.complete(id)).toBeNull();
+    expect(await lifecycle.complete(id, 0)).toBeNull();
     expect((await store.get(id))?.status).toBe('cancelled');
   });
 });

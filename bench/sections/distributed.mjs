@@ -1,11 +1,14 @@
-// e. End to end, distributed: the same sweep through the API with 1 and 2 workers; per-chunk queue overhead.
+// e. End to end, distributed: the same sweep through the API with 1 and 2 workers; per-chunk queue
+// overhead; fair sharing (a small sweep behind a large one).
 import { round, row } from '../lib/common.mjs';
 import { SWEEP_ANALYSES } from './embedded.mjs';
 
 /**
  * Workers start fresh for each case (each loads the model in its first chunk, as the embedded run
  * does), one chunk at a time each (WORKER_CONCURRENCY=1). The overhead case runs tokens over the same
- * 20,000 numbers as 100 chunks of 200 and as one chunk, on one worker.
+ * 20,000 numbers as 100 chunks of 200 and as one chunk, on one worker. The fairness case submits a
+ * 100-number sweep once a 10,000,000-number one is running on that worker, times it from POST to
+ * completed, then cancels the large one.
  */
 export async function distributedSection(ctx) {
   const stack = ctx.stack;
@@ -35,6 +38,7 @@ export async function distributedSection(ctx) {
       big,
       perChunkMs: ((tiny.seconds - big.seconds) * 1000) / (tiny.chunks - big.chunks),
     };
+    runs.fair = await smallBehindLarge(stack, ctx.quick ? '0..999999' : '0..9999999');
     await stack.stopWorkers();
   }
   await stack.stopWorkers();
@@ -73,6 +77,49 @@ export async function distributedSection(ctx) {
         note: `100 chunks ${round(runs.overhead.tiny.seconds, 2)} s vs 1 chunk ${round(runs.overhead.big.seconds, 2)} s`,
       },
     ),
+    row(
+      'e.fair',
+      `a 100-number sweep submitted behind a ${runs.fair.largeNumbers}-number one, 1 worker`,
+      round(runs.fair.small.seconds, 2),
+      's',
+      {
+        goal: '≤ 10 s',
+        pass: runs.fair.small.seconds <= 10,
+        note: `the large sweep had done ${runs.fair.largeDone} of ${runs.fair.largeChunks} chunks by then`,
+      },
+    ),
   ];
   return { rows, details: { numbers, runs, speedup, chunkMs, overheadShare } };
+}
+
+/** A 100-number sweep's POST → completed while a large sweep runs; the large one is cancelled after. */
+async function smallBehindLarge(stack, largeNumbers) {
+  const large = await stack.request('POST', '/sweeps', {
+    models: ['gpt2'],
+    numbers: largeNumbers,
+    analyses: ['tokens'],
+  });
+  await awaitSweep(stack, large.id, (s) => s.progress.done >= 1);
+  const small = await stack.runSweep({ models: ['gpt2'], numbers: '0..99', analyses: ['tokens'] });
+  const seen = await stack.request('GET', `/sweeps/${large.id}`);
+  await stack.request('DELETE', `/sweeps/${large.id}`);
+  await awaitSweep(stack, large.id, (s) => s.progress.running === 0);
+  const count = largeNumbers.split('..').map(Number);
+  return {
+    small,
+    largeNumbers: (count[1] - count[0] + 1).toLocaleString('en-US'),
+    largeChunks: large.chunks,
+    largeDone: seen.progress.done,
+  };
+}
+
+async function awaitSweep(stack, id, until, timeoutS = 120) {
+  const deadline = Date.now() + timeoutS * 1000;
+  for (;;) {
+    const sweep = await stack.request('GET', `/sweeps/${id}`);
+    if (until(sweep)) return sweep;
+    if (Date.now() > deadline)
+      throw new Error(`sweep ${id}: ${JSON.stringify(sweep.progress)}\n${stack.logs()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -13,7 +13,7 @@ export function referencePiece(id: number): string {
   return decode([id]);
 }
 
-/** The text a number is tokenized as, per docs/architecture.md (number formats), written out independently of formatNumber. */
+/** The text a number is tokenized as, as the README's semantics (see docs/architecture.md) define it, written out independently of formatNumber. */
 export function referenceText(value: number, format: 'plain' | 'space'): string {
   return format === 'plain' ? `${value}` : ` ${value}`;
 }

@@ -13,7 +13,15 @@ export interface HttpAnswer<T = unknown> {
 export interface SweepView {
   id: string;
   status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-  progress: { done: number; total: number };
+  priority: 'low' | 'normal' | 'high' | null;
+  progress: {
+    done: number;
+    total: number;
+    running: number;
+    queued: number;
+    chunksPerSecond: number | null;
+    etaSeconds: number | null;
+  };
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;

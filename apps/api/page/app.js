@@ -4,7 +4,7 @@
 import { compareTable, el, progressText, renderCharts, snippetBlocks } from './explore.js';
 
 const $ = (selector) => document.querySelector(selector);
-const FIELDS = ['models', 'numbers', 'formats', 'analyses', 'pooling', 'plots'];
+const FIELDS = ['models', 'numbers', 'formats', 'analyses', 'pooling', 'plots', 'priority'];
 let selected = null;
 
 async function api(path, options = {}) {
@@ -54,7 +54,15 @@ function formBody(form) {
     analyses: data.getAll('analyses').map(String),
     pooling: String(data.get('pooling')),
     plots: data.get('plots') !== null,
+    priority: String(data.get('priority') ?? 'normal'),
   };
+}
+
+/** "1.5 chunks/s, ETA 18 s" once the rate is known; "–" before. */
+function rateText(progress) {
+  if (progress.chunksPerSecond === null) return '–';
+  const eta = progress.etaSeconds ? `, ETA ${progress.etaSeconds} s` : '';
+  return `${progress.chunksPerSecond} chunks/s${eta}`;
 }
 
 function clearErrors() {
@@ -117,9 +125,10 @@ async function refresh() {
       el('td', { textContent: s.id }),
       el('td', { textContent: s.status, className: `status-${s.status}` }),
       el('td', {}, [
-        el('progress', { max: s.progress.total || 1, value: s.progress.done }),
-        ` ${s.progress.done}/${s.progress.total}`,
+        el('progress', { max: s.progress.total || 1, value: s.progress.done ?? 0 }),
+        ` ${s.progress.done ?? '?'}/${s.progress.total}`,
       ]),
+      el('td', { textContent: rateText(s.progress) }),
       el('td', { textContent: s.spec.models.join(', ') }),
       el('td', { textContent: describeNumbers(s.spec.numbers) }),
       el('td', { textContent: new Date(s.createdAt).toLocaleString() }),

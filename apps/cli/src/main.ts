@@ -98,6 +98,10 @@ export function buildProgram(): Command {
     withSpecOptions(program.command('submit').description('submit a sweep to the API; prints its id')),
   )
     .option('--spec <file>', 'a JSON spec; flags given as well override its fields')
+    .option(
+      '--priority <priority>',
+      "low | normal | high: how its chunks rank against other sweeps' (default normal)",
+    )
     .action(async (options) => {
       await submitCommand({ ...options, ...apiTarget(options) });
     });

@@ -24,10 +24,10 @@ class WorkerStartup implements OnApplicationBootstrap, OnApplicationShutdown {
         [JobName.FinalizeSweep]: (job) => this.finalize.process(job),
       },
       {
-        abandoned: (job, reason) =>
-          job.name === JobName.RunChunk
-            ? this.chunks.abandoned(job, reason)
-            : this.finalize.abandoned(job, reason),
+        abandoned: {
+          [JobName.RunChunk]: (job, reason) => this.chunks.abandoned(job, reason),
+          [JobName.FinalizeSweep]: (job, reason) => this.finalize.abandoned(job, reason),
+        },
         // chunks run on the executor's threads: closing it ends them (finalize jobs run to their end)
         stopRunning: () => this.executor.close(),
       },

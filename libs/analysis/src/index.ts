@@ -4,6 +4,7 @@ export * from './spec/vocabulary';
 export * from './spec/number-expression';
 export * from './spec/number-set';
 export * from './spec/sweep-spec';
+export * from './spec/submission';
 export * from './plan/chunk-task';
 export * from './plan/plan-sweep';
 export * from './models/model-ref';

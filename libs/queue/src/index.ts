@@ -6,4 +6,8 @@ export * from './sweep-store';
 export * from './sweep-queue';
 export * from './sweep-errors';
 export * from './sweep-lifecycle';
+export * from './sweep-machine';
+export * from './sweep-progress';
+export * from './sweep-directories';
+export * from './chunk-priority';
 export * from './queue.module';

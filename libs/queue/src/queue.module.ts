@@ -2,6 +2,7 @@ import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdow
 import { Redis } from 'ioredis';
 import { createRedis } from './redis-connection';
 import { ServiceConfig } from './service-config';
+import { SweepDirectories } from './sweep-directories';
 import { SweepLifecycle } from './sweep-lifecycle';
 import { QueuePolicy, SweepQueue } from './sweep-queue';
 import { SweepStore } from './sweep-store';
@@ -50,7 +51,7 @@ export class QueueModule {
           provide: SweepLifecycle,
           inject: [SweepStore, SweepQueue],
           useFactory: (store: SweepStore, queue: SweepQueue) =>
-            new SweepLifecycle(store, queue, config.resultsDir),
+            new SweepLifecycle(store, queue, new SweepDirectories(config.resultsDir)),
         },
         QueueShutdown,
       ],

@@ -1,46 +1,76 @@
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import {
-  finishSweep,
+  isEndedStatus,
   Manifest,
   newSweepId,
   NumberSet,
   planSweep,
   specHash,
+  SweepPriority,
   SweepSpec,
-  writeFileAtomically,
 } from '@tokensweep/analysis';
+import { SweepResultsStore } from './sweep-directories';
 import { SweepConflictError, SweepNotFoundError } from './sweep-errors';
+import {
+  cancelRefusal,
+  chunkSkipReason,
+  completionVerdict,
+  isCurrentRound,
+  retryRefusal,
+  TRANSITIONS,
+} from './sweep-machine';
+import { progressMoment, SweepProgress, sweepProgress } from './sweep-progress';
 import { SweepQueue } from './sweep-queue';
-import { SweepState, SweepStore } from './sweep-store';
+import { RATE_WINDOW_MS, SweepState, SweepStore } from './sweep-store';
+
+/** What the lifecycle needs of the sweep store and the queue (so that unit tests can replace them). */
+export type LifecycleStore = Pick<
+  SweepStore,
+  | 'create'
+  | 'get'
+  | 'status'
+  | 'remove'
+  | 'transition'
+  | 'withLock'
+  | 'doneChunks'
+  | 'chunkCounts'
+  | 'markChunkStarted'
+  | 'markChunkStopped'
+  | 'markChunkDone'
+  | 'clearRunning'
+>;
+export type LifecycleQueue = Pick<SweepQueue, 'enqueue' | 'removeChunks' | 'removeFinalize'>;
+
+export interface Enqueued {
+  id: string;
+  status: 'queued';
+  chunks: number;
+}
 
 /**
  * The life of a distributed sweep, shared by the API (submit, cancel, retry) and the workers (start,
- * fail, complete): every change of status goes through an atomic transition in the store, and every
- * end — completed, failed or cancelled — leaves a manifest listing the parts actually on disk.
+ * finish or fail a chunk, complete): every change of status is a transition of sweep-machine.ts,
+ * applied atomically in the store, and every end — completed, failed or cancelled — leaves a manifest
+ * listing the parts actually written. Steps that would end a sweep carry their round.
  */
 export class SweepLifecycle {
   constructor(
-    private readonly store: SweepStore,
-    private readonly queue: SweepQueue,
-    private readonly resultsDir: string,
+    private readonly store: LifecycleStore,
+    private readonly queue: LifecycleQueue,
+    private readonly results: SweepResultsStore,
+    private readonly now: () => number = Date.now,
   ) {}
 
+  /** Where a sweep's chunks write their parts. */
   sweepDir(id: string): string {
-    return path.join(this.resultsDir, id);
+    return this.results.location(id);
   }
 
-  async submit(
-    spec: SweepSpec,
-    numbers: NumberSet,
-  ): Promise<{ id: string; status: 'queued'; chunks: number }> {
-    const createdAt = new Date();
+  async submit(spec: SweepSpec, numbers: NumberSet, priority: SweepPriority): Promise<Enqueued> {
+    const createdAt = new Date(this.now());
     const id = newSweepId(createdAt);
     const tasks = planSweep(spec, numbers);
     const hash = specHash(spec);
-    const dir = this.sweepDir(id);
-    await mkdir(dir, { recursive: true });
-    await writeFileAtomically(dir, 'spec.json', JSON.stringify(spec, null, 2) + '\n');
+    await this.results.create(id, spec);
     const state: SweepState = {
       id,
       status: 'queued',
@@ -52,12 +82,14 @@ export class SweepLifecycle {
       specHash: hash,
       total: tasks.length,
       round: 0,
+      roundStartedAt: null,
+      priority,
     };
     try {
       await this.store.create(state);
-      await this.queue.enqueue(id, spec, hash, tasks, 0);
+      await this.queue.enqueue({ sweepId: id, spec, specHash: hash, tasks, round: 0, priority });
     } catch (error) {
-      await Promise.allSettled([this.store.remove(id), rm(dir, { recursive: true, force: true })]);
+      await Promise.allSettled([this.store.remove(id), this.results.remove(id)]);
       throw error;
     }
     return { id, status: 'queued', chunks: tasks.length };
@@ -69,24 +101,28 @@ export class SweepLifecycle {
     return state;
   }
 
+  /** The sweep's progress in chunks, from what Redis recorded of them. */
+  async progress(state: SweepState): Promise<SweepProgress> {
+    const moment = progressMoment(state, this.now());
+    return sweepProgress(state, await this.store.chunkCounts(state.id, moment - RATE_WINDOW_MS), moment);
+  }
+
   /** Cancels a queued or running sweep: pending chunks are removed, running ones finish; `purge` also deletes its results. */
   async cancel(id: string, purge: boolean): Promise<SweepState> {
     const state = await this.get(id);
     // at once, not after the manifest as the other ends (see end): no chunk may start from here on
-    const cancelled = await this.store.transition(id, ['queued', 'running'], 'cancelled', {
-      finishedAt: new Date().toISOString(),
+    const cancelled = await this.store.transition(id, TRANSITIONS.cancel.from, TRANSITIONS.cancel.to, {
+      finishedAt: new Date(this.now()).toISOString(),
     });
     if (!cancelled && !purge)
-      throw new SweepConflictError(
-        `sweep ${id} is already ${state.status}; only queued or running sweeps can be cancelled`,
-      );
+      throw new SweepConflictError(cancelRefusal(state) ?? `sweep ${id} changed state meanwhile; look again`);
     const locked = await this.queue.removeChunks(id, await this.unfinished(state));
     if (purge) {
       if (locked.length > 0)
         throw new SweepConflictError(
           `sweep ${id} still has ${locked.length} chunk(s) running; purge again once they finish`,
         );
-      await rm(this.sweepDir(id), { recursive: true, force: true });
+      await this.results.remove(id);
       await this.store.remove(id);
       return { ...state, status: cancelled ? 'cancelled' : state.status };
     }
@@ -95,13 +131,10 @@ export class SweepLifecycle {
   }
 
   /** Re-enqueues only the unfinished chunks of a failed or cancelled sweep, as a new round. */
-  async retry(id: string): Promise<{ id: string; status: 'queued'; chunks: number }> {
+  async retry(id: string): Promise<Enqueued> {
     const state = await this.get(id);
-    if (state.status !== 'failed' && state.status !== 'cancelled') {
-      throw new SweepConflictError(
-        `sweep ${id} is ${state.status}; only failed or cancelled sweeps can be retried`,
-      );
-    }
+    const refusal = retryRefusal(state);
+    if (refusal) throw new SweepConflictError(refusal);
     const unfinished = await this.unfinished(state);
     const locked = await this.queue.removeChunks(id, unfinished);
     if (locked.length > 0)
@@ -109,75 +142,140 @@ export class SweepLifecycle {
         `sweep ${id} still has ${locked.length} chunk(s) running; retry once they finish`,
       );
     const round = state.round + 1;
-    const moved = await this.store.transition(id, ['failed', 'cancelled'], 'queued', {
-      error: null,
-      finishedAt: null,
-      round,
-    });
+    await this.store.clearRunning(id);
+    const moved = await this.store.transition(
+      id,
+      TRANSITIONS.retry.from,
+      TRANSITIONS.retry.to,
+      { error: null, finishedAt: null, round, roundStartedAt: null },
+      state.round,
+    );
     if (!moved) throw new SweepConflictError(`sweep ${id} changed state meanwhile; look again`);
+    // the earlier round's finalize job became ready when its chunks were removed; it would do nothing
+    await this.queue.removeFinalize(id, state.round);
     const wanted = new Set(unfinished);
     const tasks = planSweep(state.spec, NumberSet.of(state.spec.numbers)).filter((task) =>
       wanted.has(task.index),
     );
-    await this.queue.enqueue(id, state.spec, state.specHash, tasks, round);
+    await this.queue.enqueue({
+      sweepId: id,
+      spec: state.spec,
+      specHash: state.specHash,
+      tasks,
+      round,
+      priority: state.priority,
+    });
     return { id, status: 'queued', chunks: tasks.length };
   }
 
   /**
-   * A chunk failed for good: the sweep fails with its message, pending chunks are dropped. Chunks
-   * that failed too keep their records (a retry removes them), so that each one's reason stays.
+   * A worker is about to run chunk `index` of `round`: null and the chunk is recorded as running (the
+   * sweep as running), or the reason it must be skipped — its sweep ended, or moved to another round.
    */
-  async fail(id: string, message: string): Promise<void> {
-    const failed = await this.end(id, 'failed', message);
-    if (failed) await this.queue.removeChunks(id, await this.unfinished(failed.state), { keepFailed: true });
+  async startChunk(id: string, round: number, index: number): Promise<string | null> {
+    const skip = chunkSkipReason(await this.store.status(id), round);
+    if (skip) return skip;
+    await this.store.markChunkStarted(id, index, new Date(this.now()).toISOString());
+    await this.store.transition(id, TRANSITIONS.start.from, TRANSITIONS.start.to, {}, round);
+    return null;
   }
 
-  /** Every chunk is done: write the manifest and summary, then mark the sweep completed. */
-  async complete(
-    id: string,
-    beforeManifest?: (dir: string, state: SweepState) => Promise<void>,
-  ): Promise<Manifest | null> {
-    const before = await this.get(id);
-    if (before.status !== 'running' && before.status !== 'queued') return null;
-    // figures take a while: drawn before taking the lock, so that a cancel meanwhile need not wait
-    await beforeManifest?.(this.sweepDir(id), before);
-    return (await this.end(id, 'completed', null))?.manifest ?? null;
+  /** A chunk stopped without finishing (it failed an attempt, or was handed back at shutdown). */
+  async chunkStopped(id: string, index: number): Promise<void> {
+    await this.store.markChunkStopped(id, index);
   }
 
   /**
-   * Ends a queued or running sweep as `status`, under its lock: the manifest first, then the status,
-   * so that whoever sees the sweep ended finds its manifest. Null when it had ended already (or is
-   * gone). Only a completed sweep's temporary files are strays: after a failure, chunks that were
-   * running may still be writing theirs.
+   * A chunk's parts are written: it counts as done whatever happened meanwhile (parts are
+   * deterministic). If its sweep ended while it ran, the manifest is rewritten so that it lists them.
+   * Returns how many chunks are done.
+   */
+  async chunkDone(id: string, index: number): Promise<number> {
+    const done = await this.store.markChunkDone(id, index, this.now());
+    const after = await this.store.status(id);
+    if (after && isEndedStatus(after.status)) await this.writeManifest(id);
+    return done;
+  }
+
+  /**
+   * A step of `round` failed for good (a chunk's last attempt, a chunk refused, the finalize job):
+   * the sweep fails with its message, pending chunks are dropped. Chunks that failed too keep their
+   * records (a retry removes them), so that each one's reason stays. Nothing happens if the sweep
+   * ended or moved on to a later round; `round` undefined means whatever round is current (job data
+   * too malformed to tell).
+   */
+  async fail(id: string, message: string, round?: number): Promise<void> {
+    const failed = await this.end(id, 'failed', message, round);
+    if (failed) await this.queue.removeChunks(id, await this.unfinished(failed.state), { keepFailed: true });
+  }
+
+  /**
+   * The finalize job of `round` runs: if that is the current round and every chunk is done, write the
+   * manifest and summary (after `beforeManifest`, which draws figures), then mark the sweep completed.
+   * A finalize job of an earlier round does nothing. One of the current round that finds chunks
+   * missing (removed from the queue behind the sweep's back) fails the sweep rather than completing
+   * it with parts missing or leaving it waiting forever. Null unless the sweep completed.
+   */
+  async complete(
+    id: string,
+    round: number,
+    beforeManifest?: (dir: string, state: SweepState) => Promise<void>,
+  ): Promise<Manifest | null> {
+    const before = await this.store.get(id);
+    const verdict = completionVerdict(before, round, (await this.store.doneChunks(id)).size);
+    if (verdict === 'stale' || !before) return null;
+    if (verdict === 'incomplete') {
+      const missing = (await this.unfinished(before)).length;
+      await this.fail(
+        id,
+        `${missing} of ${before.total} chunk(s) left the queue without finishing; retry the sweep to run them`,
+        round,
+      );
+      return null;
+    }
+    // figures take a while: drawn before taking the lock, so that a cancel meanwhile need not wait
+    await beforeManifest?.(this.sweepDir(id), before);
+    return (await this.end(id, 'completed', null, round))?.manifest ?? null;
+  }
+
+  /**
+   * Ends an active sweep of `round` as `status`, under its lock: the manifest first, then the status,
+   * so that whoever sees the sweep ended finds its manifest. Null when it had ended already, moved
+   * to another round, or is gone. Only a completed sweep's temporary files are strays: after a
+   * failure, chunks that were running may still be writing theirs.
    */
   private end(
     id: string,
     status: 'completed' | 'failed',
     error: string | null,
+    round: number | undefined,
   ): Promise<{ state: SweepState; manifest: Manifest } | null> {
     return this.store.withLock(id, async () => {
       const current = await this.store.get(id);
-      if (!current || (current.status !== 'queued' && current.status !== 'running')) return null;
-      const state: SweepState = { ...current, status, error, finishedAt: new Date().toISOString() };
-      const manifest = await finishSweep(this.sweepDir(id), state, {
-        removeTempFiles: status === 'completed',
-      });
-      const moved = await this.store.transition(id, ['queued', 'running'], status, {
-        error,
-        finishedAt: state.finishedAt,
-      });
+      if (!current || !isCurrentRound(current, round ?? current.round)) return null;
+      if (status === 'completed' && (await this.store.doneChunks(id)).size < current.total) return null;
+      const state: SweepState = { ...current, status, error, finishedAt: new Date(this.now()).toISOString() };
+      const manifest = await this.results.finish(id, state, { removeTempFiles: status === 'completed' });
+      const transition = status === 'completed' ? TRANSITIONS.complete : TRANSITIONS.fail;
+      const moved = await this.store.transition(
+        id,
+        transition.from,
+        transition.to,
+        { error, finishedAt: state.finishedAt },
+        current.round,
+      );
       return moved ? { state, manifest } : null;
     });
   }
 
   /**
-   * Rewrites the manifest of a sweep from its current state and the parts on disk. Chunks may still
+   * Rewrites the manifest of a sweep from its current state and the parts present. Chunks may still
    * be writing (a cancel or failure does not wait for running ones), so their temporary files stay.
    */
   async writeManifest(id: string): Promise<Manifest> {
     return this.store.withLock(id, async () => {
       const state = await this.get(id);
-      return finishSweep(this.sweepDir(id), state, { removeTempFiles: false });
+      return this.results.finish(id, state, { removeTempFiles: false });
     });
   }
 

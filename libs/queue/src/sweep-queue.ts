@@ -1,6 +1,7 @@
 import { FlowProducer, Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ChunkTask, referToList, SweepSpec } from '@tokensweep/analysis';
+import { ChunkTask, referToList, SweepPriority, SweepSpec } from '@tokensweep/analysis';
+import { chunkPriority, PRIORITY_BANDS, priorityOfScore } from './chunk-priority';
 import {
   ChunkJobData,
   chunkJobId,
@@ -24,11 +25,22 @@ const REMOVALS_IN_FLIGHT = 64;
 
 export type QueueCounts = Record<QueueName, Record<string, number>>;
 
+/** What a round enqueues: a sweep's tasks (all, or the unfinished ones), its round and its priority. */
+export interface RoundToEnqueue {
+  sweepId: string;
+  spec: SweepSpec;
+  specHash: string;
+  tasks: ChunkTask[];
+  round: number;
+  priority: SweepPriority;
+}
+
 /**
- * The one adapter over BullMQ on the producing side: enqueues a sweep as a flow (a finalize parent
- * whose children are the chunk jobs), removes pending chunks, and reads queue depths. Chunk results
- * never travel through Redis: jobs carry a spec and a task, and return a few counters. A method that
- * fails because Redis cannot be reached rejects with a RedisUnavailableError.
+ * The one adapter over BullMQ on the producing side: enqueues a sweep's round as a flow (a finalize
+ * parent whose children are the chunk jobs, prioritized so that sweeps share the workers; see
+ * chunk-priority.ts), removes pending chunks, and reads queue depths. Chunk results never travel
+ * through Redis: jobs carry a spec and a task, and return a few counters. A method that fails
+ * because Redis cannot be reached rejects with a RedisUnavailableError.
  */
 export class SweepQueue {
   readonly chunks: Queue<ChunkJobData>;
@@ -36,7 +48,7 @@ export class SweepQueue {
   private readonly flows: FlowProducer;
 
   constructor(
-    connection: Redis,
+    private readonly connection: Redis,
     prefix: string,
     private readonly policy?: QueuePolicy,
   ) {
@@ -46,16 +58,11 @@ export class SweepQueue {
     reportRedisOutages(this, connection);
   }
 
-  /** Enqueues `tasks` of a sweep as the children of round `round`'s finalize job. */
-  async enqueue(
-    sweepId: string,
-    spec: SweepSpec,
-    specHash: string,
-    tasks: ChunkTask[],
-    round: number,
-  ): Promise<void> {
+  /** Enqueues a round's tasks as the children of the round's finalize job. */
+  async enqueue({ sweepId, spec, specHash, tasks, round, priority }: RoundToEnqueue): Promise<void> {
     const policy = this.policy;
     if (!policy) throw new Error('this process enqueues no jobs: its queue was built without a policy');
+    const base = await this.nextWaitingPriority(priority);
     const jobSpec = referToList(spec);
     const keep = {
       removeOnComplete: { count: policy.keepCompleted },
@@ -64,19 +71,20 @@ export class SweepQueue {
     await this.flows.add({
       name: JobName.FinalizeSweep,
       queueName: QueueName.Finalize,
-      data: { sweepId } satisfies FinalizeJobData,
+      data: { sweepId, round } satisfies FinalizeJobData,
       opts: {
         jobId: finalizeJobId(sweepId, round),
         attempts: policy.attempts,
         backoff: this.backoff(),
         ...keep,
       },
-      children: tasks.map((task) => ({
+      children: tasks.map((task, ordinal) => ({
         name: JobName.RunChunk,
         queueName: QueueName.Chunks,
-        data: { sweepId, spec: jobSpec, specHash, task } satisfies ChunkJobData,
+        data: { sweepId, spec: jobSpec, specHash, task, round } satisfies ChunkJobData,
         opts: {
           jobId: chunkJobId(sweepId, task.index),
+          priority: chunkPriority(priority, base, ordinal),
           attempts: policy.attempts,
           backoff: this.backoff(),
           failParentOnFailure: true,
@@ -84,6 +92,32 @@ export class SweepQueue {
         },
       })),
     });
+  }
+
+  /** The priority of the next chunk waiting in `priority`'s band, null when none waits there. */
+  private async nextWaitingPriority(priority: SweepPriority): Promise<number | null> {
+    const band = PRIORITY_BANDS[priority];
+    const [, score] = await this.connection.zrangebyscore(
+      this.chunks.keys.prioritized,
+      band.first * 0x1_0000_0000,
+      (band.last + 1) * 0x1_0000_0000 - 1,
+      'WITHSCORES',
+      'LIMIT',
+      0,
+      1,
+    );
+    return score === undefined ? null : priorityOfScore(Number(score));
+  }
+
+  /**
+   * Removes the finalize job of an earlier round if it is waiting (its chunks were removed by a cancel
+   * or a failure, so BullMQ made it ready to run). It would do nothing, being of an earlier round;
+   * removing it keeps the queue clean. Returns whether it removed one.
+   */
+  async removeFinalize(sweepId: string, round: number): Promise<boolean> {
+    const job = await Job.fromId(this.finalize, finalizeJobId(sweepId, round));
+    if (!job || (await job.isActive())) return false;
+    return (await this.finalize.remove(job.id!, { removeChildren: false })) === 1;
   }
 
   /**
@@ -106,10 +140,9 @@ export class SweepQueue {
       if (removed === 0) locked.push(index);
     };
     // One job after the other costs two round trips each (22 s for 20,000 chunks); many in flight
-    // share the round trips on the one connection. Last index first: BullMQ pushes a flow's children
-    // onto the head of the wait list in order, and finds each job it removes by a scan from the head
-    // (from the first index on, removing 20,000 took 7 s of scanning in Redis).
-    const all = [...indices].reverse();
+    // share the round trips on the one connection. Waiting chunks are prioritized jobs, which BullMQ
+    // finds by id in a sorted set: no scan of a list.
+    const all = [...indices];
     let next = 0;
     const drain = async () => {
       while (next < all.length) await removeOne(all[next++]);

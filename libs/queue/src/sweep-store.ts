@@ -3,34 +3,63 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import {
   isNumberListRef,
+  readPriority,
   referToList,
   SpecByReference,
+  SweepPriority,
   SweepRecord,
   SweepStatus,
 } from '@tokensweep/analysis';
 import { reportRedisOutages } from './redis-outage';
 
-/** A sweep's state as Redis holds it: its record, how many chunks it has, and which enqueueing round is live. */
+/**
+ * A sweep's state as Redis holds it: its record, how many chunks it has, which enqueueing round is
+ * live (and when its first chunk started), and how its chunks rank against other sweeps'.
+ */
 export interface SweepState extends SweepRecord {
   total: number;
   round: number;
+  roundStartedAt: string | null;
+  priority: SweepPriority;
 }
 
-export interface SweepProgress {
+/** The part of a sweep's state a worker reads around every chunk. */
+export type SweepStatusOnly = Pick<SweepState, 'status' | 'total' | 'round'>;
+
+/** What Redis counts of a sweep's chunks: done, held by a worker, and done since a moment. */
+export interface ChunkCounts {
   done: number;
-  total: number;
+  running: number;
+  doneSince: number;
 }
 
-// Moves a sweep to ARGV[1] only if its status is one of ARGV[2] (comma-separated); then sets the
-// field/value pairs that follow. Atomic, so two workers never both win a transition.
+/** How long the finish times of chunks are kept: the rate is measured over this window. */
+export const RATE_WINDOW_MS = 60_000;
+
+// Moves a sweep to ARGV[1] only if its status is one of ARGV[2] (comma-separated) and, when ARGV[3]
+// is not empty, its round is ARGV[3]; then sets the field/value pairs that follow. Atomic, so two
+// workers never both win a transition, and a step of an earlier round never wins one.
 const TRANSITION = `
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return -1 end
 local allowed = false
 for s in string.gmatch(ARGV[2], '[^,]+') do if s == status then allowed = true end end
 if not allowed then return 0 end
+if ARGV[3] ~= '' and (redis.call('HGET', KEYS[1], 'round') or '0') ~= ARGV[3] then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1])
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1
+`;
+
+// Sets the sweep's startedAt and roundStartedAt where unset or empty (a retry empties the round's),
+// and adds the chunk ARGV[2] to the running set KEYS[2].
+const MARK_STARTED = `
+if not redis.call('HGET', KEYS[1], 'status') then return 0 end
+for _, field in ipairs({'startedAt', 'roundStartedAt'}) do
+  local value = redis.call('HGET', KEYS[1], field)
+  if not value or value == '' then redis.call('HSET', KEYS[1], field, ARGV[1]) end
+end
+redis.call('SADD', KEYS[2], ARGV[2])
 return 1
 `;
 
@@ -86,10 +115,10 @@ export class SweepStore {
     return { ...rest, spec: { ...spec, numbers: list } };
   }
 
-  /** Status and chunk count only: what a worker checks before every chunk, without the spec's list. */
-  async status(id: string): Promise<Pick<SweepState, 'status' | 'total'> | null> {
-    const [status, total] = await this.redis.hmget(this.key(id), 'status', 'total');
-    return status ? { status: status as SweepStatus, total: Number(total) } : null;
+  /** Status, chunk count and round only: what a worker checks around every chunk, without the spec's list. */
+  async status(id: string): Promise<SweepStatusOnly | null> {
+    const [status, total, round] = await this.redis.hmget(this.key(id), 'status', 'total', 'round');
+    return status ? { status: status as SweepStatus, total: Number(total), round: Number(round ?? 0) } : null;
   }
 
   /** The sweep's list of numbers (sorted, without duplicates), or null when its spec has none. */
@@ -98,8 +127,15 @@ export class SweepStore {
     return text === null ? null : (JSON.parse(text) as number[]);
   }
 
-  async progress(id: string, total: number): Promise<SweepProgress> {
-    return { done: await this.redis.scard(this.doneKey(id)), total };
+  /** Counts of the sweep's chunks; `doneSince` counts those whose last finish came after `sinceMs`. */
+  async chunkCounts(id: string, sinceMs: number): Promise<ChunkCounts> {
+    const [[, done], [, running], [, doneSince]] = (await this.redis
+      .multi()
+      .scard(this.doneKey(id))
+      .scard(this.runningKey(id))
+      .zcount(this.finishedKey(id), `(${sinceMs}`, '+inf')
+      .exec())!;
+    return { done: done as number, running: running as number, doneSince: doneSince as number };
   }
 
   /** Ids newest first, after `cursor` (an id from a previous page) when given. */
@@ -108,32 +144,49 @@ export class SweepStore {
     return this.redis.zrange(this.indexKey(), start, '-', 'BYLEX', 'REV', 'LIMIT', 0, limit);
   }
 
-  /** Sets `status` if the current one is in `from`; returns whether it did (false also for unknown ids). */
+  /**
+   * Sets `status` if the current one is in `from` and, when `round` is given, the sweep is in that
+   * round; returns whether it did (false also for unknown ids).
+   */
   async transition(
     id: string,
-    from: SweepStatus[],
+    from: readonly SweepStatus[],
     to: SweepStatus,
     fields: Partial<Record<keyof SweepState, string | number | null>> = {},
+    round?: number,
   ): Promise<boolean> {
     const pairs = Object.entries(fields).flatMap(([k, v]) => [k, v === null ? '' : String(v)]);
-    const result = await this.redis.eval(TRANSITION, 1, this.key(id), to, from.join(','), ...pairs);
+    const expected = round === undefined ? '' : String(round);
+    const result = await this.redis.eval(TRANSITION, 1, this.key(id), to, from.join(','), expected, ...pairs);
     return result === 1;
   }
 
-  /** Notes that a chunk started: the sweep becomes running, with its start time set once. */
-  async markStarted(id: string, now: string): Promise<void> {
-    await this.redis.hsetnx(this.key(id), 'startedAt', now);
-    await this.transition(id, ['queued'], 'running');
+  /** Notes that a chunk started: the sweep's and the round's start times are set once, the chunk is running. */
+  async markChunkStarted(id: string, index: number, now: string): Promise<void> {
+    await this.redis.eval(MARK_STARTED, 2, this.key(id), this.runningKey(id), now, String(index));
   }
 
-  /** Records a finished chunk; returns how many distinct chunks are done. */
-  async markChunkDone(id: string, index: number): Promise<number> {
-    const [, count] = (await this.redis
+  /** Notes that a chunk stopped without finishing (it failed, or was handed back). */
+  async markChunkStopped(id: string, index: number): Promise<void> {
+    await this.redis.srem(this.runningKey(id), String(index));
+  }
+
+  /** Records a finished chunk and when it finished; returns how many distinct chunks are done. */
+  async markChunkDone(id: string, index: number, nowMs: number): Promise<number> {
+    const [, , , , count] = (await this.redis
       .multi()
       .sadd(this.doneKey(id), String(index))
+      .srem(this.runningKey(id), String(index))
+      .zadd(this.finishedKey(id), nowMs, String(index))
+      .zremrangebyscore(this.finishedKey(id), '-inf', nowMs - RATE_WINDOW_MS)
       .scard(this.doneKey(id))
       .exec())!;
     return count[1] as number;
+  }
+
+  /** Forgets which chunks were running (a new round starts with none; a killed worker's stay listed until then). */
+  async clearRunning(id: string): Promise<void> {
+    await this.redis.del(this.runningKey(id));
   }
 
   async doneChunks(id: string): Promise<Set<number>> {
@@ -176,7 +229,7 @@ export class SweepStore {
   async remove(id: string): Promise<void> {
     await this.redis
       .multi()
-      .del(this.key(id), this.doneKey(id), this.numbersKey(id))
+      .del(this.key(id), this.doneKey(id), this.runningKey(id), this.finishedKey(id), this.numbersKey(id))
       .zrem(this.indexKey(), id)
       .exec();
   }
@@ -187,6 +240,14 @@ export class SweepStore {
 
   private doneKey(id: string): string {
     return `${this.prefix}:sweep:${id}:done`;
+  }
+
+  private runningKey(id: string): string {
+    return `${this.prefix}:sweep:${id}:running`;
+  }
+
+  private finishedKey(id: string): string {
+    return `${this.prefix}:sweep:${id}:finished`;
   }
 
   private numbersKey(id: string): string {
@@ -207,11 +268,13 @@ function serialize(state: SweepState): Record<string, string> {
     specHash: state.specHash,
     total: String(state.total),
     round: String(state.round),
+    priority: state.priority,
   };
   // Absent rather than empty, so that HSETNX can set the start time exactly once.
   if (state.startedAt) hash.startedAt = state.startedAt;
   if (state.finishedAt) hash.finishedAt = state.finishedAt;
   if (state.error) hash.error = state.error;
+  if (state.roundStartedAt) hash.roundStartedAt = state.roundStartedAt;
   return hash;
 }
 
@@ -227,5 +290,7 @@ function deserialize(hash: Record<string, string>): Omit<SweepState, 'spec'> & {
     specHash: hash.specHash,
     total: Number(hash.total),
     round: Number(hash.round ?? 0),
+    roundStartedAt: hash.roundStartedAt || null,
+    priority: readPriority(hash.priority || undefined),
   };
 }

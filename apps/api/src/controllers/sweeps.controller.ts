@@ -13,10 +13,10 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { isSweepId, ParsedSpec } from '@tokensweep/analysis';
+import { isSweepId, ParsedSubmission } from '@tokensweep/analysis';
 import type { Response } from 'express';
 import { WhenRedisIsDown } from '../filters/redis-outage';
-import { SweepCreatedDto, SweepDto, SweepListDto, SweepSpecDto } from '../dtos/sweep-spec.dto';
+import { SweepCreatedDto, SweepDto, SweepListDto, SweepSubmissionDto } from '../dtos/sweep-spec.dto';
 import { JsonBodyGuard } from '../guards/json-body.guard';
 import { RateLimitGuard } from '../guards/rate-limit.guard';
 import { SpecBodyParam } from '../pipes/spec-body.decorator';
@@ -38,11 +38,11 @@ export class SweepsController {
   @WhenRedisIsDown('the sweep was not accepted')
   @HttpCode(202)
   @UseGuards(JsonBodyGuard, RateLimitGuard)
-  @ApiBody({ type: SweepSpecDto })
+  @ApiBody({ type: SweepSubmissionDto })
   @ApiResponse({ status: 202, type: SweepCreatedDto })
   @ApiResponse({ status: 400, description: 'the spec is invalid; `message` has one line per problem' })
   @ApiResponse({ status: 415, description: 'the body is not sent as application/json' })
-  submit(@SpecBodyParam(SweepSpecPipe) parsed: ParsedSpec): Promise<SweepCreatedDto> {
+  submit(@SpecBodyParam(SweepSpecPipe) parsed: ParsedSubmission): Promise<SweepCreatedDto> {
     return this.sweeps.submit(parsed);
   }
 

@@ -1,5 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ANALYSES, DEFAULT_SPEC, MATRIX_KINDS, NUMBER_FORMATS, POOLINGS } from '@tokensweep/analysis';
+import {
+  ANALYSES,
+  DEFAULT_PRIORITY,
+  DEFAULT_SPEC,
+  MATRIX_KINDS,
+  NUMBER_FORMATS,
+  POOLINGS,
+  SWEEP_PRIORITIES,
+  SWEEP_STATUSES,
+} from '@tokensweep/analysis';
 
 /**
  * The sweep spec as the OpenAPI document shows it. Validation does not live here: the body goes
@@ -49,6 +58,16 @@ export class SweepSpecDto {
   tileSize?: number;
 }
 
+/** A submission: the spec's fields, and how its chunks rank against other sweeps' (not part of the spec). */
+export class SweepSubmissionDto extends SweepSpecDto {
+  @ApiPropertyOptional({
+    enum: SWEEP_PRIORITIES,
+    default: DEFAULT_PRIORITY,
+    description: 'orders work between sweeps: strictly between classes, fairly within one',
+  })
+  priority?: string;
+}
+
 export class SweepCreatedDto {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: ['queued'] }) status!: string;
@@ -56,13 +75,30 @@ export class SweepCreatedDto {
 }
 
 export class ProgressDto {
-  @ApiProperty() done!: number;
-  @ApiProperty() total!: number;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'chunks done; null when Redis lost a sweep that did not complete',
+  })
+  done!: number | null;
+  @ApiProperty({ description: 'chunks in all' }) total!: number;
+  @ApiProperty({ description: 'chunks a worker is running' }) running!: number;
+  @ApiProperty({ description: 'chunks waiting for a worker' }) queued!: number;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'chunks finished per second over the last minute; null until known',
+  })
+  chunksPerSecond!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'seconds left at that rate; null until known' })
+  etaSeconds!: number | null;
 }
 
 export class SweepDto {
   @ApiProperty() id!: string;
-  @ApiProperty({ enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] }) status!: string;
+  @ApiProperty({ enum: SWEEP_STATUSES }) status!: string;
+  @ApiProperty({ enum: SWEEP_PRIORITIES, nullable: true, description: 'null when Redis lost the sweep' })
+  priority!: string | null;
   @ApiProperty({ type: ProgressDto }) progress!: ProgressDto;
   @ApiProperty() createdAt!: string;
   @ApiProperty({ nullable: true, type: String }) startedAt!: string | null;

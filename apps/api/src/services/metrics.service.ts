@@ -3,6 +3,7 @@ import { SWEEP_STATUSES } from '@tokensweep/analysis';
 import {
   createRedis,
   QueueName,
+  readChunkResult,
   SERVICE_CONFIG,
   ServiceConfig,
   SweepQueue,
@@ -74,10 +75,10 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
     });
     this.events.on('error', () => undefined);
     this.events.on('completed', ({ returnvalue }) => {
-      const outcome = parse(returnvalue);
-      if (outcome?.skipped) return;
+      const result = readChunkResult(returnvalue);
+      if (result?.skipped) return;
       this.processed.inc();
-      if (typeof outcome?.durationMs === 'number') this.duration.observe(outcome.durationMs / 1000);
+      if (result) this.duration.observe(result.durationMs / 1000);
     });
     this.events.on('failed', () => this.failed.inc());
   }
@@ -89,14 +90,5 @@ export class MetricsService implements OnModuleInit, OnApplicationShutdown {
 
   async scrape(): Promise<string> {
     return this.registry.metrics();
-  }
-}
-
-function parse(value: unknown): { skipped?: string; durationMs?: number } | null {
-  if (typeof value === 'object' && value !== null) return value as { durationMs?: number };
-  try {
-    return JSON.parse(String(value)) as { durationMs?: number };
-  } catch {
-    return null;
   }
 }

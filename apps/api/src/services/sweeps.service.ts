@@ -3,11 +3,13 @@ import {
   Analysis,
   ANALYSES,
   constantUtf8Column,
+  countTasks,
   figureSpecs,
   Manifest,
-  ParsedSpec,
+  NumberSet,
+  ParsedSubmission,
 } from '@tokensweep/analysis';
-import { SweepLifecycle, SweepNotFoundError, SweepState, SweepStore } from '@tokensweep/queue';
+import { SweepLifecycle, SweepNotFoundError, SweepProgress, SweepState, SweepStore } from '@tokensweep/queue';
 import { Field, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Utf8 } from 'apache-arrow';
 import { SweepDto, SweepListDto } from '../dtos/sweep-spec.dto';
 import { ResultsRepository } from '../repositories/results.repository';
@@ -23,8 +25,8 @@ export class SweepsService {
     private readonly results: ResultsRepository,
   ) {}
 
-  submit(parsed: ParsedSpec) {
-    return this.lifecycle.submit(parsed.spec, parsed.numbers);
+  submit(parsed: ParsedSubmission) {
+    return this.lifecycle.submit(parsed.spec, parsed.numbers, parsed.priority);
   }
 
   async get(id: string): Promise<SweepDto> {
@@ -33,8 +35,7 @@ export class SweepsService {
     // Redis lost it (flushed, or a new Redis): the sweep directory still knows how it ended.
     const manifest = await this.results.manifest(id);
     if (!manifest) throw new SweepNotFoundError(id);
-    const total = manifest.files.length;
-    return { ...pick(manifest), progress: { done: total, total } };
+    return { ...pick(manifest), priority: null, progress: progressFromManifest(manifest) };
   }
 
   async list(limit: number, cursor?: string): Promise<SweepListDto> {
@@ -49,7 +50,7 @@ export class SweepsService {
 
   async cancel(id: string, purge: boolean): Promise<SweepDto> {
     const state = await this.lifecycle.cancel(id, purge);
-    return purge ? this.view(state, 0) : this.get(id);
+    return purge ? this.view(state, true) : this.get(id);
   }
 
   retry(id: string) {
@@ -132,14 +133,33 @@ export class SweepsService {
     return stream;
   }
 
-  private async view(state: SweepState, done?: number): Promise<SweepDto> {
-    const progress =
-      done === undefined ? await this.store.progress(state.id, state.total) : { done, total: state.total };
-    return { ...pick(state), progress };
+  private async view(state: SweepState, purged = false): Promise<SweepDto> {
+    const progress: SweepProgress = purged
+      ? { done: 0, total: state.total, running: 0, queued: 0, chunksPerSecond: null, etaSeconds: null }
+      : await this.lifecycle.progress(state);
+    return { ...pick(state), priority: state.priority, progress };
   }
 }
 
-function pick(s: SweepState | Manifest): Omit<SweepDto, 'progress'> {
+/**
+ * Progress of a sweep Redis no longer holds, from its manifest: the chunk count follows from the
+ * spec; the finished ones are known only for a completed sweep (part files are not chunks: a chunk
+ * writes one part per analysis). Nothing is running or queued any more.
+ */
+function progressFromManifest(manifest: Manifest): SweepDto['progress'] {
+  const total = countTasks(manifest.spec, NumberSet.of(manifest.spec.numbers).size).total;
+  const completed = manifest.status === 'completed';
+  return {
+    done: completed ? total : null,
+    total,
+    running: 0,
+    queued: 0,
+    chunksPerSecond: null,
+    etaSeconds: completed ? 0 : null,
+  };
+}
+
+function pick(s: SweepState | Manifest): Omit<SweepDto, 'progress' | 'priority'> {
   return {
     id: s.id,
     status: s.status,

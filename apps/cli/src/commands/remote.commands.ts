@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Manifest, writeFileAtomically } from '@tokensweep/analysis';
+import { ENDED_STATUSES, Manifest, readPriority, writeFileAtomically } from '@tokensweep/analysis';
 import { ApiClient, ApiTarget } from '../client/api-client';
 import { CliError } from '../cli-error';
 import { ProgressBar } from '../progress-bar';
@@ -10,20 +10,37 @@ import { RunOptions, specInput } from './run.command';
 interface SweepView {
   id: string;
   status: string;
-  progress: { done: number; total: number };
+  priority: string | null;
+  progress: {
+    done: number | null;
+    total: number;
+    running: number;
+    queued: number;
+    chunksPerSecond: number | null;
+    etaSeconds: number | null;
+  };
   createdAt: string;
   finishedAt: string | null;
   error: string | null;
 }
 
-const TERMINAL = ['completed', 'failed', 'cancelled'];
+const TERMINAL: readonly string[] = ENDED_STATUSES;
 
 /** `tokensweep submit`: sends a spec (from flags or --spec FILE) to the API and prints the new sweep's id. */
-export async function submitCommand(options: RunOptions & ApiTarget & { spec?: string }): Promise<string> {
-  let body: unknown = await specInput(options);
+export async function submitCommand(
+  options: RunOptions & ApiTarget & { spec?: string; priority?: string },
+): Promise<string> {
+  let body: Record<string, unknown> = await specInput(options);
+  if (options.priority !== undefined) {
+    try {
+      body.priority = readPriority(options.priority);
+    } catch (error) {
+      throw new CliError(`--${(error as Error).message}`, 2);
+    }
+  }
   if (options.spec) {
     try {
-      body = { ...(JSON.parse(await readFile(options.spec, 'utf8')) as object), ...(body as object) };
+      body = { ...(JSON.parse(await readFile(options.spec, 'utf8')) as object), ...body };
     } catch (error) {
       throw new CliError(`--spec ${options.spec}: ${(error as Error).message}`, 2);
     }
@@ -43,21 +60,42 @@ export async function statusCommand(
   if (options.wait !== false) {
     const bar = new ProgressBar(process.stderr, sweep.progress.total);
     while (!TERMINAL.includes(sweep.status)) {
-      bar.update(sweep.progress.done);
+      bar.update(sweep.progress.done ?? 0);
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1_000));
       sweep = await client.json<SweepView>('GET', `/sweeps/${encodeURIComponent(id)}`);
     }
-    bar.update(sweep.progress.done, true);
+    bar.update(sweep.progress.done ?? 0, true);
     bar.finish();
   }
   const error = sweep.error ? `  ${sweep.error}` : '';
-  process.stdout.write(
-    `${sweep.id}  ${sweep.status}  ${sweep.progress.done}/${sweep.progress.total} chunks${error}\n`,
-  );
-  return sweep.status === 'completed' ||
-    (options.wait === false && !['failed', 'cancelled'].includes(sweep.status))
-    ? 0
-    : 1;
+  process.stdout.write(`${sweep.id}  ${sweep.status}  ${describeProgress(sweep)}${error}\n`);
+  // 0 for a completed sweep, and with --no-wait for one that has not ended yet
+  return sweep.status === 'completed' || (options.wait === false && !TERMINAL.includes(sweep.status)) ? 0 : 1;
+}
+
+/** `12/40 chunks, 2 running, 26 queued, 1.5 chunks/s, ETA 18 s, priority high`: what is known, nothing guessed. */
+function describeProgress(sweep: SweepView): string {
+  const p = sweep.progress;
+  const parts = [`${p.done ?? '?'}/${p.total} chunks`];
+  if (!TERMINAL.includes(sweep.status)) parts.push(`${p.running} running`, `${p.queued} queued`);
+  if (p.chunksPerSecond !== null) parts.push(`${p.chunksPerSecond} chunks/s`);
+  if (p.etaSeconds !== null && p.etaSeconds > 0) parts.push(`ETA ${formatSeconds(p.etaSeconds)}`);
+  if (sweep.priority) parts.push(`priority ${sweep.priority}`);
+  return parts.join(', ');
+}
+
+/** The rate and ETA column of `list`: `-` until the rate is known. */
+function rate(sweep: SweepView): string {
+  const { chunksPerSecond, etaSeconds } = sweep.progress;
+  if (chunksPerSecond === null) return '-'.padEnd(22);
+  const eta = etaSeconds ? `, ETA ${formatSeconds(etaSeconds)}` : '';
+  return `${chunksPerSecond}/s${eta}`.padEnd(22);
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7_200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3_600).toFixed(1)} h`;
 }
 
 /** `tokensweep list`: the newest sweeps, one line each. */
@@ -68,7 +106,7 @@ export async function listCommand(options: ApiTarget & { limit?: number }): Prom
   );
   for (const s of page.items) {
     process.stdout.write(
-      `${s.id}  ${s.status.padEnd(9)}  ${String(s.progress.done).padStart(5)}/${s.progress.total}  ${s.createdAt}\n`,
+      `${s.id}  ${s.status.padEnd(9)}  ${String(s.progress.done ?? '?').padStart(5)}/${s.progress.total}  ${rate(s)}  ${s.createdAt}\n`,
     );
   }
 }

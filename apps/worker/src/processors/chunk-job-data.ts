@@ -29,10 +29,12 @@ export function parseChunkJobData(
   data: unknown,
   limits: SweepLimits,
   list: readonly number[] | null = null,
-): { sweepId: string; job: ChunkJob; numbers: NumberSet } {
+): { sweepId: string; round: number; job: ChunkJob; numbers: NumberSet } {
   const raw = (typeof data === 'object' && data !== null ? data : {}) as Partial<ChunkJobData>;
   if (typeof raw.sweepId !== 'string' || !isSweepId(raw.sweepId))
     throw new UnrecoverableError('job data: sweepId is missing or malformed');
+  if (typeof raw.round !== 'number' || !Number.isSafeInteger(raw.round) || raw.round < 0)
+    throw new UnrecoverableError(`job data of sweep ${raw.sweepId}: round must be a non-negative integer`);
   try {
     const whole = isNumberListRef(raw.spec?.numbers)
       ? withListOrRefuse(raw.spec as SpecByReference, list)
@@ -40,7 +42,12 @@ export function parseChunkJobData(
     const { spec, numbers } = parseSweepSpec(whole, { limits, allowLocalModels: false });
     if (raw.specHash !== specHash(spec)) throw new SpecError(['specHash: does not match the spec']);
     const task = parseChunkTask(raw.task, spec, numbers);
-    return { sweepId: raw.sweepId, job: { spec, specHash: raw.specHash, task }, numbers };
+    return {
+      sweepId: raw.sweepId,
+      round: raw.round,
+      job: { spec, specHash: raw.specHash, task },
+      numbers,
+    };
   } catch (error) {
     if (error instanceof SpecError)
       throw new UnrecoverableError(`job data of sweep ${raw.sweepId}: ${error.message}`);

@@ -1,4 +1,3 @@
-import { Job } from 'bullmq';
 import { describe, expect, it, vi } from 'vitest';
 import {
   ChunkExecutor,
@@ -9,32 +8,33 @@ import {
   planSweep,
   specHash,
 } from '@tokensweep/analysis';
-import { ServiceConfig, SweepLifecycle, SweepStore } from '@tokensweep/queue';
+import { JobName, JobOf, ServiceConfig, SweepLifecycle, SweepStore } from '@tokensweep/queue';
 import { ChunkProcessor } from './chunk.processor';
 
 /** A chunk job on its last attempt (the third of three), as BullMQ hands it to the processor. */
-function lastAttempt(): Job {
+function lastAttempt(): JobOf<JobName.RunChunk> {
   const { spec, numbers } = parseSweepSpec({ models: ['gpt2'], numbers: '0..9', analyses: ['tokens'] });
   const [task] = planSweep(spec, numbers);
-  const data = { sweepId: newSweepId(), spec, specHash: specHash(spec), task };
+  const data = { sweepId: newSweepId(), spec, specHash: specHash(spec), task, round: 0 };
   return {
     id: `${data.sweepId}-0`,
     data,
     attemptsMade: 2,
     opts: { attempts: 3 },
     updateProgress: vi.fn(),
-  } as unknown as Job;
+  } as unknown as JobOf<JobName.RunChunk>;
 }
 
 function processorFailingWith(error: Error) {
   const executor: ChunkExecutor = { run: () => Promise.reject(error), close: async () => {} };
-  const store = {
-    status: async () => ({ status: 'running', total: 1 }),
-    markStarted: async () => {},
-    markChunkDone: async () => 1,
-  } as unknown as SweepStore;
   const fail = vi.fn(async () => {});
-  const lifecycle = { sweepDir: () => '/nonexistent', fail } as unknown as SweepLifecycle;
+  const lifecycle = {
+    sweepDir: () => '/nonexistent',
+    startChunk: async () => null,
+    chunkStopped: async () => {},
+    fail,
+  } as unknown as SweepLifecycle;
+  const store = { numberList: async () => null } as unknown as SweepStore;
   const config = { limits: DEFAULT_LIMITS } as ServiceConfig;
   return { processor: new ChunkProcessor(config, executor, store, lifecycle), fail };
 }
@@ -43,7 +43,7 @@ describe('ChunkProcessor on a chunk that does not finish', () => {
   it('fails the sweep when the last attempt of the chunk fails', async () => {
     const { processor, fail } = processorFailingWith(new Error('out of disk'));
     await expect(processor.process(lastAttempt())).rejects.toThrow(/^chunk 0 \(.*\) failed: out of disk$/);
-    expect(fail).toHaveBeenCalledWith(expect.any(String), expect.stringMatching(/failed: out of disk$/));
+    expect(fail).toHaveBeenCalledWith(expect.any(String), expect.stringMatching(/failed: out of disk$/), 0);
   });
 
   it('leaves the sweep alone when a shutdown stopped the chunk after handing it back, even on its last attempt', async () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import {
   ChunkExecutor,
   ChunkTask,
@@ -8,26 +8,29 @@ import {
   ModelUnavailableError,
   SpecError,
 } from '@tokensweep/analysis';
-import { SERVICE_CONFIG, ServiceConfig, SweepLifecycle, SweepStore } from '@tokensweep/queue';
+import {
+  ChunkResult,
+  JobName,
+  JobOf,
+  SERVICE_CONFIG,
+  ServiceConfig,
+  SweepLifecycle,
+  SweepStore,
+} from '@tokensweep/queue';
 import { CHUNK_EXECUTOR } from '../tokens';
 import { needsNumberList, parseChunkJobData } from './chunk-job-data';
 
-/** What a chunk job returns: counters only, never rows (results live in the sweep directory). */
-export interface ChunkOutcome {
-  skipped?: string;
-  files: number;
-  rows: number;
-  durationMs: number;
-}
+type ChunkJob = JobOf<JobName.RunChunk>;
 
-/**
- * Runs one chunk job: checks its data, skips it if its sweep was cancelled or failed meanwhile,
- * computes it on the thread pool (off this event loop, so locks keep being renewed), and records it
- * as done. A failure that retrying cannot fix, or the last attempt's, fails the whole sweep.
- */
 /** Lists of numbers kept by a worker: the sweeps it runs chunks of at once are few. */
 const RECENT_LISTS = 4;
 
+/**
+ * Runs one chunk job: checks its data, asks the lifecycle whether it may run (its sweep may have
+ * ended, or moved to a later round), computes it on the thread pool (off this event loop, so locks
+ * keep being renewed), and reports it done. A failure that retrying cannot fix, or the last
+ * attempt's, fails the whole sweep. Every rule about the sweep's status is the lifecycle's.
+ */
 @Injectable()
 export class ChunkProcessor {
   private readonly lists = new Map<string, Promise<number[] | null>>();
@@ -39,37 +42,27 @@ export class ChunkProcessor {
     private readonly lifecycle: SweepLifecycle,
   ) {}
 
-  async process(job: Job): Promise<ChunkOutcome> {
+  async process(job: ChunkJob): Promise<ChunkResult> {
     const started = Date.now();
-    const { sweepId, job: chunk } = await this.parse(job);
-    const state = await this.store.status(sweepId);
-    if (!state || state.status === 'cancelled' || state.status === 'failed') {
-      return {
-        skipped: state ? `sweep is ${state.status}` : 'sweep is gone',
-        files: 0,
-        rows: 0,
-        durationMs: 0,
-      };
-    }
-    await this.store.markStarted(sweepId, new Date(started).toISOString());
+    const { sweepId, round, job: chunk } = await this.parse(job);
+    const index = chunk.task.index;
+    const skipped = await this.lifecycle.startChunk(sweepId, round, index);
+    if (skipped) return { skipped, files: 0, rows: 0, durationMs: 0 };
     let files;
     try {
       files = await this.executor.run(chunk, this.lifecycle.sweepDir(sweepId));
     } catch (error) {
+      await this.lifecycle.chunkStopped(sweepId, index);
       // stopped by a shutdown after the job was handed back: another worker runs it, nothing failed
       if (error instanceof ExecutorClosedError) throw error;
       const unrecoverable = error instanceof ModelUnavailableError || error instanceof SpecError;
-      const message = `chunk ${chunk.task.index} (${describe(chunk.task)}) failed: ${(error as Error).message}`;
+      const message = `chunk ${index} (${describe(chunk.task)}) failed: ${(error as Error).message}`;
       if (unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
-        await this.lifecycle.fail(sweepId, message);
+        await this.lifecycle.fail(sweepId, message, round);
       throw unrecoverable ? new UnrecoverableError(message) : new Error(message);
     }
-    const done = await this.store.markChunkDone(sweepId, chunk.task.index);
-    await job.updateProgress({ done, total: state.total });
-    const after = await this.store.status(sweepId);
-    // A chunk that finishes after its sweep was cancelled or failed still lands in the manifest.
-    if (after && (after.status === 'cancelled' || after.status === 'failed'))
-      await this.lifecycle.writeManifest(sweepId);
+    const done = await this.lifecycle.chunkDone(sweepId, index);
+    await job.updateProgress({ done });
     return {
       files: files.length,
       rows: files.reduce((sum, f) => sum + f.rows, 0),
@@ -78,16 +71,17 @@ export class ChunkProcessor {
   }
 
   /** BullMQ gave the chunk up without running it again (its workers were lost with it too often): the sweep fails. */
-  async abandoned(job: Job, reason: string): Promise<void> {
-    const { sweepId, job: chunk } = parseChunkJobData(
-      job.data,
-      this.config.limits,
-      await this.numberList(job.data),
-    );
+  async abandoned(job: ChunkJob, reason: string): Promise<void> {
+    const {
+      sweepId,
+      round,
+      job: chunk,
+    } = parseChunkJobData(job.data, this.config.limits, await this.numberList(job.data));
     const why = `a worker was lost while running it ${job.stalledCounter} times (killed, out of memory, or stuck past LOCK_DURATION_MS)`;
     await this.lifecycle.fail(
       sweepId,
       `chunk ${chunk.task.index} (${describe(chunk.task)}) failed: ${reason}; ${why}`,
+      round,
     );
   }
 
@@ -95,13 +89,19 @@ export class ChunkProcessor {
    * Job data this worker refuses (malformed, or over its own limits) is refused for good; its sweep
    * fails with the reason, since a sweep whose chunk never runs would otherwise stay queued forever.
    */
-  private async parse(job: Job): Promise<ReturnType<typeof parseChunkJobData>> {
+  private async parse(job: ChunkJob): Promise<ReturnType<typeof parseChunkJobData>> {
     try {
       return parseChunkJobData(job.data, this.config.limits, await this.numberList(job.data));
     } catch (error) {
-      const sweepId = (job.data as { sweepId?: unknown } | null)?.sweepId;
+      const data: unknown = job.data;
+      const sweepId = typeof data === 'object' && data !== null && 'sweepId' in data ? data.sweepId : null;
+      const round = typeof data === 'object' && data !== null && 'round' in data ? data.round : undefined;
       if (typeof sweepId === 'string' && isSweepId(sweepId))
-        await this.lifecycle.fail(sweepId, (error as Error).message);
+        await this.lifecycle.fail(
+          sweepId,
+          (error as Error).message,
+          typeof round === 'number' && Number.isSafeInteger(round) ? round : undefined,
+        );
       throw error;
     }
   }

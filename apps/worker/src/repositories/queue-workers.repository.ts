@@ -2,16 +2,23 @@ import os from 'node:os';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createRedis, JobName, QUEUE_OF, QueueName } from '@tokensweep/queue';
+import {
+  createRedis,
+  isJobNamed,
+  JobHandlers,
+  JobName,
+  JobOf,
+  JobResult,
+  QUEUE_OF,
+  QueueName,
+} from '@tokensweep/queue';
 import { WORKER_CONFIG, WorkerConfig } from '../config/worker-config';
 
-export type JobHandler = (job: Job) => Promise<unknown>;
-
 /** Told of a job BullMQ failed without running its handler: one that stalled too often (its workers died or hung with it). */
-export type AbandonedHandler = (job: Job, reason: string) => Promise<void>;
+export type AbandonedHandlers = { [N in JobName]: (job: JobOf<N>, reason: string) => Promise<void> };
 
 export interface WorkerHooks {
-  abandoned: AbandonedHandler;
+  abandoned: AbandonedHandlers;
   /** Ends the handlers still running at shutdown once their jobs were handed back (their results are now another worker's to write). */
   stopRunning: () => Promise<void>;
 }
@@ -33,7 +40,7 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
   constructor(@Inject(WORKER_CONFIG) private readonly config: WorkerConfig) {}
 
   /** Starts the workers; refuses to start when a job name has no handler. */
-  start(handlers: Record<JobName, JobHandler>, { abandoned, stopRunning }: WorkerHooks): void {
+  start(handlers: JobHandlers, { abandoned, stopRunning }: WorkerHooks): void {
     this.stopRunning = stopRunning;
     for (const name of Object.values(JobName)) {
       if (typeof handlers[name] !== 'function') throw new Error(`no handler registered for job ${name}`);
@@ -58,7 +65,7 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
         // A job that stalled more than maxStalledCount times is failed by the next worker to take it,
         // without its handler: its owner must hear of it, or the sweep would wait for it forever.
         if (job.deferredFailure)
-          abandoned(job, job.deferredFailure).catch((e: Error) =>
+          tellAbandoned(abandoned, job, job.deferredFailure).catch((e: Error) =>
             this.logger.warn(`${queue} job ${job.id}: ${e.message}`),
           );
       });
@@ -117,20 +124,27 @@ export class QueueWorkersRepository implements OnApplicationShutdown {
 
   private async dispatch(
     queue: QueueName,
-    handlers: Record<JobName, JobHandler>,
+    handlers: JobHandlers,
     job: Job,
     token: string,
-  ): Promise<unknown> {
-    const name = job.name as JobName;
-    if (QUEUE_OF[name] !== queue)
+  ): Promise<JobResult<JobName>> {
+    this.active.set(job.id!, { job, token });
+    try {
+      if (queue === QUEUE_OF[JobName.RunChunk] && isJobNamed(job, JobName.RunChunk))
+        return await handlers[JobName.RunChunk](job);
+      if (queue === QUEUE_OF[JobName.FinalizeSweep] && isJobNamed(job, JobName.FinalizeSweep))
+        return await handlers[JobName.FinalizeSweep](job);
       throw new UnrecoverableError(
         `job ${job.id} has name "${job.name}", which the ${queue} queue does not run`,
       );
-    this.active.set(job.id!, { job, token });
-    try {
-      return await handlers[name](job);
     } finally {
       this.active.delete(job.id!);
     }
   }
+}
+
+/** Hands an abandoned job to the hook of its name (one of another name is nobody's: ignored). */
+async function tellAbandoned(abandoned: AbandonedHandlers, job: Job, reason: string): Promise<void> {
+  if (isJobNamed(job, JobName.RunChunk)) await abandoned[JobName.RunChunk](job, reason);
+  else if (isJobNamed(job, JobName.FinalizeSweep)) await abandoned[JobName.FinalizeSweep](job, reason);
 }

@@ -7,6 +7,22 @@ import { Summary } from './summary';
 
 export const SWEEP_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type SweepStatus = (typeof SWEEP_STATUSES)[number];
+/** A sweep that may still run chunks: it can be cancelled, failed or completed. */
+export const ACTIVE_STATUSES = ['queued', 'running'] as const satisfies readonly SweepStatus[];
+/** A sweep that has ended: its manifest is written and no chunk starts for it. */
+export const ENDED_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly SweepStatus[];
+/** An ended sweep that a retry may start again, as a new round. */
+export const RETRYABLE_STATUSES = ['failed', 'cancelled'] as const satisfies readonly SweepStatus[];
+export type ActiveStatus = (typeof ACTIVE_STATUSES)[number];
+export type EndedStatus = (typeof ENDED_STATUSES)[number];
+
+export function isActiveStatus(status: SweepStatus): status is ActiveStatus {
+  return (ACTIVE_STATUSES as readonly SweepStatus[]).includes(status);
+}
+
+export function isEndedStatus(status: SweepStatus): status is EndedStatus {
+  return (ENDED_STATUSES as readonly SweepStatus[]).includes(status);
+}
 
 /** What is known of a sweep's life when its manifest is written. */
 export interface SweepRecord {

@@ -23,7 +23,7 @@ const LIMITS = {
 };
 
 describe(parseSweepSpec.name, () => {
-  it("fills the defaults of docs/architecture.md's spec table, and the default sweep passes the default limits", () => {
+  it('fills the documented defaults (README, docs/architecture.md), and the default sweep passes the default limits', () => {
     const { spec, numbers } = parseSweepSpec({});
     expect(spec).toMatchObject({
       models: ['gpt2'],
