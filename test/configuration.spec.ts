@@ -2,7 +2,16 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES, ConfigError, ConfigProcess, usedBy, variablesReadBy } from '@tokensweep/analysis';
+import {
+  CONFIG_VARIABLES,
+  ConfigError,
+  ConfigProcess,
+  DEFAULT_LIMITS,
+  LIMIT_ENTRIES,
+  LIMIT_VARIABLES,
+  usedBy,
+  variablesReadBy,
+} from '@tokensweep/analysis';
 import { readApiConfig } from '../apps/api/src/config/api-config';
 import { readCliConfig } from '../apps/cli/src/cli-config';
 import { readWorkerConfig } from '../apps/worker/src/config/worker-config';
@@ -70,6 +79,15 @@ describe('the table of configuration', () => {
       'REDIS_URL=http://x: expected a URL',
       "QUEUE_PREFIX=a:b: use letters, digits, '.', '_' or '-'",
     ]);
+  });
+
+  it('has each sweep limit under the variable its refusals name, with the limit as its default', () => {
+    for (const [key, name] of Object.entries(LIMIT_VARIABLES)) {
+      const entry = LIMIT_ENTRIES[key as keyof typeof LIMIT_VARIABLES];
+      expect(entry.name).toBe(name);
+      expect(entry.parser.parse(undefined, {})).toBe(DEFAULT_LIMITS[key as keyof typeof DEFAULT_LIMITS]);
+      expect(entry.processes).toEqual(['api', 'worker', 'cli']);
+    }
   });
 
   it('takes an empty value as unset', () => {

@@ -48,7 +48,8 @@ const SHARED = { shared: true };
 /**
  * Every environment variable tokensweep reads, each once. The readers of each process read through
  * these entries only; the README's configuration table, docker-compose.yml and the tests are checked
- * against them. Adding a variable is adding an entry here (and its row in the README).
+ * against them. Adding a variable is adding an entry here (and its row in the README); a sweep
+ * limit's entry goes under the limit's own key (see LIMIT_ENTRIES), and is then read with the others.
  */
 export const CONFIG = {
   redisUrl: variable(

@@ -2,6 +2,15 @@ import { createHash } from 'node:crypto';
 import { formatModelRef, modelSlug, parseModelRef } from '../models/model-ref';
 import { countTasks } from '../plan/plan-sweep';
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, SweepLimits } from './limits';
+import {
+  describe,
+  readBoolean,
+  readEnum,
+  readEnumList,
+  readInteger,
+  readStringList,
+  shorten,
+} from './field-readers';
 import { ArrayLiterals } from './json-number-literals';
 import { parseNumberExpression } from './number-expression';
 import { readNumberList } from './number-list';
@@ -273,49 +282,4 @@ function readExpression(value: unknown): string {
     .split(',')
     .map((item) => item.trim())
     .join(',');
-}
-
-function readEnumList<T extends string>(value: unknown, allowed: readonly T[], what: string): T[] {
-  const list = readStringList(value, what);
-  return [...new Set(list.map((item) => readEnum(item, allowed, what)))];
-}
-
-function readEnum<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
-  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new Error(`unknown ${what} ${describe(value)}; expected one of ${allowed.join(', ')}`);
-}
-
-function readStringList(value: unknown, what: string): string[] {
-  if (!Array.isArray(value)) throw new Error(`must be a list of ${what}s, got ${describe(value)}`);
-  if (value.length === 0) throw new Error(`must name at least one ${what}`);
-  if (value.length > 64) throw new Error(`has ${value.length} entries; at most 64`);
-  for (const item of value) {
-    if (typeof item !== 'string' || item.length === 0)
-      throw new Error(`each ${what} must be a non-empty string, got ${describe(item)}`);
-  }
-  return value as string[];
-}
-
-function readBoolean(value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new Error(`must be true or false, got ${describe(value)}`);
-  return value;
-}
-
-function readInteger(value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`must be an integer from ${min} to ${max}, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(shorten(value));
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${shorten(String(value))}`;
-}
-
-function shorten(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
