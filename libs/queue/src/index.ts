@@ -5,6 +5,7 @@ export * from './redis-outage';
 export * from './sweep-store';
 export * from './sweep-queue';
 export * from './sweep-errors';
+export * from './lifecycle-ports';
 export * from './sweep-lifecycle';
 export * from './sweep-machine';
 export * from './sweep-progress';

@@ -10,6 +10,7 @@ import {
   SweepSpec,
   SweepStorage,
 } from '@tokensweep/analysis';
+import { Enqueued, LifecycleQueue, LifecycleStore } from './lifecycle-ports';
 import { SweepConflictError, SweepNotFoundError } from './sweep-errors';
 import {
   cancelRefusal,
@@ -20,33 +21,8 @@ import {
   TRANSITIONS,
 } from './sweep-machine';
 import { progressMoment, SweepProgress, sweepProgress } from './sweep-progress';
-import { SweepQueue } from './sweep-queue';
 import { SweepResultsStore } from './sweep-results';
-import { RATE_WINDOW_MS, SweepState, SweepStore } from './sweep-store';
-
-/** What the lifecycle needs of the sweep store and the queue (so that unit tests can replace them). */
-export type LifecycleStore = Pick<
-  SweepStore,
-  | 'create'
-  | 'get'
-  | 'status'
-  | 'remove'
-  | 'transition'
-  | 'withLock'
-  | 'doneChunks'
-  | 'chunkCounts'
-  | 'markChunkStarted'
-  | 'markChunkStopped'
-  | 'markChunkDone'
-  | 'clearRunning'
->;
-export type LifecycleQueue = Pick<SweepQueue, 'enqueue' | 'removeChunks' | 'removeFinalize'>;
-
-export interface Enqueued {
-  id: string;
-  status: 'queued';
-  chunks: number;
-}
+import { RATE_WINDOW_MS, SweepState } from './sweep-store';
 
 /**
  * The life of a distributed sweep, shared by the API (submit, cancel, retry) and the workers (start,

@@ -8,7 +8,7 @@ import {
   SweepStorage,
 } from '@tokensweep/analysis';
 import { SweepResultsStore } from '../sweep-results';
-import { LifecycleQueue, LifecycleStore } from '../sweep-lifecycle';
+import { LifecycleQueue, LifecycleStore } from '../lifecycle-ports';
 import { RoundToEnqueue } from '../sweep-queue';
 import { ChunkCounts, RATE_WINDOW_MS, SweepState, SweepStatusOnly } from '../sweep-store';
 
