@@ -25,7 +25,7 @@ async function sideBySide(ours, anchor, runs) {
 }
 
 export async function throughputSection(ctx) {
-  const { writeDemoModel } = lib('index');
+  const { writeDemoModel } = lib('demo/demo-model');
   const llamaDir = path.join(ctx.workDir, 'models', 'llama3');
   await writeDemoModel(llamaDir, { family: 'llama3', withoutWeights: true });
   const runs = ctx.quick ? 1 : 2;
@@ -153,7 +153,7 @@ export async function throughputSection(ctx) {
 async function tokenizeAlone(ctx, llamaDir, details) {
   const { NumberTokenizer } = lib('models/tokenizer');
   const { tokenizeNumbers } = lib('compute/tokenize-numbers');
-  const { writeDemoModel } = lib('index');
+  const { writeDemoModel } = lib('demo/demo-model');
   const { get_encoding } = require('tiktoken');
   const qwenDir = path.join(ctx.workDir, 'models', 'qwen3');
   await writeDemoModel(qwenDir, { family: 'qwen3', withoutWeights: true });
