@@ -11,12 +11,23 @@ export interface EmbeddingFile {
 
 /** Reads `model.safetensors.index.json` and returns the shard holding the embedding tensor, or null. */
 export function shardFromIndex(indexJson: string): { shard: string; tensorName: string } | null {
-  const index = JSON.parse(indexJson) as { weight_map?: Record<string, string> };
+  return shardOfTensor(indexJson, findEmbeddingTensorName);
+}
+
+/**
+ * The shard `model.safetensors.index.json` assigns to the tensor `pick` chooses among its names, or
+ * null when it picks none. The index comes from the repository: a shard name must not lead out of
+ * the model's directory.
+ */
+export function shardOfTensor(
+  indexJson: string,
+  pick: (names: string[]) => string | undefined | null,
+): { shard: string; tensorName: string } | null {
+  const index = JSON.parse(indexJson) as { weight_map?: Record<string, unknown> };
   const weightMap = index.weight_map ?? {};
-  const tensorName = findEmbeddingTensorName(Object.keys(weightMap));
+  const tensorName = pick(Object.keys(weightMap));
   if (!tensorName) return null;
   const shard = weightMap[tensorName];
-  // The index comes from the repository: a shard name must not lead out of the model's directory.
   if (
     typeof shard !== 'string' ||
     shard.includes('\\') ||

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { MatrixKind } from '../spec/vocabulary';
 import { EmbeddingMatrix, findEmbeddingTensor, readMatrixTensor } from './embeddings';
 import { SAFETENSORS_INDEX, SAFETENSORS_SINGLE } from './model-locations';
+import { shardOfTensor } from './model-files';
 import { readSafetensorsHeader, TensorInfo } from './safetensors';
 
 /** Names of the output matrix (the unembedding) across model families. */
@@ -112,21 +113,7 @@ export async function loadModelMatrix(
 
 /** The shard `model.safetensors.index.json` assigns an output matrix to, or null when it names none. */
 export function outputShard(indexJson: string): { shard: string; tensorName: string } | null {
-  const weightMap: Record<string, unknown> =
-    (JSON.parse(indexJson) as { weight_map?: Record<string, unknown> }).weight_map ?? {};
-  const tensorName = OUTPUT_TENSOR_NAMES.find((n) => Object.hasOwn(weightMap, n));
-  if (!tensorName) return null;
-  const shard = weightMap[tensorName];
-  // the index comes from the repository: a shard name must not lead out of the model's directory
-  if (
-    typeof shard !== 'string' ||
-    shard.includes('\\') ||
-    shard.split('/').some((part) => ['', '.', '..'].includes(part))
-  )
-    throw new Error(
-      `${SAFETENSORS_INDEX} names the shard ${JSON.stringify(shard)} for ${tensorName}, outside the model directory`,
-    );
-  return { shard, tensorName };
+  return shardOfTensor(indexJson, (names) => OUTPUT_TENSOR_NAMES.find((n) => names.includes(n)));
 }
 
 async function findOutputTensor(
