@@ -106,7 +106,8 @@ function encodeStrings(strings: string[]): { offsets: Int32Array; bytes: Uint8Ar
   return { offsets, bytes: bytes.slice(0, used) };
 }
 
-function packBits(flags: Uint8Array): { bitmap: Uint8Array; nulls: number } {
+/** One bit per flag, least significant first (Arrow's validity and boolean layout), and how many are 0. */
+export function packBits(flags: Uint8Array): { bitmap: Uint8Array; nulls: number } {
   const bitmap = new Uint8Array((flags.length + 7) >> 3);
   let nulls = 0;
   for (let i = 0; i < flags.length; i++) {

@@ -1,5 +1,5 @@
 import { Data, Float64, makeData, Utf8 } from 'apache-arrow';
-import { utf8Column } from './arrow-columns';
+import { packBits, utf8Column } from './arrow-columns';
 
 /** utf8 with nulls where `strings[i]` is null (an empty string stands in for their bytes). */
 export function nullableUtf8Column(strings: (string | null)[]): Data<Utf8> {
@@ -9,7 +9,7 @@ export function nullableUtf8Column(strings: (string | null)[]): Data<Utf8> {
     return s ?? '';
   });
   const data = utf8Column(filled);
-  const { bitmap, nulls } = validityBitmap(valid);
+  const { bitmap, nulls } = packBits(valid);
   if (nulls === 0) return data;
   return makeData({
     type: new Utf8(),
@@ -30,14 +30,4 @@ export function nullFloat64Column(length: number): Data<Float64> {
     nullBitmap: new Uint8Array((length + 7) >> 3),
     nullCount: length,
   });
-}
-
-function validityBitmap(flags: Uint8Array): { bitmap: Uint8Array; nulls: number } {
-  const bitmap = new Uint8Array((flags.length + 7) >> 3);
-  let nulls = 0;
-  for (let i = 0; i < flags.length; i++) {
-    if (flags[i]) bitmap[i >> 3] |= 1 << (i & 7);
-    else nulls++;
-  }
-  return { bitmap, nulls };
 }
