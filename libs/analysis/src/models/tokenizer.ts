@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ExactNumberTokenizer } from '../tokenize/exact-number-tokenizer';
 import { FullTokenizer } from '../tokenize/full-tokenizer';
-import { planNumberFastPath } from '../tokenize/number-fast-path';
+import { FastPathPlan, planNumberFastPath } from '../tokenize/number-fast-path';
 
 /** Which implementation tokenizes a model's numbers: the exact byte-level BPE of numbers, or the full tokenizer. */
 export type TokenizerPath = 'exact-bpe' | 'transformers';
@@ -20,6 +21,19 @@ export interface TokenizerChoice {
 }
 
 /**
+ * What loading a tokenizer.json decided, as plain data that can be cloned to another thread: the
+ * path taken, the exact path's plan (only the vocabulary and merges numbers can use, a few hundred KB
+ * at most), and the sha256 of the file as read. A thread given it builds the same tokenizer without
+ * reading or parsing the file.
+ */
+export interface TokenizerSource {
+  choice: TokenizerChoice;
+  /** The exact number path's plan; null on the full tokenizer's path. */
+  plan: FastPathPlan | null;
+  sha256: string;
+}
+
+/**
  * The one tokenizer adapter: numbers' texts to ids without special tokens, ids to their text. It
  * takes the exact number path when the tokenizer.json is one it covers, and otherwise the full
  * tokenizer; either gives the ids of Hugging Face's Rust tokenizers.
@@ -27,42 +41,57 @@ export interface TokenizerChoice {
 export class NumberTokenizer {
   private knownIds: Set<number> | undefined;
   private fullPieces: Promise<FullTokenizer> | undefined;
+  readonly choice: TokenizerChoice;
 
   private constructor(
     private readonly engine: TokenizerEngine,
-    readonly choice: TokenizerChoice,
+    /** How it was loaded; what another thread needs to build the same tokenizer (`fromSource`). */
+    readonly source: TokenizerSource,
     private readonly dir: string,
-  ) {}
+  ) {
+    this.choice = source.choice;
+  }
 
-  /** Loads a model directory's `tokenizer.json`; `path` forces one implementation (the full one covers every tokenizer). */
+  /**
+   * Loads a model directory's `tokenizer.json`, reading it once (its sha256 is of the bytes parsed);
+   * `path` forces one implementation (the full one covers every tokenizer).
+   */
   static async load(dir: string, options: { path?: TokenizerPath } = {}): Promise<NumberTokenizer> {
-    if (options.path !== 'transformers') {
-      const json: unknown = JSON.parse(await readFile(path.join(dir, 'tokenizer.json'), 'utf8'));
-      const decision = planNumberFastPath(json);
-      let reason = decision.exact ? null : decision.reason;
-      if (decision.exact) {
-        try {
-          return new NumberTokenizer(
-            new ExactNumberTokenizer(decision.plan),
-            {
-              path: 'exact-bpe',
-              reason: null,
-            },
-            dir,
-          );
-        } catch (error) {
-          reason = (error as Error).message;
-        }
+    const bytes = await readFile(path.join(dir, 'tokenizer.json'));
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (options.path === 'transformers')
+      return NumberTokenizer.full(dir, { path: 'transformers', reason: 'asked for' }, sha256);
+    const decision = planNumberFastPath(JSON.parse(bytes.toString('utf8')));
+    let reason = decision.exact ? null : decision.reason;
+    if (decision.exact) {
+      const choice: TokenizerChoice = { path: 'exact-bpe', reason: null };
+      try {
+        return new NumberTokenizer(
+          new ExactNumberTokenizer(decision.plan),
+          { choice, plan: decision.plan, sha256 },
+          dir,
+        );
+      } catch (error) {
+        reason = (error as Error).message;
       }
-      if (options.path === 'exact-bpe')
-        throw new Error(`the exact number tokenizer does not cover ${dir}: ${reason}`);
-      return new NumberTokenizer(await FullTokenizer.load(dir), { path: 'transformers', reason }, dir);
     }
-    return new NumberTokenizer(
-      await FullTokenizer.load(dir),
-      { path: 'transformers', reason: 'asked for' },
-      dir,
-    );
+    if (options.path === 'exact-bpe')
+      throw new Error(`the exact number tokenizer does not cover ${dir}: ${reason}`);
+    return NumberTokenizer.full(dir, { path: 'transformers', reason }, sha256);
+  }
+
+  /**
+   * The tokenizer another load of `dir` described: the exact path from its plan alone. The full
+   * tokenizer (transformers.js) is an object no thread can hand to another, so on that path each
+   * thread loads its own from the directory, as `load` does.
+   */
+  static async fromSource(dir: string, source: TokenizerSource): Promise<NumberTokenizer> {
+    if (source.plan) return new NumberTokenizer(new ExactNumberTokenizer(source.plan), source, dir);
+    return NumberTokenizer.full(dir, source.choice, source.sha256);
+  }
+
+  private static async full(dir: string, choice: TokenizerChoice, sha256: string): Promise<NumberTokenizer> {
+    return new NumberTokenizer(await FullTokenizer.load(dir), { choice, plan: null, sha256 }, dir);
   }
 
   /** Token ids of `text` into `out` from `at` (room for `text.length * 2 + 8` ids); returns the new end. */
