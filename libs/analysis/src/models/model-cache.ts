@@ -1,6 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { MatrixKind } from '../spec/vocabulary';
 import { EmbeddingLoader, EmbeddingMatrix } from './embeddings';
 import { ModelUnavailableError } from './model-errors';
@@ -40,6 +37,17 @@ export interface LoadedModel {
   provenance: ModelProvenance;
 }
 
+/** How a cache loads the parts of a model: the pool's threads plug in loaders that share one load among them. */
+export interface ModelPartLoaders {
+  embeddings: EmbeddingLoader;
+  tokenizer: (dir: string) => Promise<NumberTokenizer>;
+}
+
+const LOAD_HERE: ModelPartLoaders = {
+  embeddings: (dir, kind) => loadModelMatrix(dir, kind),
+  tokenizer: (dir) => NumberTokenizer.load(dir),
+};
+
 /**
  * Loads each model once per process and keeps the most recently used few, so chunks of the same
  * sweep never pay for a load again while memory stays bounded when a process serves many models.
@@ -51,7 +59,7 @@ export class ModelCache {
     private readonly locations: ModelLocations,
     private readonly capacity = 2,
     private readonly allowLocal = true,
-    private readonly loadEmbeddings: EmbeddingLoader = (dir, kind) => loadModelMatrix(dir, kind),
+    private readonly loaders: ModelPartLoaders = LOAD_HERE,
   ) {}
 
   /** The model named `name` (as a spec names it), with its matrix of `kind` when `needsEmbedding`. */
@@ -81,19 +89,16 @@ export class ModelCache {
     let tokenizer: NumberTokenizer;
     let embeddings: EmbeddingMatrix | null = null;
     try {
-      tokenizer = await NumberTokenizer.load(resolved.dir);
-      if (needsEmbedding) embeddings = await this.loadEmbeddings(resolved.dir, kind);
+      tokenizer = await this.loaders.tokenizer(resolved.dir);
+      if (needsEmbedding) embeddings = await this.loaders.embeddings(resolved.dir, kind);
     } catch (error) {
       throw new ModelUnavailableError(name, (error as Error).message);
     }
-    const tokenizerSha256 = createHash('sha256')
-      .update(await readFile(path.join(resolved.dir, 'tokenizer.json')))
-      .digest('hex');
     const provenance: ModelProvenance = {
       id: resolved.name,
       slug: resolved.slug,
       revision: resolved.revision,
-      tokenizerSha256,
+      tokenizerSha256: tokenizer.source.sha256,
       tokenizer: tokenizer.choice,
       embeddingSha256: embeddings && readsInput(embeddings) ? embeddings.sha256 : null,
       matrix: embeddings

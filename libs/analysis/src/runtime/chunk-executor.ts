@@ -1,6 +1,5 @@
 import { CosineKernel } from '../compute/cosine-kernel';
-import { EmbeddingLoader } from '../models/embeddings';
-import { ModelCache } from '../models/model-cache';
+import { ModelCache, ModelPartLoaders } from '../models/model-cache';
 import { ModelLocations } from '../models/model-locations';
 import type { ChunkSteps } from '../chunk-steps';
 import { ChunkJob, PartFile, runChunk } from '../run-chunk';
@@ -45,12 +44,13 @@ export class InProcessExecutor implements ChunkExecutor {
   private readonly numberSets = new Map<string, NumberSet>();
   private readonly kernel: CosineKernel;
 
-  constructor(options: ExecutorOptions, loadEmbeddings?: EmbeddingLoader) {
+  /** `loaders`: how the model cache loads a model's parts (by default here; a pool's threads share them). */
+  constructor(options: ExecutorOptions, loaders?: ModelPartLoaders) {
     this.models = new ModelCache(
       options.locations,
       options.modelCacheSize ?? 2,
       options.allowLocalModels,
-      loadEmbeddings,
+      loaders,
     );
     this.kernel = new CosineKernel(options.kernelThreads);
   }

@@ -1,7 +1,6 @@
-import { EmbeddingMatrix } from '../models/embeddings';
 import { ChunkJob, PartFile } from '../run-chunk';
-import { MatrixKind } from '../spec/vocabulary';
 import { StorageTarget } from '../storage/sweep-storage';
+import { SharedPart, SharedPartValue } from './shared-model-parts';
 import { SerializedError } from './thread-errors';
 
 /** Messages between the pool (main thread) and its worker threads. */
@@ -18,22 +17,20 @@ export interface RunRequest {
 export type RunReply =
   { type: 'result'; id: number; files: PartFile[] } | { type: 'result'; id: number; error: SerializedError };
 
-/** Thread → main: "I need the matrix of `kind` of `dir`". */
-export interface EmbeddingRequest {
-  type: 'embedding-request';
-  dir: string;
-  kind: MatrixKind;
+/** Thread → main: "I need this part of a model" (its tokenizer, or its matrix of a kind). */
+export interface PartRequest {
+  type: 'part-request';
+  part: SharedPart;
 }
 
-/** Main → thread: here it is (shared memory, not a copy), or load it yourself and hand it over. */
-export type EmbeddingAnswer =
-  | { type: 'embedding'; dir: string; kind: MatrixKind; matrix: EmbeddingMatrix }
-  | { type: 'embedding-load'; dir: string; kind: MatrixKind };
+/** Main → thread: here it is, loaded by another thread, or load it yourself and hand it over. */
+export type PartAnswer =
+  { type: 'part'; part: SharedPart; value: SharedPartValue } | { type: 'part-load'; part: SharedPart };
 
-/** Thread → main: the matrix it loaded for everyone, or that loading failed (the waiters then try themselves). */
-export type EmbeddingLoaded =
-  | { type: 'embedding-loaded'; dir: string; kind: MatrixKind; matrix: EmbeddingMatrix }
-  | { type: 'embedding-failed'; dir: string; kind: MatrixKind };
+/** Thread → main: the part it loaded for everyone, or that loading failed (the next waiter then loads it). */
+export type PartLoaded =
+  | { type: 'part-loaded'; part: SharedPart; value: SharedPartValue }
+  | { type: 'part-failed'; part: SharedPart };
 
-export type ToThread = RunRequest | EmbeddingAnswer;
-export type FromThread = RunReply | EmbeddingRequest | EmbeddingLoaded;
+export type ToThread = RunRequest | PartAnswer;
+export type FromThread = RunReply | PartRequest | PartLoaded;

@@ -5,7 +5,7 @@ import { kernelThreads } from '../compute/cosine-kernel';
 import { ChunkJob, PartFile } from '../run-chunk';
 import { StorageTarget } from '../storage/sweep-storage';
 import { ChunkExecutor, ExecutorClosedError, ExecutorOptions } from './chunk-executor';
-import { SharedEmbeddings } from './shared-embeddings';
+import { SharedModelParts } from './shared-model-parts';
 import { deserializeError } from './thread-errors';
 import { FromThread, RunRequest, ToThread } from './thread-messages';
 
@@ -21,12 +21,13 @@ interface Slot {
 
 /**
  * Runs chunk jobs on `size` worker threads, so tokenizing and matrix work never block the caller's
- * event loop and every core is busy. Each thread keeps its own model cache for the pool's lifetime.
+ * event loop and every core is busy. Each thread keeps its own model cache for the pool's lifetime;
+ * the parts of a model (tokenizer, matrix) are loaded by one thread and handed to the rest.
  */
 export class ThreadPoolExecutor implements ChunkExecutor {
   private readonly slots: Slot[] = [];
   private readonly queue: { request: RunRequest; pending: Pending }[] = [];
-  private readonly embeddings = new SharedEmbeddings();
+  private readonly parts = new SharedModelParts();
   private nextId = 0;
   private closed = false;
 
@@ -90,7 +91,7 @@ export class ThreadPoolExecutor implements ChunkExecutor {
     const worker = new Worker(this.script, { workerData: this.options });
     const slot: Slot = { worker, busy: null };
     worker.on('message', (message: FromThread) => {
-      if (message.type !== 'result') return this.onEmbeddingMessage(worker, message);
+      if (message.type !== 'result') return this.onPartMessage(worker, message);
       const reply = message;
       const busy = slot.busy;
       slot.busy = null;
@@ -106,24 +107,23 @@ export class ThreadPoolExecutor implements ChunkExecutor {
     return slot;
   }
 
-  /** Threads share one copy of each embedding matrix: the pool brokers who loads it and hands it out. */
-  private onEmbeddingMessage(worker: Worker, message: Exclude<FromThread, { type: 'result' }>): void {
-    const send = (answer: ToThread) => worker.postMessage(answer);
-    // one shared copy per directory and matrix kind
-    const key = `${message.kind}\u0000${message.dir}`;
-    const { dir, kind } = message;
+  /** Each part of a model is loaded by one thread for all: the pool brokers who loads it and hands it out. */
+  private onPartMessage(worker: Worker, message: Exclude<FromThread, { type: 'result' }>): void {
+    const { part } = message;
     switch (message.type) {
-      case 'embedding-request':
-        void this.embeddings
-          .request(key, worker)
-          .then((matrix) =>
-            send(matrix ? { type: 'embedding', dir, kind, matrix } : { type: 'embedding-load', dir, kind }),
+      case 'part-request':
+        void this.parts
+          .request(part, worker)
+          .then((value) =>
+            worker.postMessage(
+              (value ? { type: 'part', part, value } : { type: 'part-load', part }) satisfies ToThread,
+            ),
           );
         return;
-      case 'embedding-loaded':
-        return this.embeddings.offer(key, message.matrix);
-      case 'embedding-failed':
-        return this.embeddings.failed(key);
+      case 'part-loaded':
+        return this.parts.offer(part, message.value);
+      case 'part-failed':
+        return this.parts.failed(part);
     }
   }
 
@@ -133,7 +133,7 @@ export class ThreadPoolExecutor implements ChunkExecutor {
     if (index < 0) return;
     slot.busy?.reject(error);
     slot.busy = null;
-    this.embeddings.forget(slot.worker);
+    this.parts.forget(slot.worker);
     void slot.worker.terminate();
     if (this.closed) return;
     this.slots[index] = this.spawn();
