@@ -2,15 +2,19 @@
 //
 //   node bench/run.mjs [--only throughput,tokenize,matmul,parquet,embedded,chunk,distributed,api] [--quick]
 //                      [--wait-quiet SECONDS] [--quiet-load 1.5] [--out bench/results.json]
+//                      [--baseline GIT-REF]
 //
 // Prints one table (Markdown) and writes results.json: the machine, the load average before each
 // section, every figure and the raw timings behind it. --quick shrinks every case tenfold to try the
 // suite out; its figures are not comparable and it writes no results.json unless --out is given.
+// --baseline builds an earlier commit beside this one; the distributed section then runs the same
+// sweeps on both, alternately, so "as fast as before" is measured in one run.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { lib, loadAverage, machine, now, REPO, waitForQuiet } from './lib/common.mjs';
+import { prepareBaseline } from './lib/baseline.mjs';
 import { Stack } from './lib/processes.mjs';
 import { apiSection } from './sections/api.mjs';
 import { chunkSection } from './sections/chunk.mjs';
@@ -40,6 +44,7 @@ const { values: options } = parseArgs({
     'wait-quiet': { type: 'string', default: '0' },
     'quiet-load': { type: 'string', default: '1.5' },
     out: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -74,6 +79,10 @@ async function main() {
   ctx.results = results.sections;
   let failed = false;
   try {
+    if (options.baseline) {
+      ctx.baseline = await prepareBaseline(options.baseline, workDir, log);
+      results.baseline = { ref: ctx.baseline.ref, commit: ctx.baseline.commit };
+    }
     for (const name of chosen) {
       if (NEEDS_STACK.has(name) && !ctx.stack) {
         ctx.stack = await Stack.start({
@@ -105,6 +114,7 @@ async function main() {
     }
   } finally {
     await ctx.stack?.close();
+    await ctx.baseline?.remove();
     await rm(workDir, { recursive: true, force: true });
   }
   results.seconds = +((now() - started) / 1000).toFixed(1);

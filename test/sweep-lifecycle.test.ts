@@ -104,4 +104,35 @@ describe(SweepLifecycle.name, () => {
     expect(await lifecycle.complete(id, 0)).toBeNull();
     expect((await store.get(id))?.status).toBe('cancelled');
   });
+
+  it('claims a chunk in one step only while its sweep is active and in that round, as chunkSkipReason says', async () => {
+    const { spec, numbers } = parseSweepSpec({
+      models: ['demo-a'],
+      numbers: '1..20',
+      analyses: ['tokens'],
+      chunkSize: 5,
+    });
+    const { id } = await lifecycle.submit(spec, numbers, 'normal');
+    expect(await lifecycle.startChunk(id, 1, 0)).toMatch(/chunk of round 1; the sweep is in round 0/);
+    let state = (await store.get(id))!;
+    expect([state.status, state.startedAt, (await store.chunkCounts(id, 0)).running]).toEqual([
+      'queued',
+      null,
+      0,
+    ]);
+
+    expect(await lifecycle.startChunk(id, 0, 0)).toBeNull();
+    expect(await lifecycle.startChunk(id, 0, 1)).toBeNull();
+    state = (await store.get(id))!;
+    expect(state.status).toBe('running');
+    expect(state.startedAt).not.toBeNull();
+    expect(state.roundStartedAt).toBe(state.startedAt);
+    expect((await store.chunkCounts(id, 0)).running).toBe(2);
+
+    expect(await lifecycle.chunkDone(id, 0)).toBe(1);
+    await lifecycle.cancel(id, false);
+    expect(await lifecycle.startChunk(id, 0, 2)).toBe('sweep is cancelled');
+    expect((await store.get(id))?.status).toBe('cancelled');
+    expect(await lifecycle.startChunk('20200101-000000000-aaaaaa', 0, 0)).toBe('sweep is gone');
+  });
 });

@@ -137,26 +137,32 @@ process.once('exit', () => {
  * dist/, a fresh results directory; MODELS_DIR is the caller's. `close()` stops everything it started.
  */
 export class Stack {
-  constructor(root, env) {
+  constructor(root, env, repo) {
     this.root = root;
     this.env = env;
+    this.repo = repo;
     this.workers = [];
   }
 
-  static async start({ modelsDir, env = {} }) {
+  /** Redis and the API of the checkout at `repo` (this one unless a baseline's), on free ports. */
+  static async start({ modelsDir, env = {}, repo = REPO }) {
     const root = await mkdtemp(path.join(os.tmpdir(), 'tokensweep-bench-stack-'));
     const port = await freePort();
-    const stack = new Stack(root, {
-      REDIS_URL: `redis://127.0.0.1:${port}`,
-      QUEUE_PREFIX: `bench-${process.pid}`,
-      RESULTS_DIR: path.join(root, 'results'),
-      MODELS_DIR: modelsDir,
-      HF_HOME: path.join(root, 'hf'),
-      HF_HUB_OFFLINE: '1',
-      SHUTDOWN_TIMEOUT_MS: '5000',
-      NO_COLOR: '1',
-      ...env,
-    });
+    const stack = new Stack(
+      root,
+      {
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        QUEUE_PREFIX: `bench-${process.pid}`,
+        RESULTS_DIR: path.join(root, 'results'),
+        MODELS_DIR: modelsDir,
+        HF_HOME: path.join(root, 'hf'),
+        HF_HUB_OFFLINE: '1',
+        SHUTDOWN_TIMEOUT_MS: '5000',
+        NO_COLOR: '1',
+        ...env,
+      },
+      repo,
+    );
     try {
       stack.redis = new Service(
         'redis-server',
@@ -198,8 +204,8 @@ export class Stack {
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([key]) => !controlled.test(key)),
     );
-    const child = spawn(process.execPath, [path.join(REPO, main)], {
-      cwd: REPO,
+    const child = spawn(process.execPath, [path.join(this.repo, main)], {
+      cwd: this.repo,
       env: { ...inherited, ...this.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,12 +1,22 @@
-// e. End to end, distributed: the same sweep through the API with 1 and 2 workers; per-chunk queue
-// overhead; fair sharing (a small sweep behind a large one).
-import { round, row } from '../lib/common.mjs';
-import { SWEEP_ANALYSES } from './embedded.mjs';
+// e. End to end, distributed: the same sweep through the API with 1 and 2 workers; the per-chunk cost
+// with the queue and without it; fair sharing (a small sweep behind a large one); with --baseline,
+// the 1-worker cases against an earlier commit.
+import path from 'node:path';
+import { median, round, row } from '../lib/common.mjs';
+import { runMeasured, Stack } from '../lib/processes.mjs';
+import { SCALING_NUMBERS, SWEEP_ANALYSES } from './embedded.mjs';
+
+/** The overhead case: tokens over the same 20,000 numbers as 100 chunks of 200 and as one chunk. */
+const TINY = { models: ['gpt2'], numbers: '0..19999', analyses: ['tokens'], chunkSize: 200 };
+const BIG = { ...TINY, chunkSize: 20_000 };
+const OVERHEAD_ROUNDS = 3;
 
 /**
  * Workers start fresh for each case (each loads the model in its first chunk, as the embedded run
  * does), one chunk at a time each (WORKER_CONCURRENCY=1). The overhead case runs tokens over the same
- * 20,000 numbers as 100 chunks of 200 and as one chunk, on one worker. The fairness case submits a
+ * 20,000 numbers as 100 chunks of 200 and as one chunk, on one worker, and the same pair through
+ * `tokensweep run --threads 1`: what the embedded run pays per chunk too (a part written and synced)
+ * is not the queue's. The fairness case submits a
  * 100-number sweep once a 10,000,000-number one is running on that worker, times it from POST to
  * completed, then cancels the large one.
  */
@@ -15,36 +25,25 @@ export async function distributedSection(ctx) {
   const numbers = ctx.quick ? '0..99999' : '0..999999';
   const count = ctx.quick ? 100_000 : 1_000_000;
   const spec = { models: ['gpt2'], numbers, analyses: SWEEP_ANALYSES, pooling: 'mean' };
-  const runs = {};
+  const scalingSpec = { ...spec, numbers: ctx.quick ? SCALING_NUMBERS.quick : SCALING_NUMBERS.full };
+  const runs = { scaling: {} };
   for (const workers of [1, 2]) {
     await stack.addWorkers(workers, { WORKER_CONCURRENCY: '1' });
     runs[workers] = await stack.runSweep(spec);
+    runs.scaling[workers] = await stack.runSweep(scalingSpec);
     if (workers === 2) break;
-    // the 1-worker stack also measures the queue's per-chunk overhead
-    const tiny = await stack.runSweep({
-      models: ['gpt2'],
-      numbers: '0..19999',
-      analyses: ['tokens'],
-      chunkSize: 200,
-    });
-    const big = await stack.runSweep({
-      models: ['gpt2'],
-      numbers: '0..19999',
-      analyses: ['tokens'],
-      chunkSize: 20_000,
-    });
-    runs.overhead = {
-      tiny,
-      big,
-      perChunkMs: ((tiny.seconds - big.seconds) * 1000) / (tiny.chunks - big.chunks),
-    };
+    // the 1-worker stack also measures the per-chunk cost, with the queue and without (the embedded run)
+    runs.overhead = await perChunkCost(ctx, (spec) => stack.runSweep(spec));
+    runs.embeddedOverhead = await perChunkCost(ctx, (spec) => embeddedRun(ctx, spec));
     runs.fair = await smallBehindLarge(stack, ctx.quick ? '0..999999' : '0..9999999');
     await stack.stopWorkers();
   }
   await stack.stopWorkers();
+  if (ctx.baseline) runs.baseline = await againstBaseline(ctx, spec);
   const speedup = runs[1].seconds / runs[2].seconds;
   const chunkMs = (runs[1].seconds * 1000) / runs[1].chunks;
   const overheadShare = runs.overhead.perChunkMs / chunkMs;
+  const queueMs = runs.overhead.perChunkMs - runs.embeddedOverhead.perChunkMs;
   ctx.distributedChunkMs = chunkMs;
   const rows = [
     row('e.1worker', `distributed ${numbers}, 1 worker (POST → completed)`, round(runs[1].seconds), 's', {
@@ -59,13 +58,25 @@ export async function distributedSection(ctx) {
       anchor: '1 worker',
       anchorValue: round(runs[1].seconds),
       ratio: round(speedup, 2),
-      goal: '≥ 1.5×',
-      pass: speedup >= 1.5,
-      note: `${Math.round(count / runs[2].seconds)} numbers/s`,
+      note: `${Math.round(count / runs[2].seconds)} numbers/s; scaling is measured on the larger sweep below`,
     }),
     row(
+      'e.scaling',
+      `distributed ${scalingSpec.numbers}, 2 workers: speed-up`,
+      round(runs.scaling[2].seconds),
+      's',
+      {
+        anchor: '1 worker',
+        anchorValue: round(runs.scaling[1].seconds),
+        ratio: round(runs.scaling[1].seconds / runs.scaling[2].seconds, 2),
+        goal: '≥ 1.7×',
+        pass: runs.scaling[1].seconds / runs.scaling[2].seconds >= 1.7,
+        note: `${runs.scaling[1].chunks} chunk jobs`,
+      },
+    ),
+    row(
       'e.overhead',
-      'queue overhead per chunk (100×200 vs 1×20k tokens)',
+      'per-chunk cost through the queue (100×200 vs 1×20k tokens, 1 worker)',
       round(runs.overhead.perChunkMs),
       'ms',
       {
@@ -74,7 +85,7 @@ export async function distributedSection(ctx) {
         ratio: round(overheadShare, 3),
         goal: '< 5% of a chunk',
         pass: overheadShare < 0.05,
-        note: `100 chunks ${round(runs.overhead.tiny.seconds, 2)} s vs 1 chunk ${round(runs.overhead.big.seconds, 2)} s`,
+        note: `medians of ${OVERHEAD_ROUNDS}: 100 chunks ${round(runs.overhead.tiny, 2)} s vs 1 chunk ${round(runs.overhead.big, 2)} s; of the ${round(runs.overhead.perChunkMs)} ms, the embedded run pays ${round(runs.embeddedOverhead.perChunkMs)} ms too (a part written and synced per chunk), the queue ${round(queueMs)} ms (${round((100 * queueMs) / chunkMs, 1)}% of a chunk)`,
       },
     ),
     row(
@@ -89,7 +100,105 @@ export async function distributedSection(ctx) {
       },
     ),
   ];
-  return { rows, details: { numbers, runs, speedup, chunkMs, overheadShare } };
+  if (runs.baseline) rows.push(...baselineRows(runs.baseline, numbers));
+  return { rows, details: { numbers, runs, speedup, chunkMs, overheadShare, queueMs } };
+}
+
+/**
+ * Milliseconds each extra chunk costs: the overhead pair run alternately `OVERHEAD_ROUNDS` times by
+ * `runSweep` (seconds), medians compared.
+ */
+async function perChunkCost(ctx, runSweep) {
+  const tiny = [];
+  const big = [];
+  let chunks = 0;
+  for (let round = 0; round < OVERHEAD_ROUNDS; round++) {
+    const small = await runSweep(TINY);
+    tiny.push(small.seconds);
+    chunks = small.chunks;
+    big.push((await runSweep(BIG)).seconds);
+  }
+  const [tinyS, bigS] = [median(tiny), median(big)];
+  return { tiny: tinyS, big: bigS, chunks, perChunkMs: ((tinyS - bigS) * 1000) / (chunks - 1) };
+}
+
+/** A sweep run by `tokensweep run` on one chunk thread, as a process: its wall seconds and chunks. */
+async function embeddedRun(ctx, spec) {
+  const out = path.join(ctx.workDir, 'overhead-embedded');
+  const result = await runMeasured(process.execPath, [
+    'bin/tokensweep.js',
+    'run',
+    '--model',
+    ctx.modelDir,
+    '--numbers',
+    spec.numbers,
+    ...spec.analyses.flatMap((a) => ['--analysis', a]),
+    '--chunk-size',
+    String(spec.chunkSize),
+    '--threads',
+    '1',
+    '--out',
+    out,
+    '--force',
+    '--json',
+  ]);
+  const chunks = Math.ceil(20_000 / spec.chunkSize);
+  return { seconds: result.wallS, chunks };
+}
+
+/**
+ * The same 1-worker cases on this checkout and on the baseline commit, each on its own Redis, API
+ * and worker, alternately: the per-chunk cost pair, then the sweep of the section twice.
+ */
+async function againstBaseline(ctx, spec) {
+  const base = await Stack.start({
+    modelsDir: path.dirname(ctx.modelDir),
+    env: { RATE_LIMIT_PER_MINUTE: '0' },
+    repo: ctx.baseline.dir,
+  });
+  const result = { commit: ctx.baseline.commit, current: { sweep: [] }, baseline: { sweep: [] } };
+  try {
+    await base.addWorkers(1, { WORKER_CONCURRENCY: '1' });
+    await ctx.stack.addWorkers(1, { WORKER_CONCURRENCY: '1' });
+    const stacks = { current: ctx.stack, baseline: base };
+    for (const [name, stack] of Object.entries(stacks))
+      result[name].overhead = await perChunkCost(ctx, (s) => stack.runSweep(s));
+    for (let round = 0; round < 2; round++)
+      for (const [name, stack] of Object.entries(stacks))
+        result[name].sweep.push((await stack.runSweep(spec)).seconds);
+  } finally {
+    await ctx.stack.stopWorkers();
+    await base.close();
+  }
+  return result;
+}
+
+function baselineRows(result, numbers) {
+  const { current, baseline, commit } = result;
+  const [now, before] = [median(current.sweep), median(baseline.sweep)];
+  return [
+    row('e.baseline.sweep', `distributed ${numbers}, 1 worker, this tree vs ${commit}`, round(now), 's', {
+      anchor: commit,
+      anchorValue: round(before),
+      ratio: round(before / now, 2),
+      goal: '≥ 1× (as fast as before)',
+      pass: now <= before,
+      note: `runs alternated: ${current.sweep.map((s) => round(s)).join(', ')} s vs ${baseline.sweep.map((s) => round(s)).join(', ')} s`,
+    }),
+    row(
+      'e.baseline.overhead',
+      `per-chunk cost through the queue, this tree vs ${commit}`,
+      round(current.overhead.perChunkMs),
+      'ms',
+      {
+        anchor: commit,
+        anchorValue: round(baseline.overhead.perChunkMs),
+        ratio: round(baseline.overhead.perChunkMs / current.overhead.perChunkMs, 2),
+        goal: '≤ before',
+        pass: current.overhead.perChunkMs <= baseline.overhead.perChunkMs,
+      },
+    ),
+  ];
 }
 
 /** A 100-number sweep's POST → completed while a large sweep runs; the large one is cancelled after. */

@@ -12,7 +12,7 @@ export type LifecycleStore = Pick<
   | 'withLock'
   | 'doneChunks'
   | 'chunkCounts'
-  | 'markChunkStarted'
+  | 'claimChunk'
   | 'markChunkStopped'
   | 'markChunkDone'
   | 'clearRunning'

@@ -1,4 +1,5 @@
 import {
+  ACTIVE_STATUSES,
   isEndedStatus,
   Manifest,
   newSweepId,
@@ -161,11 +162,16 @@ export class SweepLifecycle {
    * sweep as running), or the reason it must be skipped — its sweep ended, or moved to another round.
    */
   async startChunk(id: string, round: number, index: number): Promise<string | null> {
-    const skip = chunkSkipReason(await this.store.status(id), round);
-    if (skip) return skip;
-    await this.store.markChunkStarted(id, index, new Date(this.now()).toISOString());
-    await this.store.transition(id, TRANSITIONS.start.from, TRANSITIONS.start.to, {}, round);
-    return null;
+    // the store claims the chunk only where chunkSkipReason finds none (test/sweep-lifecycle.test.ts holds them equal on Redis)
+    const found = await this.store.claimChunk(
+      id,
+      index,
+      round,
+      new Date(this.now()).toISOString(),
+      ACTIVE_STATUSES,
+      TRANSITIONS.start,
+    );
+    return chunkSkipReason(found, round);
   }
 
   /** A chunk stopped without finishing (it failed an attempt, or was handed back at shutdown). */
@@ -179,9 +185,8 @@ export class SweepLifecycle {
    * Returns how many chunks are done.
    */
   async chunkDone(id: string, index: number): Promise<number> {
-    const done = await this.store.markChunkDone(id, index, this.now());
-    const after = await this.store.status(id);
-    if (after && isEndedStatus(after.status)) await this.writeManifest(id);
+    const { done, status } = await this.store.markChunkDone(id, index, this.now());
+    if (status && isEndedStatus(status)) await this.writeManifest(id);
     return done;
   }
 

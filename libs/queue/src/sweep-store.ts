@@ -51,16 +51,28 @@ for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 1
 `;
 
-// Sets the sweep's startedAt and roundStartedAt where unset or empty (a retry empties the round's),
-// and adds the chunk ARGV[2] to the running set KEYS[2].
-const MARK_STARTED = `
-if not redis.call('HGET', KEYS[1], 'status') then return 0 end
-for _, field in ipairs({'startedAt', 'roundStartedAt'}) do
-  local value = redis.call('HGET', KEYS[1], field)
-  if not value or value == '' then redis.call('HSET', KEYS[1], field, ARGV[1]) end
+// Claims chunk ARGV[2] of round ARGV[3] for a worker, in one step: reads the sweep's status and
+// round, and only when the status is one of ARGV[4] (the statuses a chunk may run in) and the round
+// is the live one, sets startedAt and roundStartedAt where unset or empty (a retry empties the
+// round's), adds the chunk to the running set KEYS[2] and moves the status from one of ARGV[5] to
+// ARGV[6]. Returns status, total and round as found (nil when the sweep is gone).
+const CLAIM_CHUNK = `
+local found = redis.call('HMGET', KEYS[1], 'status', 'total', 'round')
+if not found[1] then return nil end
+local round = found[3] or '0'
+local function listed(list, value)
+  for s in string.gmatch(list, '[^,]+') do if s == value then return true end end
+  return false
 end
-redis.call('SADD', KEYS[2], ARGV[2])
-return 1
+if round == ARGV[3] and listed(ARGV[4], found[1]) then
+  for _, field in ipairs({'startedAt', 'roundStartedAt'}) do
+    local value = redis.call('HGET', KEYS[1], field)
+    if not value or value == '' then redis.call('HSET', KEYS[1], field, ARGV[1]) end
+  end
+  redis.call('SADD', KEYS[2], ARGV[2])
+  if listed(ARGV[5], found[1]) then redis.call('HSET', KEYS[1], 'status', ARGV[6]) end
+end
+return {found[1], found[2] or '0', round}
 `;
 
 // Deletes the lock KEYS[1] only if it still holds this holder's token ARGV[1].
@@ -161,9 +173,35 @@ export class SweepStore {
     return result === 1;
   }
 
-  /** Notes that a chunk started: the sweep's and the round's start times are set once, the chunk is running. */
-  async markChunkStarted(id: string, index: number, now: string): Promise<void> {
-    await this.redis.eval(MARK_STARTED, 2, this.key(id), this.runningKey(id), now, String(index));
+  /**
+   * A worker claims chunk `index` of `round`, in one round trip: the sweep's status, total and round
+   * as they were (null when it is gone); only when the status is one of `runnable` and the round is
+   * the live one is the chunk recorded as running, the sweep's and round's start times set once, and
+   * the status moved by `start` (e.g. queued → running).
+   */
+  async claimChunk(
+    id: string,
+    index: number,
+    round: number,
+    now: string,
+    runnable: readonly SweepStatus[],
+    start: { from: readonly SweepStatus[]; to: SweepStatus },
+  ): Promise<SweepStatusOnly | null> {
+    const found = (await this.redis.eval(
+      CLAIM_CHUNK,
+      2,
+      this.key(id),
+      this.runningKey(id),
+      now,
+      String(index),
+      String(round),
+      runnable.join(','),
+      start.from.join(','),
+      start.to,
+    )) as [string, string, string] | null;
+    return found
+      ? { status: found[0] as SweepStatus, total: Number(found[1]), round: Number(found[2]) }
+      : null;
   }
 
   /** Notes that a chunk stopped without finishing (it failed, or was handed back). */
@@ -171,17 +209,25 @@ export class SweepStore {
     await this.redis.srem(this.runningKey(id), String(index));
   }
 
-  /** Records a finished chunk and when it finished; returns how many distinct chunks are done. */
-  async markChunkDone(id: string, index: number, nowMs: number): Promise<number> {
-    const [, , , , count] = (await this.redis
+  /**
+   * Records a finished chunk and when it finished; returns how many distinct chunks are done and the
+   * sweep's status just after (null when it is gone), in one round trip.
+   */
+  async markChunkDone(
+    id: string,
+    index: number,
+    nowMs: number,
+  ): Promise<{ done: number; status: SweepStatus | null }> {
+    const [, , , , count, status] = (await this.redis
       .multi()
       .sadd(this.doneKey(id), String(index))
       .srem(this.runningKey(id), String(index))
       .zadd(this.finishedKey(id), nowMs, String(index))
       .zremrangebyscore(this.finishedKey(id), '-inf', nowMs - RATE_WINDOW_MS)
       .scard(this.doneKey(id))
+      .hget(this.key(id), 'status')
       .exec())!;
-    return count[1] as number;
+    return { done: count[1] as number, status: (status[1] as SweepStatus | null) || null };
   }
 
   /** Forgets which chunks were running (a new round starts with none; a killed worker's stay listed until then). */

@@ -23,7 +23,6 @@ function lastAttempt(): JobOf<JobName.RunChunk> {
     data,
     attemptsMade: 2,
     opts: { attempts: 3 },
-    updateProgress: vi.fn(),
   } as unknown as JobOf<JobName.RunChunk>;
 }
 

@@ -66,8 +66,8 @@ export class ChunkProcessor {
         await this.lifecycle.fail(sweepId, message, round);
       throw unrecoverable ? new UnrecoverableError(message) : new Error(message);
     }
-    const done = await this.lifecycle.chunkDone(sweepId, index);
-    await job.updateProgress({ done });
+    // the sweep's progress lives in its own record (chunkDone counts it); the job's is not kept up
+    await this.lifecycle.chunkDone(sweepId, index);
     return {
       files: files.length,
       rows: files.reduce((sum, f) => sum + f.rows, 0),

@@ -77,26 +77,41 @@ export class MemorySweepStore implements LifecycleStore {
     };
   }
 
-  async markChunkStarted(id: string, index: number, now: string): Promise<void> {
+  async claimChunk(
+    id: string,
+    index: number,
+    round: number,
+    now: string,
+    runnable: readonly SweepStatus[],
+    start: { from: readonly SweepStatus[]; to: SweepStatus },
+  ): Promise<SweepStatusOnly | null> {
     const state = this.states.get(id);
-    if (!state) return;
-    state.startedAt ??= now;
-    state.roundStartedAt ??= now;
+    if (!state) return null;
+    const found = { status: state.status, total: state.total, round: state.round };
+    if (state.round !== round || !runnable.includes(state.status)) return found;
+    state.startedAt ||= now;
+    state.roundStartedAt ||= now;
     this.setOf(this.running, id).add(index);
+    if (start.from.includes(state.status)) state.status = start.to;
+    return found;
   }
 
   async markChunkStopped(id: string, index: number): Promise<void> {
     this.running.get(id)?.delete(index);
   }
 
-  async markChunkDone(id: string, index: number, nowMs: number): Promise<number> {
+  async markChunkDone(
+    id: string,
+    index: number,
+    nowMs: number,
+  ): Promise<{ done: number; status: SweepStatus | null }> {
     this.setOf(this.done, id).add(index);
     this.running.get(id)?.delete(index);
     const times = this.finishedAt.get(id) ?? new Map<number, number>();
     times.set(index, nowMs);
     for (const [chunk, at] of times) if (at <= nowMs - RATE_WINDOW_MS) times.delete(chunk);
     this.finishedAt.set(id, times);
-    return this.done.get(id)!.size;
+    return { done: this.done.get(id)!.size, status: this.states.get(id)?.status ?? null };
   }
 
   async clearRunning(id: string): Promise<void> {
