@@ -30,6 +30,7 @@ export async function chunkSection(ctx) {
   const { tokenizeNumbers } = lib('compute/tokenize-numbers');
   const { poolInto, normalize } = lib('compute/number-embeddings');
   const { SuccessiveDots } = lib('compute/pooled-dots');
+  const { successiveCosines } = lib('compute/successive-cosines');
   const { parseSweepSpec } = lib('spec/sweep-spec');
   const { openSweep } = lib('runtime/embedded-sweep');
   const { createExecutor } = lib('runtime/create-executor');
@@ -71,7 +72,7 @@ export async function chunkSection(ctx) {
   for (let run = -1; run < 5; run++) {
     const timed = new ChunkSteps();
     const t = now();
-    await executor.run(job, outDir, timed);
+    await executor.run(job, { kind: 'file', dir: outDir }, timed);
     if (run < 0) {
       coldMs = now() - t;
       continue;
@@ -81,9 +82,11 @@ export async function chunkSection(ctx) {
   }
   await executor.close();
 
-  // the embedding step alone, as successive-cosine does it (one pass per number: sum, norm and dot),
-  // alternated with the way it was done before (mean-pool, normalize, then a dot with the previous)
+  // the embedding step alone, as successive-cosine does it (native code, one call per chunk), alternated
+  // with the JavaScript definition (one pass per number: sum, norm and dot) and with the way it was done
+  // before that (mean-pool, normalize, then a dot with the previous)
   const embedMs = [];
+  const jsEmbedMs = [];
   const formerEmbedMs = [];
   const values = numbers.slice(from - 1, from + size);
   const tokens = tokenizeNumbers(tokenizer, values, 'plain');
@@ -92,9 +95,13 @@ export async function chunkSection(ctx) {
   let sink = 0;
   for (let run = -1; run < 5; run++) {
     let t = now();
+    const cosines = successiveCosines(tokens, matrix, 'mean');
+    if (run >= 0) embedMs.push(now() - t);
+    sink += cosines[cosines.length >> 1] || 0;
+    t = now();
     const dots = new SuccessiveDots(matrix, 'mean');
     for (let i = 0; i < values.length; i++) sink += dots.next(tokens, i) || 0;
-    if (run >= 0) embedMs.push(now() - t);
+    if (run >= 0) jsEmbedMs.push(now() - t);
     t = now();
     for (let i = 0; i < values.length; i++) {
       const squaredNorm = poolInto(tokens, i, matrix, 'mean', scratch);
@@ -126,7 +133,7 @@ export async function chunkSection(ctx) {
       note:
         `${round((100 * ms) / sum, 0)}% of the steps` +
         (step === 'successive-cosine'
-          ? `; the embedding step alone (sum, norm, dot in one pass) ${Math.round(median(embedMs))} ms, as before (pool, normalize, dot) ${Math.round(median(formerEmbedMs))} ms`
+          ? `; the embedding step alone: native ${round(median(embedMs), 1)} ms, JavaScript (sum, norm, dot in one pass) ${Math.round(median(jsEmbedMs))} ms (${round(median(jsEmbedMs) / median(embedMs), 1)}×), as before (pool, normalize, dot) ${Math.round(median(formerEmbedMs))} ms`
           : ''),
     }),
   );
@@ -153,6 +160,7 @@ export async function chunkSection(ctx) {
       stepsMs: steps,
       medians,
       embedMs,
+      jsEmbedMs,
       formerEmbedMs,
       runChunkMs,
       coldMs,

@@ -4,7 +4,8 @@
  * the addon allocates (in 2 MiB pages when large: see gemm.c). `options`: { threads, variant }, the
  * variant 'auto' (the default), 'portable', 'avx2' or 'avx512'. When `b` is `a` (the same array) and
  * rows == cols the product is computed as symmetric. variants() → { best, supported[] }; slice: the
- * steps of the width each chain of fused multiply-adds runs over (GEMM_SLICE).
+ * steps of the width each chain of fused multiply-adds runs over (GEMM_SLICE). successiveCosines: see
+ * binding-dots.c.
  */
 #include <node_api.h>
 #include <stdint.h>
@@ -12,6 +13,10 @@
 #include <string.h>
 
 #include "gemm.h"
+#include "napi-args.h"
+
+/* successiveCosines (binding-dots.c) */
+napi_value successive_cosines(napi_env env, napi_callback_info info);
 
 #define CHECK(env, call)                                          \
   do {                                                            \
@@ -31,22 +36,7 @@ typedef struct {
 } job;
 
 static int float32_array(napi_env env, napi_value value, float **data, size_t *length) {
-  bool is_typed;
-  napi_typedarray_type type;
-  void *raw;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok) return 0;
-  if (type != napi_float32_array) return 0;
-  *data = raw;
-  return 1;
-}
-
-static int whole_number(napi_env env, napi_value value, size_t *out) {
-  double number;
-  if (napi_get_value_double(env, value, &number) != napi_ok) return 0;
-  if (!(number >= 0) || number > 9007199254740991.0 || number != (double)(size_t)number) return 0;
-  *out = (size_t)number;
-  return 1;
+  return typed_array(env, value, napi_float32_array, (void **)data, length);
 }
 
 static napi_value fail(napi_env env, const char *message) {
@@ -189,6 +179,8 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "multiplyTransposed", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "variants", NAPI_AUTO_LENGTH, variants, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "variants", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "successiveCosines", NAPI_AUTO_LENGTH, successive_cosines, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "successiveCosines", fn) != napi_ok) return NULL;
   napi_value slice;
   if (napi_create_uint32(env, GEMM_SLICE, &slice) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "slice", slice) != napi_ok) return NULL;

@@ -1,5 +1,5 @@
 import { Table } from 'apache-arrow';
-import { SuccessiveDots } from '../compute/pooled-dots';
+import { successiveCosines } from '../compute/successive-cosines';
 import { TokenizedNumbers } from '../compute/tokenize-numbers';
 import { EmbeddingMatrix } from '../models/embeddings';
 import { float32Column, int64Column } from '../output/arrow-columns';
@@ -10,7 +10,8 @@ import { Pooling } from '../spec/vocabulary';
 /**
  * `successive-cosine` rows: for positions 1..n-1 of `tokens` (position 0 is the predecessor of the
  * first row, from the previous chunk or none), the cosine with the preceding number; null when either
- * has no embedding. Streams two vectors at a time, so memory does not grow with the chunk.
+ * has no embedding. The cosines come from native code in one call (two vectors at a time, so memory
+ * grows with the chunk only by the cosines).
  */
 export function successiveCosineTable(
   tokens: TokenizedNumbers,
@@ -21,10 +22,9 @@ export function successiveCosineTable(
   const count = Math.max(0, values.length - 1);
   const cosine = new Float32Array(count);
   const valid = new Uint8Array(count);
-  const dots = new SuccessiveDots(matrix, pooling);
-  if (values.length > 0) dots.next(tokens, 0);
+  const cosines = successiveCosines(tokens, matrix, pooling);
   for (let i = 0; i < count; i++) {
-    const value = dots.next(tokens, i + 1);
+    const value = cosines[i];
     if (value === value) {
       cosine[i] = value;
       valid[i] = 1;

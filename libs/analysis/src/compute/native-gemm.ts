@@ -5,6 +5,9 @@ import { dirname, join } from 'node:path';
 /** Which micro-kernel runs the product: every variant gives the same bits (see native/src/gemm.h). */
 export type GemmVariant = 'auto' | 'portable' | 'avx2' | 'avx512';
 
+/** Which code computes successive cosines: every variant gives the same bits (see native/src/dots.h). */
+export type DotsVariant = 'auto' | 'portable' | 'avx2';
+
 /** The compiled addon of `libs/analysis/native`. */
 export interface NativeGemm {
   /**
@@ -22,6 +25,21 @@ export interface NativeGemm {
   ): Promise<Float32Array>;
   /** Steps of the width each chain of fused multiply-adds runs over, before the chains are added in order. */
   readonly slice: number;
+  /**
+   * The cosine of each number of a chunk with the one before (number i's tokens at
+   * `ids[offsets[i]..offsets[i + 1])`), into `out[i - 1]`, NaN where either has no embedding; in float64,
+   * with the bits of `SuccessiveDots`. Throws on a token id outside the matrix.
+   */
+  successiveCosines(
+    data: Float32Array,
+    rows: number,
+    dim: number,
+    ids: Int32Array,
+    offsets: Int32Array,
+    pooling: 'mean' | 'none',
+    out: Float64Array,
+    options?: { variant?: DotsVariant },
+  ): Float64Array;
   /** The variants this CPU can run, and the one `auto` picks. */
   variants(): { best: Exclude<GemmVariant, 'auto'>; supported: Exclude<GemmVariant, 'auto'>[] };
 }

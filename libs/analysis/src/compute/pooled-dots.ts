@@ -8,6 +8,8 @@ import { TokenizedNumbers } from './tokenize-numbers';
  * previous number's sum, all at once. Each sum runs in four interleaved partial sums (d mod 4) added
  * in a fixed order at the end, so the processor overlaps them instead of waiting on one long chain;
  * the arithmetic depends on nothing but the number's tokens, so every chunking gives the same bits.
+ * This is the definition: successive-cosine runs the native `successiveCosines`, which must give these
+ * bits exactly (tested in successive-cosines.spec.ts).
  */
 export class SuccessiveDots {
   private previous: Float64Array;
