@@ -67,7 +67,11 @@ export function buildProgram(): Command {
   withSpecOptions(
     program.command('run').description('run a sweep here, on every core, and write its directory (no Redis)'),
   )
-    .option('--threads <n>', 'worker threads (default: every core; 0 runs on the main thread)', integer(0))
+    .option(
+      '--threads <n>',
+      'worker threads (default: every core, or none for a sweep of under about a second of work; 0 runs on the main thread)',
+      integer(0),
+    )
     .option('--out <dir|s3://bucket/prefix>', 'sweep directory or S3 prefix (default ./results/<id>)')
     .option('--force', 'replace the contents of a non-empty --out directory or prefix')
     .option('--json', 'print the manifest as JSON instead of the summary table')

@@ -29,6 +29,7 @@ export * from './runtime/chunk-executor';
 export * from './runtime/thread-pool-executor';
 export * from './runtime/create-executor';
 export * from './runtime/embedded-sweep';
+export * from './runtime/embedded-threads';
 export * from './chunk-steps';
 export * from './config/config-parsers';
 export * from './config/config-variables';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
   checkModel,
   createExecutor,
+  embeddedThreads,
   Manifest,
   ModelUnavailableError,
   needsEmbedding,
@@ -60,7 +61,7 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
   await prepareOut(output, options.force ?? false);
   const sweepDir = openSweepStorage(output).location;
 
-  const threads = Math.min(options.threads ?? config.defaultThreads, opened.tasks.length);
+  const threads = embeddedThreads(opened.tasks, options.threads, config.defaultThreads);
   const executor = createExecutor(threads, { locations: config.models, allowLocalModels: true });
   const progress = new ProgressBar(process.stderr, opened.tasks.length);
   let done = 0;

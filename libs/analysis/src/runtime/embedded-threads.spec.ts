@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { planSweep } from '../plan/plan-sweep';
+import { parseSweepSpec } from '../spec/sweep-spec';
+import { embeddedThreads, estimatedWorkSeconds } from './embedded-threads';
+
+function tasksOf(body: Record<string, unknown>) {
+  const { spec, numbers } = parseSweepSpec({ models: ['gpt2'], ...body });
+  return planSweep(spec, numbers);
+}
+
+describe(embeddedThreads.name, () => {
+  it('runs the default sweep on the main thread: starting threads would cost more than its work', () => {
+    const tasks = tasksOf({});
+    expect(tasks.length).toBeGreaterThan(1);
+    expect(estimatedWorkSeconds(tasks)).toBeLessThan(1);
+    expect(embeddedThreads(tasks, undefined, 2)).toBe(0);
+  });
+
+  it('uses every core for a sweep with seconds of work, but no more threads than tasks', () => {
+    const large = tasksOf({ numbers: '0..999999', analyses: ['tokens', 'sign-symmetry'] });
+    expect(embeddedThreads(large, undefined, 2)).toBe(2);
+    expect(embeddedThreads(large, undefined, 64)).toBe(large.length);
+    const matrix = tasksOf({ numbers: '0..4095', analyses: ['cosine-matrix'] });
+    expect(embeddedThreads(matrix, undefined, 2)).toBe(2);
+  });
+
+  it('counts a nearest-token search as heavy work per number (10,000 numbers are one task)', () => {
+    expect(embeddedThreads(tasksOf({ numbers: '0..9999', analyses: ['neighbors'] }), undefined, 2)).toBe(1);
+    expect(embeddedThreads(tasksOf({ numbers: '0..99', analyses: ['neighbors'] }), undefined, 2)).toBe(0);
+  });
+
+  it('takes the thread count the user gave, capped by the tasks', () => {
+    const tasks = tasksOf({});
+    expect(embeddedThreads(tasks, 2, 8)).toBe(2);
+    expect(embeddedThreads(tasks, 0, 8)).toBe(0);
+    expect(embeddedThreads(tasks, 64, 8)).toBe(tasks.length);
+  });
+});
