@@ -4,14 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { CONFIG } from '../config/config-variables';
 import { EnvReader } from '../config/env-reader';
 import { FileSweepStorage } from './file-sweep-storage';
-import { checkBucket, S3SweepStorage } from './s3-sweep-storage';
+import { checkBucketLazily, LazyS3SweepStorage } from './lazy-s3-storage';
 import { childTarget, describeTarget, S3Connection, StorageTarget, SweepStorage } from './sweep-storage';
 
 /** The storage of one sweep at `target`: the filesystem or the S3 adapter. */
 export function openSweepStorage(target: StorageTarget, warn?: (message: string) => void): SweepStorage {
   return target.kind === 'file'
     ? new FileSweepStorage(target.dir)
-    : new S3SweepStorage(target.bucket, target.prefix, target.connection, warn);
+    : new LazyS3SweepStorage(target.bucket, target.prefix, target.connection, warn);
 }
 
 /** Where the sweeps of the API and the workers live: `<root>/<sweep id>/`, as a directory or a prefix. */
@@ -37,7 +37,7 @@ export class ResultsRoot {
   /** Throws, naming the store and what to check, unless results can be written there. */
   async check(): Promise<void> {
     const target = this.target;
-    if (target.kind === 's3') return checkBucket(target.bucket, target.prefix, target.connection);
+    if (target.kind === 's3') return checkBucketLazily(target.bucket, target.prefix, target.connection);
     try {
       await mkdir(target.dir, { recursive: true });
       await access(target.dir, constants.W_OK);
