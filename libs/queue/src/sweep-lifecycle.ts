@@ -2,10 +2,9 @@ import {
   ACTIVE_STATUSES,
   isEndedStatus,
   Manifest,
-  newSweepId,
   NumberSet,
+  openSweep,
   planSweep,
-  specHash,
   StorageTarget,
   SweepPriority,
   SweepSpec,
@@ -55,28 +54,13 @@ export class SweepLifecycle {
   }
 
   async submit(spec: SweepSpec, numbers: NumberSet, priority: SweepPriority): Promise<Enqueued> {
-    const createdAt = new Date(this.now());
-    const id = newSweepId(createdAt);
-    const tasks = planSweep(spec, numbers);
-    const hash = specHash(spec);
+    const { record, tasks } = openSweep(spec, numbers, new Date(this.now()));
+    const { id, specHash } = record;
     await this.results.create(id, spec);
-    const state: SweepState = {
-      id,
-      status: 'queued',
-      createdAt: createdAt.toISOString(),
-      startedAt: null,
-      finishedAt: null,
-      error: null,
-      spec,
-      specHash: hash,
-      total: tasks.length,
-      round: 0,
-      roundStartedAt: null,
-      priority,
-    };
+    const state: SweepState = { ...record, total: tasks.length, round: 0, roundStartedAt: null, priority };
     try {
       await this.store.create(state);
-      await this.queue.enqueue({ sweepId: id, spec, specHash: hash, tasks, round: 0, priority });
+      await this.queue.enqueue({ sweepId: id, spec, specHash, tasks, round: 0, priority });
     } catch (error) {
       await Promise.allSettled([this.store.remove(id), this.results.remove(id)]);
       throw error;
