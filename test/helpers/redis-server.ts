@@ -1,9 +1,9 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ChildOutput, exitOf, killOnExit } from './child-output';
+import { ChildServer } from './child-server';
 
 export interface RedisServerOptions {
   /** AOF on, so that a restart (same port, same directory) keeps queues and sweep state. */
@@ -22,15 +22,15 @@ const READY = /Ready to accept connections/;
  * first), `restart()` brings it back on the same port and directory, `close()` also removes the
  * directory. Call `close()` in afterAll; a process exit kills a server left behind.
  */
-export class RedisServer {
-  private child: ChildProcess | null = null;
-  private output = new ChildOutput('redis-server');
-
+export class RedisServer extends ChildServer {
   private constructor(
     readonly port: number,
-    readonly dir: string,
+    dir: string,
     private readonly options: Required<RedisServerOptions>,
-  ) {}
+  ) {
+    // SIGTERM: Redis flushes the AOF before it exits
+    super('redis-server', dir, 10_000);
+  }
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'tokensweep-redis-'));
@@ -53,36 +53,7 @@ export class RedisServer {
     return `redis://${this.options.bind}:${this.port}`;
   }
 
-  get running(): boolean {
-    return this.child !== null;
-  }
-
-  /** What the server printed, for failure messages. */
-  log(): string {
-    return this.output.text();
-  }
-
-  /** Shuts the server down gracefully and resolves once the process has exited. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    this.child = null;
-    await exitOf(child, 10_000);
-  }
-
-  /** Starts it again on the same port and directory (with AOF on, the data comes back). */
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.launch();
-  }
-
-  /** Stops the server and removes its directory; safe to call twice or after a failed start. */
-  async close(): Promise<void> {
-    await this.stop();
-    await rm(this.dir, { recursive: true, force: true });
-  }
-
-  private async launch(): Promise<void> {
+  protected async launch(): Promise<void> {
     const args = [
       '--port',
       String(this.port),
@@ -107,16 +78,7 @@ export class RedisServer {
       '',
     ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    killOnExit(child);
-    this.output.attach(child);
-    try {
-      await this.output.waitFor(READY, this.options.readyTimeoutMs, child);
-    } catch (error) {
-      this.child = null;
-      child.kill('SIGKILL');
-      throw error;
-    }
+    await this.adopt(child, READY, this.options.readyTimeoutMs);
   }
 }
 

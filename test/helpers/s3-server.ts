@@ -1,9 +1,9 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { ChildOutput, exitOf, killOnExit } from './child-output';
+import { ChildServer } from './child-server';
 import { freePort } from './redis-server';
 
 /** s3rver's own key pair: it checks the key id (an unknown one is 403 InvalidAccessKeyId). */
@@ -24,18 +24,18 @@ process.on('SIGTERM', () => process.exit(0));
  * given), with one bucket created, in its own temp directory. The tests reach it through
  * @aws-sdk/client-s3 and the AWS SDK's own variables only (`env`).
  */
-export class S3Server {
-  private child: ChildProcess | null = null;
-  private readonly output = new ChildOutput('s3rver');
+export class S3Server extends ChildServer {
   private client?: S3Client;
   private launches = 0;
 
   private constructor(
     readonly address: string,
     readonly port: number,
-    readonly dir: string,
+    dir: string,
     readonly bucket: string,
-  ) {}
+  ) {
+    super('s3rver', dir, 5_000);
+  }
 
   static async start(options: { address?: string; bucket?: string } = {}): Promise<S3Server> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'tokensweep-s3-'));
@@ -135,54 +135,18 @@ export class S3Server {
     await this.s3.send(new CreateBucketCommand({ Bucket: name }));
   }
 
-  get running(): boolean {
-    return this.child !== null;
-  }
-
-  /** Stops the server (the store becomes unreachable) and resolves once it has exited. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    this.child = null;
-    await exitOf(child, 5_000);
-  }
-
-  /** Brings it back on the same port and directory: the objects are still there. */
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.launch();
-  }
-
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     this.client?.destroy();
-    await this.stop();
-    await rm(this.dir, { recursive: true, force: true });
+    await super.close();
   }
 
-  log(): string {
-    return this.output.text();
-  }
-
-  private async launch(): Promise<void> {
+  protected async launch(): Promise<void> {
     const child = spawn(
       process.execPath,
       ['-e', MAIN, this.address, String(this.port), this.dir, this.bucket, String(++this.launches)],
       { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    this.child = child;
-    killOnExit(child);
-    this.output.attach(child);
-    try {
-      // the output holds earlier launches' lines too: wait for this one's
-      await this.output.waitFor(
-        new RegExp(`s3rver listening on \\d+ \\(launch ${this.launches}\\)`),
-        10_000,
-        child,
-      );
-    } catch (error) {
-      this.child = null;
-      child.kill('SIGKILL');
-      throw error;
-    }
+    // the output holds earlier launches' lines too: wait for this one's
+    await this.adopt(child, new RegExp(`s3rver listening on \\d+ \\(launch ${this.launches}\\)`), 10_000);
   }
 }
