@@ -142,8 +142,8 @@ async function embeddedRun(ctx, spec) {
     '--force',
     '--json',
   ]);
-  const chunks = Math.ceil(20_000 / spec.chunkSize);
-  return { seconds: result.wallS, chunks };
+  // one tokens part per chunk
+  return { seconds: result.wallS, chunks: JSON.parse(result.stdout).files.length };
 }
 
 /**
