@@ -19,10 +19,18 @@ export function tableOf(schema: Schema, columns: Data[]): Table {
   return new Table([new RecordBatch(schema, data)]);
 }
 
-/** Parquet bytes (zstd) of an Arrow table, with string key-value metadata in the footer. */
+/**
+ * Parquet bytes (zstd) of an Arrow table, with string key-value metadata in the footer.
+ *
+ * Without dictionary encoding: a part's columns are numbers, their texts and cosines, each nearly
+ * unique, so the writer's dictionaries fill up and fall back to plain pages after doing the work of
+ * building them. Plain pages under zstd are less than half the bytes of the dictionary-encoded ones
+ * for the `tokens` and `successive-cosine` parts, and take about 40% less time to write.
+ */
 export function encodeParquet(table: Table, metadata: Record<string, string>): Uint8Array {
   const properties = new WriterPropertiesBuilder()
     .setCompression(Compression.ZSTD)
+    .setDictionaryEnabled(false)
     .setCreatedBy('tokensweep')
     .setKeyValueMetadata(new Map(Object.entries(metadata)))
     .setMaxRowGroupSize(1 << 20)
