@@ -56,21 +56,22 @@ export async function readMatrixTensor(
   shared = false,
 ): Promise<EmbeddingMatrix> {
   const [rows, dim] = tensor.shape;
-  let bytes: Uint8Array;
+  // the stored bytes are hashed block by block as they arrive, while the next block is read
+  const hash = createHash('sha256');
+  const addToHash = (block: Uint8Array) => hash.update(block);
   let data: Float32Array;
   if (tensor.dtype === 'F32' && LITTLE_ENDIAN && tensor.end - tensor.begin === rows * dim * 4) {
     // float32 as stored: read straight into the matrix, no second copy of a few hundred MB
     data = new Float32Array(shared ? new SharedArrayBuffer(rows * dim * 4) : new ArrayBuffer(rows * dim * 4));
-    bytes = await readTensorBytes(file, tensor, new Uint8Array(data.buffer));
+    await readTensorBytes(file, tensor, new Uint8Array(data.buffer), addToHash);
   } else {
-    bytes = await readTensorBytes(file, tensor);
-    data = toFloat32(bytes as Buffer, tensor.dtype, shared);
+    data = toFloat32(await readTensorBytes<Buffer>(file, tensor, undefined, addToHash), tensor.dtype, shared);
   }
   if (data.length !== rows * dim) {
     throw new Error(
       `${tensorName} in ${file} holds ${data.length} values, not ${rows}×${dim}; the file is damaged`,
     );
   }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const sha256 = hash.digest('hex');
   return { tensorName, dtype: tensor.dtype, rows, dim, data, sha256 };
 }

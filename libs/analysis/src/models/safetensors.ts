@@ -45,27 +45,48 @@ export async function readSafetensorsHeader(file: string): Promise<Map<string, T
   }
 }
 
-/** Reads exactly one tensor's bytes (into `bytes` when given: it must be the tensor's size). */
+/** The tensor is read in blocks of this size, each handed on while the next is being read. */
+const READ_BLOCK_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads exactly one tensor's bytes (into `bytes` when given: it must be the tensor's size). Each block
+ * read goes to `onBlock` in order while the next block is read, so that work on the bytes (hashing
+ * them) overlaps the reading instead of following it.
+ */
 export async function readTensorBytes<T extends Uint8Array = Buffer>(
   file: string,
   tensor: TensorInfo,
   into?: T,
+  onBlock?: (block: Uint8Array) => void,
 ): Promise<T> {
   const handle = await open(file, 'r');
-  try {
-    const bytes = into ?? (Buffer.alloc(tensor.end - tensor.begin) as Uint8Array as T);
-    if (bytes.length !== tensor.end - tensor.begin)
-      throw new Error(
-        `a buffer of ${bytes.length} bytes cannot hold a tensor of ${tensor.end - tensor.begin}`,
-      );
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, done, bytes.length - done, tensor.begin + done);
+  const size = tensor.end - tensor.begin;
+  const bytes = into ?? (Buffer.alloc(size) as Uint8Array as T);
+  const readBlock = async (start: number): Promise<number> => {
+    const end = Math.min(start + READ_BLOCK_BYTES, size);
+    for (let done = start; done < end;) {
+      const { bytesRead } = await handle.read(bytes, done, end - done, tensor.begin + done);
       if (bytesRead === 0) throw new Error(`${file} ends inside its tensor data; the file is truncated`);
       done += bytesRead;
     }
+    return end;
+  };
+  let reading: Promise<number> | null = null;
+  try {
+    if (bytes.length !== size)
+      throw new Error(`a buffer of ${bytes.length} bytes cannot hold a tensor of ${size}`);
+    for (let start = 0, next = readBlock(0); start < size;) {
+      reading = next;
+      const end = await next;
+      if (end < size) next = reading = readBlock(end);
+      else reading = null;
+      onBlock?.(bytes.subarray(start, end));
+      start = end;
+    }
     return bytes;
   } finally {
+    // a block still being read when `onBlock` threw must land before the file is closed under it
+    await reading?.catch(() => undefined);
     await handle.close();
   }
 }
