@@ -41,6 +41,11 @@ export interface LoadedModel {
 export interface ModelPartLoaders {
   embeddings: EmbeddingLoader;
   tokenizer: (dir: string) => Promise<NumberTokenizer>;
+  /**
+   * Ask for the matrix before the tokenizer. A pool's threads alternate the order, so that while one
+   * thread loads a model's tokenizer the next loads its matrix, instead of waiting for both.
+   */
+  embeddingsFirst?: boolean;
 }
 
 const LOAD_HERE: ModelPartLoaders = {
@@ -89,8 +94,10 @@ export class ModelCache {
     let tokenizer: NumberTokenizer;
     let embeddings: EmbeddingMatrix | null = null;
     try {
+      if (needsEmbedding && this.loaders.embeddingsFirst)
+        embeddings = await this.loaders.embeddings(resolved.dir, kind);
       tokenizer = await this.loaders.tokenizer(resolved.dir);
-      if (needsEmbedding) embeddings = await this.loaders.embeddings(resolved.dir, kind);
+      if (needsEmbedding && !embeddings) embeddings = await this.loaders.embeddings(resolved.dir, kind);
     } catch (error) {
       throw new ModelUnavailableError(name, (error as Error).message);
     }

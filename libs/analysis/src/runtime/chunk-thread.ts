@@ -1,14 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { ExecutorOptions, InProcessExecutor } from './chunk-executor';
+import { InProcessExecutor } from './chunk-executor';
 import { serializeError } from './thread-errors';
-import { FromThread, RunReply, ToThread } from './thread-messages';
+import { FromThread, RunReply, ThreadOptions, ToThread } from './thread-messages';
 import { sharedModelPartLoaders, sharedPartLoader } from './thread-model-parts';
 
 if (parentPort) {
   const port = parentPort;
+  const options = workerData as ThreadOptions;
   const executor = new InProcessExecutor(
-    workerData as ExecutorOptions,
-    sharedModelPartLoaders(sharedPartLoader(port)),
+    options,
+    sharedModelPartLoaders(sharedPartLoader(port), options.embeddingsFirst),
   );
   port.on('message', async (message: ToThread) => {
     if (message.type !== 'run') return;

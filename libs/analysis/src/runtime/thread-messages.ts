@@ -1,9 +1,15 @@
 import { ChunkJob, PartFile } from '../run-chunk';
 import { StorageTarget } from '../storage/sweep-storage';
+import { ExecutorOptions } from './chunk-executor';
 import { SharedPart, SharedPartValue } from './shared-model-parts';
 import { SerializedError } from './thread-errors';
 
 /** Messages between the pool (main thread) and its worker threads. */
+
+/** What a thread starts with (its workerData): the pool's options, and which part of a model it asks for first. */
+export interface ThreadOptions extends ExecutorOptions {
+  embeddingsFirst: boolean;
+}
 
 /** Main → thread: run a chunk. */
 export interface RunRequest {

@@ -49,10 +49,12 @@ export function sharedPartLoader(port: MessagePort): SharedPartLoader {
  * Model part loaders that share each load with the pool's other threads: one copy of each matrix in
  * shared memory, and one read, hash and parse of each tokenizer.json, whose source the other threads
  * build their tokenizer from. On the full tokenizer's path only the decision and the hash are shared
- * (transformers.js's tokenizer cannot cross threads): each thread loads its own.
+ * (transformers.js's tokenizer cannot cross threads): each thread loads its own. `embeddingsFirst`:
+ * this thread asks for a model's matrix before its tokenizer (see ModelPartLoaders).
  */
-export function sharedModelPartLoaders(shared: SharedPartLoader): ModelPartLoaders {
+export function sharedModelPartLoaders(shared: SharedPartLoader, embeddingsFirst = false): ModelPartLoaders {
   return {
+    embeddingsFirst,
     embeddings: (dir, matrix) =>
       shared({ kind: 'embedding', dir, matrix }, () => loadModelMatrix(dir, matrix, true)),
     tokenizer: async (dir) => {

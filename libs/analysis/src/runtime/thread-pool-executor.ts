@@ -7,7 +7,7 @@ import { StorageTarget } from '../storage/sweep-storage';
 import { ChunkExecutor, ExecutorClosedError, ExecutorOptions } from './chunk-executor';
 import { SharedModelParts } from './shared-model-parts';
 import { deserializeError } from './thread-errors';
-import { FromThread, RunRequest, ToThread } from './thread-messages';
+import { FromThread, RunRequest, ThreadOptions, ToThread } from './thread-messages';
 
 interface Pending {
   resolve: (files: PartFile[]) => void;
@@ -41,7 +41,7 @@ export class ThreadPoolExecutor implements ChunkExecutor {
   ) {
     // `size` chunks run at once, each may be a matrix tile: the cores are shared out among their kernels
     this.options = { kernelThreads: kernelThreads(size), ...options };
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn(i));
   }
 
   /** Whether the compiled thread script exists (it does not when running from TypeScript sources). */
@@ -87,8 +87,10 @@ export class ThreadPoolExecutor implements ChunkExecutor {
     return path.join(__dirname, 'chunk-thread.js');
   }
 
-  private spawn(): Slot {
-    const worker = new Worker(this.script, { workerData: this.options });
+  /** The thread of slot `index`: every other slot asks for a model's matrix first (ModelPartLoaders). */
+  private spawn(index: number): Slot {
+    const workerData: ThreadOptions = { ...this.options, embeddingsFirst: index % 2 === 1 };
+    const worker = new Worker(this.script, { workerData });
     const slot: Slot = { worker, busy: null };
     worker.on('message', (message: FromThread) => {
       if (message.type !== 'result') return this.onPartMessage(worker, message);
@@ -136,7 +138,7 @@ export class ThreadPoolExecutor implements ChunkExecutor {
     this.parts.forget(slot.worker);
     void slot.worker.terminate();
     if (this.closed) return;
-    this.slots[index] = this.spawn();
+    this.slots[index] = this.spawn(index);
     this.dispatch();
   }
 
