@@ -147,8 +147,8 @@ describe('chunks that fail', { timeout: 120_000 }, () => {
     });
 
     it('a worker under a file-size limit (ulimit -f): the write fails midway, the partial temp file is removed, the sweep fails naming the path', async () => {
-      // 64 KiB: the manifest and summary fit, a part of 10,000 numbers (about 100 KB) does not
-      const worker = await startWorker(stack.env, 'worker under ulimit -f 64', "trap '' XFSZ; ulimit -f 64");
+      // 16 KiB: the manifest and summary fit, a part of 10,000 numbers (about 50 KB) does not
+      const worker = await startWorker(stack.env, 'worker under ulimit -f 16', "trap '' XFSZ; ulimit -f 16");
       workers.push(worker);
       const { id } = await submitPaused(SPEC, async () => undefined);
       const times = await attemptTimes(worker, `${id}-0`);
@@ -160,7 +160,7 @@ describe('chunks that fail', { timeout: 120_000 }, () => {
       const gaps = expectBackoff(times);
       const manifest = await readManifest(stack.sweepDir(id));
       expect(manifest).toMatchObject({ status: 'failed', error: sweep.error, files: [] });
-      // the part's folders were made, but neither the part nor its 64 KiB temporary copy is left
+      // the part's folders were made, but neither the part nor its 16 KiB temporary copy is left
       expect(await filesUnder(stack.sweepDir(id))).toEqual(['manifest.json', 'spec.json', 'summary.json']);
       figures.fileSizeLimit = { attempts: job.attemptsMade, gapsMs: gaps };
       await worker.stop();
