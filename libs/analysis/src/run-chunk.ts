@@ -68,7 +68,10 @@ export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<Pa
   steps?.lap('model');
   const tables = await computeTables(task, spec, model, context);
   if (task.kind !== 'numbers') steps?.lap(task.kind); // a numbers task times its analyses one by one
-  const written: PartFile[] = [];
+  // Each part is written while the next is encoded: only the last part's write (and sync) is waited
+  // for alone. The chunk ends once every write has ended, failed ones included, so that none of its
+  // writes is still under way when its outcome is reported.
+  const writes: Promise<PartFile>[] = [];
   for (const [analysis, table, footerSummary] of tables) {
     const relative = partPath(analysis, model.provenance.slug, task.format, task.part);
     const metadata = partMetadata(model.provenance, {
@@ -82,18 +85,23 @@ export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<Pa
     steps?.lap('part summary');
     const parquet = encodeParquet(table, metadata);
     steps?.lap('Parquet encode');
-    const bytes = await context.storage.write(relative, parquet);
-    steps?.lap('file write');
-    written.push({
-      path: relative,
-      analysis,
-      model: task.model,
-      format: task.format,
-      rows: table.numRows,
-      bytes,
-    });
+    const rows = table.numRows;
+    writes.push(
+      context.storage.write(relative, parquet).then((bytes) => ({
+        path: relative,
+        analysis,
+        model: task.model,
+        format: task.format,
+        rows,
+        bytes,
+      })),
+    );
   }
-  return written;
+  const outcomes = await Promise.allSettled(writes);
+  steps?.lap('file write');
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<PartFile>).value);
 }
 
 /** An analysis's rows, and for a part whose summary its rows cannot give, that summary as footer JSON. */
