@@ -1,4 +1,4 @@
-import { Schema, Table } from 'apache-arrow';
+import { Bool, Float32, Schema, Table, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { boolColumn, float32Column, int32Column, int64Column } from './arrow-columns';
 import { tableOf } from './parquet-file';
@@ -67,6 +67,68 @@ describe(summarizePart.name, () => {
       min: null,
       max: null,
     });
+  });
+});
+
+/** Seeded values in [-1, 1), about one in five null, as Arrow's iterator would yield them. */
+function seededWithNulls(count: number, seed: number): (number | null)[] {
+  let state = seed;
+  const next = () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+  return Array.from({ length: count }, () => {
+    const v = Math.fround(next());
+    return v < -0.6 ? null : v;
+  });
+}
+
+describe('summarizePart over sliced and multi-batch columns', () => {
+  // the reference reads values one by one through Arrow's iterator, as the definition does
+  const cosines = seededWithNulls(1000, 11);
+  const flags = cosines.map((v, i) => (v === null ? null : i % 3 !== 0));
+  const whole = tableFromArrays({
+    cosine: vectorFromArray(cosines, new Float32()),
+    count_match: vectorFromArray(flags, new Bool()),
+    ids_match: vectorFromArray(
+      flags.map((f, i) => f && i % 2 === 0),
+      new Bool(),
+    ),
+  });
+  // rows 13..987 (offsets that are not multiples of 8), and the same rows as three batches
+  const sliced = whole.slice(13, 988);
+  const batched = new Table(
+    [sliced.slice(0, 300), sliced.slice(300, 701), sliced.slice(701)].flatMap((t) => t.batches),
+  );
+
+  const reference = (table: Table) => {
+    const values = [...table.getChild('cosine')!].filter((v): v is number => v !== null);
+    return {
+      withCosine: values.length,
+      min: Math.min(...values),
+      max: Math.max(...values),
+      countMatches: [...table.getChild('count_match')!].filter((v) => v === true).length,
+      idsMatches: [...table.getChild('ids_match')!].filter((v) => v === true).length,
+    };
+  };
+
+  it.each([
+    ['a slice', sliced],
+    ['three batches of a slice', batched],
+  ])('reads %s as its values say', (_, table) => {
+    const want = reference(table);
+    expect(want.withCosine).toBeGreaterThan(600);
+    expect(summarizePart('successive-cosine', table)).toMatchObject({
+      rows: 975,
+      withCosine: want.withCosine,
+      min: want.min,
+      max: want.max,
+    });
+    expect(summarizePart('sign-symmetry', table)).toEqual({
+      analysis: 'sign-symmetry',
+      pairs: 975,
+      countMatches: want.countMatches,
+      idsMatches: want.idsMatches,
+    });
+    // the sum is exact, so the same values in any batching give the same sum
+    expect(summarizePart('successive-cosine', table)).toEqual(summarizePart('successive-cosine', sliced));
   });
 });
 

@@ -1,4 +1,4 @@
-import { Table } from 'apache-arrow';
+import { Bool, Data, Float32, Table, Vector } from 'apache-arrow';
 import { ExactSum } from '../compute/exact-sum';
 import { Analysis } from '../spec/vocabulary';
 
@@ -111,11 +111,35 @@ function tokensSummary(table: Table): PartSummary {
   return { analysis: 'tokens', numbers: counts.length, histogram, firstMultiToken };
 }
 
+/*
+ * The summaries read a column's buffers, not its values one by one through Arrow's iterator: a
+ * chunk's summary then costs a pass over a typed array. In arrow-js a slice's value buffer starts at
+ * its first row, while its validity bitmap (and a boolean column's bits) are read from `offset`.
+ */
+
+/** Whether row `i` of `data` holds a value (not null). */
+function isValid(data: Data, i: number): boolean {
+  if (data.nullCount === 0 || !data.nullBitmap) return true;
+  const bit = data.offset + i;
+  return ((data.nullBitmap[bit >> 3] >> (bit & 7)) & 1) === 1;
+}
+
+/** The rows of a boolean column that are true (nulls are not). */
+function countTrue(column: Vector<Bool>): number {
+  let count = 0;
+  for (const data of column.data) {
+    const bits = data.values;
+    for (let i = 0; i < data.length; i++) {
+      const bit = data.offset + i;
+      if ((bits[bit >> 3] >> (bit & 7)) & 1 && isValid(data, i)) count++;
+    }
+  }
+  return count;
+}
+
 function signSymmetrySummary(table: Table): PartSummary {
-  let countMatches = 0;
-  let idsMatches = 0;
-  for (const v of table.getChild('count_match')!) if (v) countMatches++;
-  for (const v of table.getChild('ids_match')!) if (v) idsMatches++;
+  const countMatches = countTrue(table.getChild('count_match') as Vector<Bool>);
+  const idsMatches = countTrue(table.getChild('ids_match') as Vector<Bool>);
   return { analysis: 'sign-symmetry', pairs: table.numRows, countMatches, idsMatches };
 }
 
@@ -124,12 +148,16 @@ function cosineSummary(table: Table): PartSummary {
   let withCosine = 0;
   let min = Infinity;
   let max = -Infinity;
-  for (const v of table.getChild('cosine')!) {
-    if (v === null) continue;
-    withCosine++;
-    sum.add(v);
-    if (v < min) min = v;
-    if (v > max) max = v;
+  for (const data of (table.getChild('cosine') as Vector<Float32>).data) {
+    const values = data.values;
+    for (let i = 0; i < data.length; i++) {
+      if (!isValid(data, i)) continue;
+      const v = values[i];
+      withCosine++;
+      sum.add(v);
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
   }
   return {
     analysis: 'successive-cosine',
