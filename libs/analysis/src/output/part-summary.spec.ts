@@ -1,4 +1,4 @@
-import { Bool, Float32, Schema, Table, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { Bool, Float32, Schema, Table, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { boolColumn, float32Column, int32Column, int64Column } from './arrow-columns';
 import { tableOf } from './parquet-file';
@@ -84,7 +84,7 @@ describe('summarizePart over sliced and multi-batch columns', () => {
   // the reference reads values one by one through Arrow's iterator, as the definition does
   const cosines = seededWithNulls(1000, 11);
   const flags = cosines.map((v, i) => (v === null ? null : i % 3 !== 0));
-  const whole = tableFromArrays({
+  const whole = new Table({
     cosine: vectorFromArray(cosines, new Float32()),
     count_match: vectorFromArray(flags, new Bool()),
     ids_match: vectorFromArray(
