@@ -52,6 +52,17 @@ describe(ThreadPoolExecutor.name, () => {
     expect((await pool.run(job('ok'), SWEEP))[0].format).toBe('3');
   });
 
+  it("has every other thread ask for a model's matrix first, so two threads load its two parts at once", async () => {
+    pool = new ThreadPoolExecutor(3, OPTIONS, STAND_IN);
+    // three jobs at once go to the three threads in slot order
+    const results = await Promise.all([0, 1, 2].map((i) => pool!.run(job('load-order', i), SWEEP)));
+    expect(results.map((files) => files[0].model)).toEqual([
+      'tokenizer first',
+      'embeddings first',
+      'tokenizer first',
+    ]);
+  });
+
   it('rebuilds the errors callers branch on, with their class and fields', async () => {
     pool = new ThreadPoolExecutor(1, OPTIONS, STAND_IN);
     const unavailable = await pool.run(job('model-unavailable'), SWEEP).catch((e: unknown) => e);
