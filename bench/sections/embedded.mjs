@@ -1,7 +1,9 @@
 // d. End to end, embedded: `tokensweep run` as a process, 1 and 2 threads, and a 4096-number cosine matrix.
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { median, round, row } from '../lib/common.mjs';
+import { median, REPO, round, row } from '../lib/common.mjs';
 import { runMeasured } from '../lib/processes.mjs';
 
 export const SWEEP_ANALYSES = ['tokens', 'sign-symmetry', 'successive-cosine'];
@@ -81,6 +83,8 @@ export async function embeddedSection(ctx) {
   });
   const scaling = { 1: medianOf(scalingRuns[1]), 2: medianOf(scalingRuns[2]) };
   const scalingSpeedup = scaling[1].wallS / scaling[2].wallS;
+  const warm = { 1: warmSweep(ctx, scalingNumbers, 1), 2: warmSweep(ctx, scalingNumbers, 2) };
+  const warmSpeedup = warm[1].medianS / warm[2].medianS;
   const matrixOut = path.join(ctx.workDir, 'embedded-matrix');
   const matrix = await cli(matrixOut, [
     '--numbers',
@@ -120,6 +124,18 @@ export async function embeddedSection(ctx) {
         note: `medians of ${SCALING_ROUNDS}, alternated (1 thread ${scaling[1].allS.join(', ')} s; 2 threads ${scaling[2].allS.join(', ')} s); peak RSS ${Math.round(scaling[1].peakMiB)} / ${Math.round(scaling[2].peakMiB)} MiB`,
       },
     ),
+    row(
+      'd.scaling.warm',
+      `the same sweep again on a thread pool that ran it once, 2 threads: speed-up`,
+      round(warm[2].medianS),
+      's',
+      {
+        anchor: '1 thread',
+        anchorValue: round(warm[1].medianS),
+        ratio: round(warmSpeedup, 2),
+        note: `medians of ${SCALING_ROUNDS} runs after the first, in one process each (bench/warm_sweep_child.mjs); the first took ${round(warm[1].firstS)} / ${round(warm[2].firstS)} s`,
+      },
+    ),
     row('d.matrix', `embedded cosine-matrix ${matrixNumbers} (mean), 2 threads`, round(matrix.wallS), 's', {
       note: `${(matrixRows / 1e6).toFixed(1)} M rows, ${(matrixRows / matrix.wallS / 1e6).toFixed(2)} M rows/s; peak RSS ${Math.round(matrix.peakMiB)} MiB`,
     }),
@@ -131,6 +147,7 @@ export async function embeddedSection(ctx) {
       runs,
       speedup,
       scaling: { numbers: scalingNumbers, runs: scaling, speedup: scalingSpeedup },
+      warmScaling: { numbers: scalingNumbers, runs: warm, speedup: warmSpeedup },
       matrix: {
         numbers: matrixNumbers,
         wallS: matrix.wallS,
@@ -146,4 +163,29 @@ function rowsBy(manifest) {
   const rows = {};
   for (const file of manifest.files) rows[file.analysis] = (rows[file.analysis] ?? 0) + file.rows;
   return rows;
+}
+
+/**
+ * The scaling sweep run 1 + SCALING_ROUNDS times in one process on one pool of `threads` threads
+ * (bench/warm_sweep_child.mjs): the first run's seconds, and the median of the others.
+ */
+function warmSweep(ctx, numbers, threads) {
+  const out = path.join(ctx.workDir, `embedded-warm-${threads}`);
+  const child = spawnSync(
+    process.execPath,
+    [
+      path.join(REPO, 'bench/warm_sweep_child.mjs'),
+      ctx.modelDir,
+      numbers,
+      String(threads),
+      String(1 + SCALING_ROUNDS),
+      out,
+    ],
+    { encoding: 'utf8', timeout: 600_000 },
+  );
+  rmSync(out, { recursive: true, force: true });
+  if (child.status !== 0)
+    throw new Error(`the warm sweep failed: ${(child.error?.message ?? child.stderr ?? '').trim()}`);
+  const { seconds } = JSON.parse(child.stdout.trim().split('\n').pop());
+  return { firstS: seconds[0], medianS: median(seconds.slice(1)), allS: seconds.map((s) => round(s)) };
 }
