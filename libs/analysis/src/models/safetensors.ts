@@ -59,9 +59,11 @@ export async function readTensorBytes<T extends Uint8Array = Buffer>(
   into?: T,
   onBlock?: (block: Uint8Array) => void,
 ): Promise<T> {
-  const handle = await open(file, 'r');
   const size = tensor.end - tensor.begin;
   const bytes = into ?? (Buffer.alloc(size) as Uint8Array as T);
+  if (bytes.length !== size)
+    throw new Error(`a buffer of ${bytes.length} bytes cannot hold a tensor of ${size}`);
+  const handle = await open(file, 'r');
   const readBlock = async (start: number): Promise<number> => {
     const end = Math.min(start + READ_BLOCK_BYTES, size);
     for (let done = start; done < end;) {
@@ -71,22 +73,18 @@ export async function readTensorBytes<T extends Uint8Array = Buffer>(
     }
     return end;
   };
-  let reading: Promise<number> | null = null;
+  let reading = readBlock(0);
   try {
-    if (bytes.length !== size)
-      throw new Error(`a buffer of ${bytes.length} bytes cannot hold a tensor of ${size}`);
-    for (let start = 0, next = readBlock(0); start < size;) {
-      reading = next;
-      const end = await next;
-      if (end < size) next = reading = readBlock(end);
-      else reading = null;
+    for (let start = 0; start < size;) {
+      const end = await reading;
+      if (end < size) reading = readBlock(end);
       onBlock?.(bytes.subarray(start, end));
       start = end;
     }
     return bytes;
   } finally {
     // a block still being read when `onBlock` threw must land before the file is closed under it
-    await reading?.catch(() => undefined);
+    await reading.catch(() => undefined);
     await handle.close();
   }
 }

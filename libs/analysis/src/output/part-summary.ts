@@ -1,4 +1,4 @@
-import { Bool, Data, Float32, Table, Vector } from 'apache-arrow';
+import { Bool, Float32, Table, Vector } from 'apache-arrow';
 import { ExactSum } from '../compute/exact-sum';
 import { Analysis } from '../spec/vocabulary';
 
@@ -114,15 +114,9 @@ function tokensSummary(table: Table): PartSummary {
 /*
  * The summaries read a column's buffers, not its values one by one through Arrow's iterator: a
  * chunk's summary then costs a pass over a typed array. In arrow-js a slice's value buffer starts at
- * its first row, while its validity bitmap (and a boolean column's bits) are read from `offset`.
+ * its first row, while a boolean column's bits (like every validity bitmap, which `Data.getValid`
+ * reads) start at `offset`.
  */
-
-/** Whether row `i` of `data` holds a value (not null). */
-function isValid(data: Data, i: number): boolean {
-  if (data.nullCount === 0 || !data.nullBitmap) return true;
-  const bit = data.offset + i;
-  return ((data.nullBitmap[bit >> 3] >> (bit & 7)) & 1) === 1;
-}
 
 /** The rows of a boolean column that are true (nulls are not). */
 function countTrue(column: Vector<Bool>): number {
@@ -131,7 +125,7 @@ function countTrue(column: Vector<Bool>): number {
     const bits = data.values;
     for (let i = 0; i < data.length; i++) {
       const bit = data.offset + i;
-      if ((bits[bit >> 3] >> (bit & 7)) & 1 && isValid(data, i)) count++;
+      if ((bits[bit >> 3] >> (bit & 7)) & 1 && data.getValid(i)) count++;
     }
   }
   return count;
@@ -151,7 +145,7 @@ function cosineSummary(table: Table): PartSummary {
   for (const data of (table.getChild('cosine') as Vector<Float32>).data) {
     const values = data.values;
     for (let i = 0; i < data.length; i++) {
-      if (!isValid(data, i)) continue;
+      if (!data.getValid(i)) continue;
       const v = values[i];
       withCosine++;
       sum.add(v);
