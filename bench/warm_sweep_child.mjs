@@ -9,7 +9,7 @@ import { lib, now } from './lib/common.mjs';
 const [modelDir, numbers, threadsArg, roundsArg, outDir] = process.argv.slice(2);
 const { parseSweepSpec } = lib('spec/sweep-spec');
 const { openSweep, runEmbeddedSweep } = lib('runtime/embedded-sweep');
-const { ThreadPoolExecutor } = lib('runtime/thread-pool-executor');
+const { createExecutor } = lib('runtime/create-executor');
 
 const { spec, numbers: set } = parseSweepSpec(
   {
@@ -20,7 +20,7 @@ const { spec, numbers: set } = parseSweepSpec(
   },
   { allowLocalModels: true },
 );
-const pool = new ThreadPoolExecutor(Number(threadsArg), {
+const pool = createExecutor(Number(threadsArg), {
   locations: { hfHome: '/nowhere', hfEndpoint: 'http://127.0.0.1:9', offline: true },
   allowLocalModels: true,
 });

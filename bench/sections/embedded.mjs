@@ -126,7 +126,7 @@ export async function embeddedSection(ctx) {
     ),
     row(
       'd.scaling.warm',
-      `the same sweep again on a thread pool that ran it once, 2 threads: speed-up`,
+      'the same sweep again on a thread pool that ran it once, 2 threads: speed-up',
       round(warm[2].medianS),
       's',
       {
