@@ -14,6 +14,8 @@ import { ServiceProcess, startWorker } from './helpers/services';
  * that a kill lands inside one.
  */
 const CHUNK = 100_000;
+/** The largest chunk a spec may ask for: over a second on a cold worker, to be stopped while it runs. */
+const LONG_CHUNK = 10 * CHUNK;
 const spec = (count: number, chunkSize = CHUNK) => ({
   models: ['demo-a'],
   numbers: `0..${count - 1}`,
@@ -205,9 +207,10 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
       'worker stopped with little time',
     );
     // two long chunks, one for each worker: long enough that stopping one at its end could not pass
-    // for stopping it at once
-    const count = 6 * CHUNK;
-    const { id, chunks: total } = await stack.api.submit(spec(count, 3 * CHUNK));
+    // for stopping it at once, and well past the timeout (300,000 numbers of tokens now take about
+    // as long as the 500 ms, so a chunk of them might end before it)
+    const count = 2 * LONG_CHUNK;
+    const { id, chunks: total } = await stack.api.submit(spec(count, LONG_CHUNK));
     const { job } = await awaitActiveChunk(chunks, id, { among: [stopping.pid], context: logs });
     const asked = Date.now();
     const status = await stopping.stop(30_000);
