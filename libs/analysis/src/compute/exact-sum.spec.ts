@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExactSum } from './exact-sum';
+import { ExactSum, Float32ExactSum } from './exact-sum';
 import { seededUniform } from './seeded-random';
 
 const SCALE = 2 ** 149;
@@ -73,5 +73,28 @@ describe(ExactSum.name, () => {
     [[], 0],
   ])('sums %j to %d, as math.fsum does', (values, expected) => {
     expect(sumOf(values)).toBe(expected);
+  });
+});
+
+describe(Float32ExactSum.name, () => {
+  it('gives the bits of ExactSum over float32 values of every magnitude, denormals and cancellations included', () => {
+    const random = seededUniform(77);
+    const values = Array.from({ length: 50_000 }, (_, i) => {
+      const magnitude = 2 ** Math.floor(random() * 277 - 150); // from denormals to 2^126
+      const v = Math.fround((random() * 2 - 1) * magnitude);
+      return i % 13 === 0 ? -v : v;
+    });
+    values.push(Math.fround(3e38), Math.fround(3e38), -Math.fround(3e38), 2 ** -149, -(2 ** -149), 0, -0);
+    const sum = new Float32ExactSum();
+    for (const v of values) sum.add(v);
+    expect(sum.toExactSum().value()).toBe(referenceSum(values));
+    expect(sum.toExactSum().value()).toBe(sumOf(values));
+  });
+
+  it('empties its buckets as it goes (every 2^20 values) without changing the sum', () => {
+    const values = Array.from({ length: 2 ** 21 + 3 }, (_, i) => Math.fround(1 + (i % 4096) * 2 ** -23));
+    const sum = new Float32ExactSum();
+    for (const v of values) sum.add(v);
+    expect(sum.toExactSum().value()).toBe(referenceSum(values));
   });
 });

@@ -61,3 +61,41 @@ export class ExactSum {
     return hi;
   }
 }
+
+/** Values a bucket of Float32ExactSum takes before it is emptied into the exact sum (well under 2^29). */
+const BUCKET_LIMIT = 1 << 20;
+
+/**
+ * An exact sum of float32 values, at a few operations each: every float32 of one binary exponent is
+ * a multiple of the same power of two with 24 significant bits, so up to 2^29 of them add up in a
+ * double without rounding. Values are summed per exponent (256 doubles), and only those totals go
+ * through ExactSum, whose partials loop cost a part's summary more than the rest of its work.
+ */
+export class Float32ExactSum {
+  private readonly buckets = new Float64Array(256);
+  private readonly scratch = new Float32Array(1);
+  private readonly scratchBits = new Uint32Array(this.scratch.buffer);
+  private taken = 0;
+  private readonly exact = new ExactSum();
+
+  /** Adds a float32 value (one read from a Float32Array; any other double is rounded to float32 first). */
+  add(value: number): void {
+    this.scratch[0] = value;
+    this.buckets[(this.scratchBits[0] >>> 23) & 0xff] += this.scratch[0];
+    if (++this.taken === BUCKET_LIMIT) this.empty();
+  }
+
+  /** The exact sum of every value added. */
+  toExactSum(): ExactSum {
+    this.empty();
+    return new ExactSum(this.exact.toJSON());
+  }
+
+  private empty(): void {
+    for (let e = 0; e < 256; e++) {
+      if (this.buckets[e] !== 0) this.exact.add(this.buckets[e]);
+      this.buckets[e] = 0;
+    }
+    this.taken = 0;
+  }
+}

@@ -40,6 +40,12 @@ export interface NativeGemm {
     out: Float64Array,
     options?: { variant?: DotsVariant },
   ): Float64Array;
+  /**
+   * Writes `bytes` to `temp`, syncs and closes it, and renames it to `target`, in one task of libuv's
+   * pool; resolves with the byte count. On failure `temp` is removed and the Error is as Node's fs
+   * makes them (`code`, `syscall`, "EFBIG: file too large, write").
+   */
+  writeFileDurably(temp: string, target: string, bytes: Uint8Array): Promise<number>;
   /** The variants this CPU can run, and the one `auto` picks. */
   variants(): { best: Exclude<GemmVariant, 'auto'>; supported: Exclude<GemmVariant, 'auto'>[] };
 }

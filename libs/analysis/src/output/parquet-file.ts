@@ -1,8 +1,20 @@
 import { openAsBlob } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { Data, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import {
+  Data,
+  DataType,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  tableFromIPC,
+  tableToIPC,
+} from 'apache-arrow';
 import {
   Compression,
+  EnabledStatistics,
+  Encoding,
   ParquetFile,
   readParquet,
   Table as WasmTable,
@@ -26,16 +38,43 @@ export function tableOf(schema: Schema, columns: Data[]): Table {
  * unique, so the writer's dictionaries fill up and fall back to plain pages after doing the work of
  * building them. Plain pages under zstd are less than half the bytes of the dictionary-encoded ones
  * for the `tokens` and `successive-cosine` parts, and take about 40% less time to write.
+ *
+ * Min/max statistics are kept for the fixed-width columns (numbers, counts, flags, cosines), which
+ * readers prune parts and pages with (`WHERE number BETWEEN …`), and left out for texts and lists,
+ * whose min/max no query filters on: computing them was a tenth of the encoding time.
  */
 export function encodeParquet(table: Table, metadata: Record<string, string>): Uint8Array {
-  const properties = new WriterPropertiesBuilder()
+  let builder = new WriterPropertiesBuilder()
     .setCompression(Compression.ZSTD)
     .setDictionaryEnabled(false)
     .setCreatedBy('tokensweep')
     .setKeyValueMetadata(new Map(Object.entries(metadata)))
-    .setMaxRowGroupSize(1 << 20)
-    .build();
-  return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), properties);
+    .setMaxRowGroupSize(1 << 20);
+  // parquet-wasm names a column by one path component: the top-level columns are the ones it can address
+  builder = builder.setStatisticsEnabled(EnabledStatistics.None);
+  for (const column of columnsWithStatistics(table.schema))
+    builder = builder.setColumnStatisticsEnabled(column, EnabledStatistics.Page);
+  for (const column of deltaEncodedColumns(table.schema))
+    builder = builder.setColumnEncoding(column, Encoding.DELTA_BINARY_PACKED);
+  return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), builder.build());
+}
+
+/**
+ * The integer columns, written as differences (DELTA_BINARY_PACKED, which every Parquet reader of
+ * the last years decodes): a part's numbers run in steps, so their differences pack into a few bits
+ * each. The `number` column of a 25k-number part takes 2 KB instead of 27 KB, in a third of the time.
+ */
+export function deltaEncodedColumns(schema: Schema): string[] {
+  return schema.fields.filter((field) => DataType.isInt(field.type)).map((field) => field.name);
+}
+
+/** The columns whose min/max a part keeps: the top-level fixed-width ones (not texts, lists or structs). */
+export function columnsWithStatistics(schema: Schema): string[] {
+  return schema.fields.filter((field) => fixedWidth(field.type)).map((field) => field.name);
+}
+
+function fixedWidth(type: DataType): boolean {
+  return DataType.isInt(type) || DataType.isFloat(type) || DataType.isBool(type);
 }
 
 /** Reads a Parquet file (optionally only some columns) as an Arrow table. */

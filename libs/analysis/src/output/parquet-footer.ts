@@ -8,8 +8,8 @@ import { SweepStorage } from '../storage/sweep-storage';
  */
 
 const MAGIC = 'PAR1';
-/** Most footers fit in the first read; a larger one takes a second. */
-const TAIL_GUESS = 64 * 1024;
+/** Most footers fit in the first read (a part's is 1–3 KB); a larger one takes a second. */
+const TAIL_GUESS = 16 * 1024;
 
 export interface ParquetInfo {
   rows: number;
@@ -17,10 +17,17 @@ export interface ParquetInfo {
   bytes: number;
 }
 
-/** Reads the footer of `relative` in `storage` (two or three small reads, never the data pages). */
-export async function readParquetFooter(storage: SweepStorage, relative: string): Promise<ParquetInfo> {
+/**
+ * Reads the footer of `relative` in `storage` (two or three small reads, never the data pages).
+ * `knownSize` is the object's size when a listing just gave it: the first read is then skipped.
+ */
+export async function readParquetFooter(
+  storage: SweepStorage,
+  relative: string,
+  knownSize?: number,
+): Promise<ParquetInfo> {
   const where = `${storage.location}/${relative}`;
-  const size = await storage.size(relative);
+  const size = knownSize ?? (await storage.size(relative));
   if (size === null) throw new Error(`${where} does not exist`);
   if (size < 12) throw new Error(`${where} is not a Parquet file (${size} bytes)`);
   const tailStart = Math.max(0, size - TAIL_GUESS);

@@ -1,5 +1,5 @@
 import { Bool, Float32, Table, Vector } from 'apache-arrow';
-import { ExactSum } from '../compute/exact-sum';
+import { Float32ExactSum } from '../compute/exact-sum';
 import { Analysis } from '../spec/vocabulary';
 
 /** The footer key under which a part carries its own summary, so that finishing a sweep need not read the rows again. */
@@ -101,14 +101,27 @@ const SHAPES: { [A in SummarizedAnalysis]: (s: Extract<PartSummary, { analysis: 
 function tokensSummary(table: Table): PartSummary {
   const values = table.getChild('number')!.toArray() as BigInt64Array;
   const counts = table.getChild('token_count')!.toArray() as Int32Array;
-  const histogram: Record<string, number> = {};
+  // counted in an array by token count (a number has a few tokens), then named as the histogram's keys
+  let tally: Float64Array = new Float64Array(32);
   let firstMultiToken: number | null = null;
   for (let i = 0; i < counts.length; i++) {
-    histogram[counts[i]] = (histogram[counts[i]] ?? 0) + 1;
-    const n = Number(values[i]);
-    if (counts[i] > 1 && n >= 0 && (firstMultiToken === null || n < firstMultiToken)) firstMultiToken = n;
+    const count = counts[i];
+    if (count >= tally.length) tally = grown(tally, count + 1);
+    tally[count]++;
+    if (count > 1) {
+      const n = Number(values[i]);
+      if (n >= 0 && (firstMultiToken === null || n < firstMultiToken)) firstMultiToken = n;
+    }
   }
+  const histogram: Record<string, number> = {};
+  for (let count = 0; count < tally.length; count++) if (tally[count] > 0) histogram[count] = tally[count];
   return { analysis: 'tokens', numbers: counts.length, histogram, firstMultiToken };
+}
+
+function grown(tally: Float64Array, length: number): Float64Array {
+  const bigger = new Float64Array(Math.max(length, tally.length * 2));
+  bigger.set(tally);
+  return bigger;
 }
 
 /*
@@ -138,7 +151,7 @@ function signSymmetrySummary(table: Table): PartSummary {
 }
 
 function cosineSummary(table: Table): PartSummary {
-  const sum = new ExactSum();
+  const sum = new Float32ExactSum();
   let withCosine = 0;
   let min = Infinity;
   let max = -Infinity;
@@ -157,7 +170,7 @@ function cosineSummary(table: Table): PartSummary {
     analysis: 'successive-cosine',
     rows: table.numRows,
     withCosine,
-    sum: sum.toJSON(),
+    sum: sum.toExactSum().toJSON(),
     min: withCosine === 0 ? null : min,
     max: withCosine === 0 ? null : max,
   };
@@ -167,7 +180,7 @@ function matrixSummary(table: Table): PartSummary {
   const rows = table.getChild('row')!.toArray() as BigInt64Array;
   const cols = table.getChild('col')!.toArray() as BigInt64Array;
   const cosine = table.getChild('cosine')!.toArray() as Float32Array;
-  const sum = new ExactSum();
+  const sum = new Float32ExactSum();
   let numbers = 0;
   let min = Infinity;
   let max = -Infinity;
@@ -185,7 +198,7 @@ function matrixSummary(table: Table): PartSummary {
     analysis: 'cosine-matrix',
     numbers,
     offDiagonal,
-    sum: sum.toJSON(),
+    sum: sum.toExactSum().toJSON(),
     min: offDiagonal === 0 ? null : min,
     max: offDiagonal === 0 ? null : max,
   };

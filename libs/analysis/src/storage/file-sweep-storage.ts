@@ -64,10 +64,24 @@ export class FileSweepStorage implements SweepStorage {
 
   /** The real path of `relative` if it exists and lies inside the directory (no symlink leading out). */
   private async inside(relative: string): Promise<string | null> {
-    const root = await realpath(this.location).catch(() => null);
+    const root = await this.realRoot();
     const file = await realpath(path.join(this.location, checkRelativePath(relative))).catch(() => null);
     return root && file && file.startsWith(root + path.sep) ? file : null;
   }
+
+  /**
+   * The directory's own real path, resolved once it exists: finishing a sweep reads thousands of
+   * footers, and resolving the root again for each doubled the system calls.
+   */
+  private realRoot(): Promise<string | null> {
+    this.root ??= realpath(this.location).catch(() => {
+      this.root = undefined;
+      return null;
+    });
+    return this.root;
+  }
+
+  private root?: Promise<string | null>;
 }
 
 function notFound(error: NodeJS.ErrnoException): null {
