@@ -5,7 +5,7 @@
  * variant 'auto' (the default), 'portable', 'avx2' or 'avx512'. When `b` is `a` (the same array) and
  * rows == cols the product is computed as symmetric. variants() → { best, supported[] }; slice: the
  * steps of the width each chain of fused multiply-adds runs over (GEMM_SLICE). successiveCosines: see
- * binding-dots.c.
+ * binding-dots.c. writeFileDurably: see binding-file.c.
  */
 #include <node_api.h>
 #include <stdint.h>
@@ -17,6 +17,8 @@
 
 /* successiveCosines (binding-dots.c) */
 napi_value successive_cosines(napi_env env, napi_callback_info info);
+/* writeFileDurably (binding-file.c) */
+napi_value write_file_durably(napi_env env, napi_callback_info info);
 
 #define CHECK(env, call)                                          \
   do {                                                            \
@@ -181,6 +183,8 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "variants", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "successiveCosines", NAPI_AUTO_LENGTH, successive_cosines, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "successiveCosines", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "writeFileDurably", NAPI_AUTO_LENGTH, write_file_durably, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "writeFileDurably", fn) != napi_ok) return NULL;
   napi_value slice;
   if (napi_create_uint32(env, GEMM_SLICE, &slice) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "slice", slice) != napi_ok) return NULL;

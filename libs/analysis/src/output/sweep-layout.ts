@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
+import { nativeGemm } from '../compute/native-gemm';
 import { Analysis, ANALYSES, NumberFormat } from '../spec/vocabulary';
 
 /** Where a part lives inside a sweep directory: `<analysis>/model=<slug>/format=<f>/part-00000.parquet`. */
@@ -44,7 +45,7 @@ export async function writeFileAtomically(
   );
   try {
     if (isMainThread) await writeAndRename(temp, target, bytes);
-    else writeAndRenameBlocking(temp, target, bytes);
+    else await writeAndRenameOffThread(temp, target, bytes);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
     throw new Error(`cannot write ${target}: ${(error as Error).message}`);
@@ -65,20 +66,24 @@ async function writeAndRename(temp: string, target: string, bytes: Uint8Array | 
 }
 
 /**
- * The same steps as blocking calls, for a thread that runs chunks: nothing else waits on its event
- * loop, and each call's trip through libuv's pool and back cost as much as the write of a small part.
+ * The same steps, for a thread that runs chunks, as one task of libuv's pool (the addon's
+ * writeFileDurably): the thread encodes its next part while this one is written and synced. Each
+ * step as its own fs call would be a trip through the pool and back per step, which cost as much as
+ * the write of a small part; as blocking calls the thread waited for the disk.
  */
-function writeAndRenameBlocking(temp: string, target: string, bytes: Uint8Array | string): void {
-  mkdirSync(path.dirname(target), { recursive: true });
-  const fd = openSync(temp, 'w');
-  try {
-    const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
-    for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, target);
+async function writeAndRenameOffThread(
+  temp: string,
+  target: string,
+  bytes: Uint8Array | string,
+): Promise<void> {
+  const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+  const write = () => nativeGemm().writeFileDurably(temp, target, data);
+  // the part's folders are made when the first write finds them missing (a chunk's parts reuse them)
+  await write().catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT' || error.syscall !== 'open') throw error;
+    mkdirSync(path.dirname(target), { recursive: true });
+    return write();
+  });
 }
 
 /** Every file below `dir`, as paths relative to it with `/` separators, sorted. */
