@@ -13,7 +13,8 @@ const MAX_TEXT = 64;
  */
 export class ExactNumberTokenizer {
   private readonly bpe: NumberBpe;
-  private readonly pieceText = new Map<number, string>();
+  /** Each token's text by id (an array: a chunk looks up every one of its tokens). */
+  private readonly pieceText: (string | undefined)[];
   // cache of short pieces, keyed by their characters (4 bits each): where their ids start in `pool`, +1
   private readonly cacheStart = new Int32Array(1 << (4 * CACHED_PIECE));
   private readonly cacheCount = new Uint8Array(1 << (4 * CACHED_PIECE));
@@ -24,9 +25,11 @@ export class ExactNumberTokenizer {
 
   constructor(private readonly plan: FastPathPlan) {
     this.bpe = new NumberBpe(plan.bpe);
-    this.bpe.tokens.forEach((token, local) =>
-      this.pieceText.set(this.bpe.globalIds[local], token.replaceAll('\u0120', ' ')),
-    );
+    const largest = this.bpe.globalIds.reduce((a, b) => Math.max(a, b), -1);
+    this.pieceText = Array.from({ length: largest + 1 }, () => undefined);
+    this.bpe.tokens.forEach((token, local) => {
+      this.pieceText[this.bpe.globalIds[local]] = token.replaceAll('\u0120', ' ');
+    });
   }
 
   /** Token ids of `text` (a formatted number) into `out` at `at`; returns the new end. */
@@ -86,7 +89,7 @@ export class ExactNumberTokenizer {
 
   /** The text of a token this tokenizer gives, decoded on its own (byte-level: `Ġ` is a space). */
   piece(id: number): string {
-    const text = this.pieceText.get(id);
+    const text = this.pieceText[id];
     if (text === undefined) throw new Error(`token id ${id} is not a token of numbers`);
     return text;
   }
