@@ -49,7 +49,7 @@ describe('scheduling between sweeps', { timeout: 180_000 }, () => {
   });
 
   it('a 100-number sweep submitted behind a 10,000,000-number one runs next and completes within 10 s', async () => {
-    const big = await stack.api.submit(tokens('0..9999999'));
+    const big = await stack.api.submit(tokens('0..9999999', 25_000));
     expect(big.chunks).toBe(400);
     await stack.api.awaitSweep(big.id, (s) => s.progress.done >= 1, { what: 'started', timeoutMs: 60_000 });
     const submittedAt = Date.now();

@@ -1,10 +1,12 @@
-// Where a chunk's time goes: one 25k-number chunk of the benchmark sweep, step by step, in this thread.
+// Where a chunk's time goes: one chunk of the benchmark sweep (the default chunk size), step by step, in this thread.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { lib, median, now, round, row } from '../lib/common.mjs';
 
 const FROM = 500_000;
-const SIZE = 25_000;
+/** The default chunk size (DEFAULT_SPEC.chunkSize), as a sweep that does not set one is cut. */
+const SIZE = lib('spec/sweep-spec').DEFAULT_SPEC.chunkSize;
+const LABEL = `${SIZE / 1000}k chunk`;
 
 /** What each of runChunk's steps (its `ChunkSteps` laps) covers, for the table. */
 const STEPS = {
@@ -129,7 +131,7 @@ export async function chunkSection(ctx) {
   }
 
   const rows = Object.entries(medians).map(([step, ms]) =>
-    row(`chunk.${step.split(' ')[0]}`, `25k chunk: ${STEPS[step]}`, round(ms, 0), 'ms', {
+    row(`chunk.${step.split(' ')[0]}`, `${LABEL}: ${STEPS[step]}`, round(ms, 0), 'ms', {
       note:
         `${round((100 * ms) / sum, 0)}% of the steps` +
         (step === 'successive-cosine'
@@ -138,7 +140,7 @@ export async function chunkSection(ctx) {
     }),
   );
   rows.push(
-    row('chunk.total', '25k chunk: runChunk (warm model)', round(median(runChunkMs), 0), 'ms', {
+    row('chunk.total', `${LABEL}: runChunk (warm model)`, round(median(runChunkMs), 0), 'ms', {
       note: `its steps add up to ${Math.round(sum)} ms; the first run, loading the model, ${Math.round(coldMs)} ms (tokenizer alone ${Math.round(tokenizerLoadMs)} ms, embeddings ${Math.round(embeddingLoadMs)} ms)`,
     }),
   );

@@ -88,7 +88,7 @@ export async function distributedSection(ctx) {
       round(runs.overhead.perChunkMs),
       'ms',
       {
-        anchor: 'a 25k-number chunk of the sweep',
+        anchor: `a chunk of the sweep (${Math.round(count / runs[1].chunks)} numbers)`,
         anchorValue: round(chunkMs, 0),
         ratio: round(overheadShare, 3),
         goal: '< 5% of a chunk',

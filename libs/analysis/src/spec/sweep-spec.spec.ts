@@ -183,7 +183,7 @@ describe(parseSweepSpec.name, () => {
       'tileSize',
       'MAX_SWEEP_CHUNKS',
       { numbers: '0..19', analyses: ['tokens', 'cosine-matrix'], tileSize: 2 },
-      /would run 101 chunks \(1 by chunkSize 25,000, 100 cosine-matrix tiles by tileSize 2; .*raise tileSize to at least 3,/,
+      /would run 101 chunks \(1 by chunkSize 50,000, 100 cosine-matrix tiles by tileSize 2; .*raise tileSize to at least 3,/,
     ],
   ])('refuses a sweep over a limit in %s, naming the variable %s', (field, variable, input, message) => {
     const problems = problemsOf(input, { limits: LIMITS });
