@@ -62,8 +62,9 @@ export class ThreadPoolExecutor implements ChunkExecutor {
 
   /**
    * Stops every thread, at once: chunks still running or queued fail with ExecutorClosedError (so
-   * nobody waits on them forever). A part being written is left under its temporary name (or as an
-   * incomplete upload), which finishing the sweep removes. Once, however often it is called.
+   * nobody waits on them forever). A part file already handed to the disk is finished first (a
+   * thread's exit waits for its writes in libuv's pool, so none lands after this resolves); an
+   * upload cut short stays incomplete, which finishing the sweep aborts. Once, however often it is called.
    */
   close(): Promise<void> {
     this.closing ??= this.terminate();
