@@ -5,9 +5,17 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { downloadFile, HubApiError, modelInfo, pathsInfo } from '@huggingface/hub';
 import { hubFetch, HubUnreachableError } from './hub-fetch';
 import { ModelUnavailableError } from './model-errors';
+
+/**
+ * The Hub's client library, loaded when a model is first looked up on the Hub: with its WebAssembly
+ * chunker it costs about 20 ms to load, which every process and chunk thread paid at start though
+ * most never reach the Hub (their models are local or cached).
+ */
+type HubLibrary = typeof import('@huggingface/hub');
+let hubLibrary: Promise<HubLibrary> | undefined;
+const hub = (): Promise<HubLibrary> => (hubLibrary ??= import('@huggingface/hub'));
 
 const COMMIT = /^[0-9a-f]{40}$/;
 const BLOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -37,6 +45,7 @@ export class HubClient {
 
   /** The commit `revision` points at, and the files of that commit. */
   async revision(id: string, revision: string): Promise<HubRevision> {
+    const { modelInfo } = await hub();
     const info = await this.call(id, () =>
       modelInfo({
         name: id,
@@ -63,6 +72,7 @@ export class HubClient {
    * plain name).
    */
   async download(id: string, commit: string, file: string, target: string): Promise<string> {
+    const { downloadFile, pathsInfo } = await hub();
     const repo = { type: 'model' as const, name: id };
     const common = { repo, revision: commit, hubUrl: this.hubUrl, fetch: this.fetch };
     const [info] = await this.call(id, () => pathsInfo({ ...common, paths: [file] }));
@@ -89,7 +99,7 @@ export class HubClient {
       return await request();
     } catch (error) {
       if (error instanceof HubUnreachableError) throw new Error(`model ${id}: ${error.message}`);
-      if (!(error instanceof HubApiError)) throw error;
+      if (!(error instanceof (await hub()).HubApiError)) throw error;
       if (error.statusCode === 401 || error.statusCode === 403) {
         throw new ModelUnavailableError(
           id,

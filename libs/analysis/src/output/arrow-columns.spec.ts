@@ -51,6 +51,10 @@ describe(utf8Column.name, () => {
   it('builds list<utf8> rows over the same strings', () => {
     const offsets = Int32Array.from([0, 3, 3, 10]);
     const rows = [...makeVector(utf8ListColumn(offsets, strings))];
-    expect(rows.map((row) => (row ? [...row] : null))).toEqual([strings.slice(0, 3), [], strings.slice(3, 10)]);
+    expect(rows.map((row) => (row ? [...row] : null))).toEqual([
+      strings.slice(0, 3),
+      [],
+      strings.slice(3, 10),
+    ]);
   });
 });

@@ -28,7 +28,9 @@ export async function findParts(location: SweepLocation): Promise<PartRecord[]> 
   const storage = asStorage(location);
   const records: PartRecord[] = [];
   const found = (await storage.list()).filter((object) => parsePartPath(object.path));
-  const footers = await inBatches(found, 16, (object) => readParquetFooter(storage, object.path, object.bytes));
+  const footers = await inBatches(found, 16, (object) =>
+    readParquetFooter(storage, object.path, object.bytes),
+  );
   for (const [i, { path: relative }] of found.entries()) {
     const parsed = parsePartPath(relative)!;
     const { rows, metadata, bytes: size } = footers[i];
