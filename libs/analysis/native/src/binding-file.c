@@ -96,6 +96,13 @@ static napi_value fs_error(napi_env env, const write_job *j) {
   return error;
 }
 
+static void free_job(napi_env env, write_job *j) {
+  if (j->bytes_ref) napi_delete_reference(env, j->bytes_ref);
+  free(j->temp);
+  free(j->target);
+  free(j);
+}
+
 static void complete_write(napi_env env, napi_status status, void *data) {
   write_job *j = data;
   napi_value result;
@@ -110,11 +117,8 @@ static void complete_write(napi_env env, napi_status status, void *data) {
     napi_create_double(env, (double)j->length, &result);
     napi_resolve_deferred(env, j->deferred, result);
   }
-  napi_delete_reference(env, j->bytes_ref);
   napi_delete_async_work(env, j->work);
-  free(j->temp);
-  free(j->target);
-  free(j);
+  free_job(env, j);
 }
 
 /* A JS string as a new NUL-terminated UTF-8 copy, or NULL. */
@@ -129,7 +133,7 @@ static char *string_copy(napi_env env, napi_value value) {
   return copy;
 }
 
-static napi_value reject_now(napi_env env, const char *text) {
+static napi_value throw_type_error(napi_env env, const char *text) {
   napi_throw_type_error(env, NULL, text);
   return NULL;
 }
@@ -138,27 +142,31 @@ napi_value write_file_durably(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3)
-    return reject_now(env, "writeFileDurably(temp, target, bytes) takes three arguments");
+    return throw_type_error(env, "writeFileDurably(temp, target, bytes) takes three arguments");
   void *bytes;
   size_t length;
-  if (!typed_array(env, argv[2], napi_uint8_array, &bytes, &length)) return reject_now(env, "bytes must be a Uint8Array");
+  if (!typed_array(env, argv[2], napi_uint8_array, &bytes, &length)) return throw_type_error(env, "bytes must be a Uint8Array");
   write_job *j = calloc(1, sizeof(write_job));
-  if (!j) return reject_now(env, "out of memory");
+  if (!j) return throw_type_error(env, "out of memory");
   j->temp = string_copy(env, argv[0]);
   j->target = string_copy(env, argv[1]);
   j->bytes = bytes;
   j->length = length;
   napi_value promise, name;
   if (!j->temp || !j->target || napi_create_reference(env, argv[2], 1, &j->bytes_ref) != napi_ok) {
-    free(j->temp);
-    free(j->target);
-    free(j);
-    return reject_now(env, "temp and target must be strings");
+    free_job(env, j);
+    return throw_type_error(env, "temp and target must be strings");
   }
   if (napi_create_promise(env, &j->deferred, &promise) != napi_ok ||
       napi_create_string_utf8(env, "tokensweep:write", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, NULL, name, execute_write, complete_write, j, &j->work) != napi_ok ||
-      napi_queue_async_work(env, j->work) != napi_ok) {
+      napi_create_async_work(env, NULL, name, execute_write, complete_write, j, &j->work) != napi_ok) {
+    free_job(env, j);
+    napi_throw_error(env, NULL, "native write: cannot queue the write");
+    return NULL;
+  }
+  if (napi_queue_async_work(env, j->work) != napi_ok) {
+    napi_delete_async_work(env, j->work);
+    free_job(env, j);
     napi_throw_error(env, NULL, "native write: cannot queue the write");
     return NULL;
   }

@@ -85,10 +85,16 @@ export class Float32ExactSum {
     if (++this.taken === BUCKET_LIMIT) this.empty();
   }
 
-  /** The exact sum of every value added. */
-  toExactSum(): ExactSum {
+  /** The exact sum's parts, as ExactSum's `toJSON` gives them. */
+  toJSON(): number[] {
     this.empty();
-    return new ExactSum(this.exact.toJSON());
+    return this.exact.toJSON();
+  }
+
+  /** The exact sum rounded to the nearest double, as ExactSum's `value`. */
+  value(): number {
+    this.empty();
+    return this.exact.value();
   }
 
   private empty(): void {

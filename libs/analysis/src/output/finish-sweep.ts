@@ -17,9 +17,10 @@ export async function finishSweep(
 ): Promise<Manifest> {
   const storage = asStorage(location);
   if (options.removeTempFiles ?? true) await storage.removeLeftovers();
-  const parts = await findParts(storage);
+  const objects = await storage.list();
+  const parts = await findParts(storage, objects);
   const summary = await summarize(storage, parts, specModels(record.spec), record.spec.formats);
-  const plots = (await storage.list()).map((o) => o.path).filter((f) => f.startsWith('plots/'));
+  const plots = objects.map((o) => o.path).filter((f) => f.startsWith('plots/'));
   const manifest = buildManifest(record, parts, summary, plots);
   await storage.write('spec.json', json(record.spec));
   await storage.write('summary.json', json(summary));

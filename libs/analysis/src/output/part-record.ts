@@ -1,6 +1,7 @@
 import { ModelProvenance } from '../models/model-cache';
 import { Analysis, NumberFormat } from '../spec/vocabulary';
 import { asStorage, SweepLocation } from '../storage/as-storage';
+import { StoredObject } from '../storage/sweep-storage';
 import { readParquetFooter } from './parquet-footer';
 import { PartSummary, partSummaryFromMetadata } from './part-summary';
 import { provenanceFromMetadata } from './provenance';
@@ -22,12 +23,13 @@ export interface PartRecord {
 
 /**
  * Every complete part of a sweep, ordered by analysis, model, format and part number: only their
- * footers are read (by byte ranges), never their rows.
+ * footers are read (by byte ranges), never their rows. `listed`: the sweep's objects, when the
+ * caller has just listed them.
  */
-export async function findParts(location: SweepLocation): Promise<PartRecord[]> {
+export async function findParts(location: SweepLocation, listed?: StoredObject[]): Promise<PartRecord[]> {
   const storage = asStorage(location);
   const records: PartRecord[] = [];
-  const found = (await storage.list()).filter((object) => parsePartPath(object.path));
+  const found = (listed ?? (await storage.list())).filter((object) => parsePartPath(object.path));
   const footers = await inBatches(found, 16, (object) =>
     readParquetFooter(storage, object.path, object.bytes),
   );

@@ -101,27 +101,17 @@ const SHAPES: { [A in SummarizedAnalysis]: (s: Extract<PartSummary, { analysis: 
 function tokensSummary(table: Table): PartSummary {
   const values = table.getChild('number')!.toArray() as BigInt64Array;
   const counts = table.getChild('token_count')!.toArray() as Int32Array;
-  // counted in an array by token count (a number has a few tokens), then named as the histogram's keys
-  let tally: Float64Array = new Float64Array(32);
+  const histogram: Record<string, number> = {};
   let firstMultiToken: number | null = null;
   for (let i = 0; i < counts.length; i++) {
-    const count = counts[i];
-    if (count >= tally.length) tally = grown(tally, count + 1);
-    tally[count]++;
-    if (count > 1) {
+    histogram[counts[i]] = (histogram[counts[i]] ?? 0) + 1;
+    // only a multi-token number can be the first one: the BigInt is converted for those alone
+    if (counts[i] > 1) {
       const n = Number(values[i]);
       if (n >= 0 && (firstMultiToken === null || n < firstMultiToken)) firstMultiToken = n;
     }
   }
-  const histogram: Record<string, number> = {};
-  for (let count = 0; count < tally.length; count++) if (tally[count] > 0) histogram[count] = tally[count];
   return { analysis: 'tokens', numbers: counts.length, histogram, firstMultiToken };
-}
-
-function grown(tally: Float64Array, length: number): Float64Array {
-  const bigger = new Float64Array(Math.max(length, tally.length * 2));
-  bigger.set(tally);
-  return bigger;
 }
 
 /*
@@ -170,7 +160,7 @@ function cosineSummary(table: Table): PartSummary {
     analysis: 'successive-cosine',
     rows: table.numRows,
     withCosine,
-    sum: sum.toExactSum().toJSON(),
+    sum: sum.toJSON(),
     min: withCosine === 0 ? null : min,
     max: withCosine === 0 ? null : max,
   };
@@ -198,7 +188,7 @@ function matrixSummary(table: Table): PartSummary {
     analysis: 'cosine-matrix',
     numbers,
     offDiagonal,
-    sum: sum.toExactSum().toJSON(),
+    sum: sum.toJSON(),
     min: offDiagonal === 0 ? null : min,
     max: offDiagonal === 0 ? null : max,
   };

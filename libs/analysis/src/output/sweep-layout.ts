@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { isMainThread } from 'node:worker_threads';
 import { nativeGemm } from '../compute/native-gemm';
 import { Analysis, ANALYSES, NumberFormat } from '../spec/vocabulary';
 
@@ -44,8 +42,7 @@ export async function writeFileAtomically(
     `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`,
   );
   try {
-    if (isMainThread) await writeAndRename(temp, target, bytes);
-    else await writeAndRenameOffThread(temp, target, bytes);
+    await writeAndRename(temp, target, bytes);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
     throw new Error(`cannot write ${target}: ${(error as Error).message}`);
@@ -53,35 +50,18 @@ export async function writeFileAtomically(
   return typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
 }
 
-async function writeAndRename(temp: string, target: string, bytes: Uint8Array | string): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, target);
-}
-
 /**
- * The same steps, for a thread that runs chunks, as one task of libuv's pool (the addon's
- * writeFileDurably): the thread encodes its next part while this one is written and synced. Each
- * step as its own fs call would be a trip through the pool and back per step, which cost as much as
- * the write of a small part; as blocking calls the thread waited for the disk.
+ * Write, fsync, close and rename as one task of libuv's pool (the addon's writeFileDurably): the
+ * caller goes on (a chunk encodes its next part) while the disk takes this one. As separate fs calls
+ * each step was a trip through the pool and back, which cost as much as the write of a small part.
  */
-async function writeAndRenameOffThread(
-  temp: string,
-  target: string,
-  bytes: Uint8Array | string,
-): Promise<void> {
+async function writeAndRename(temp: string, target: string, bytes: Uint8Array | string): Promise<void> {
   const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
   const write = () => nativeGemm().writeFileDurably(temp, target, data);
-  // the part's folders are made when the first write finds them missing (a chunk's parts reuse them)
-  await write().catch((error: NodeJS.ErrnoException) => {
+  // the folders are made when the first write finds them missing (a chunk's parts reuse them)
+  await write().catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT' || error.syscall !== 'open') throw error;
-    mkdirSync(path.dirname(target), { recursive: true });
+    await mkdir(path.dirname(target), { recursive: true });
     return write();
   });
 }
