@@ -1,5 +1,6 @@
 // A worker thread of the Rust-reference test: tokenizes jobs of numbers with the built tokensweep
-// (its chunk code path) and with Hugging Face's Rust tokenizers, and reports every difference.
+// (its chunk code path: the native batch) and with Hugging Face's Rust tokenizers, and reports every
+// difference.
 const { parentPort } = require('node:worker_threads');
 const path = require('node:path');
 const { Tokenizer } = require('tokenizers');
@@ -7,6 +8,8 @@ const { Tokenizer } = require('tokenizers');
 const DIST = path.resolve(__dirname, '../../dist/libs/analysis/src');
 const { NumberTokenizer } = require(path.join(DIST, 'models/tokenizer.js'));
 const { tokenizeNumbers } = require(path.join(DIST, 'compute/tokenize-numbers.js'));
+const { formatNumber } = require(path.join(DIST, 'compute/format-number.js'));
+const { textAt } = require(path.join(DIST, 'tokenize/encoded-numbers.js'));
 
 const BATCH = 10_000;
 const loaded = new Map();
@@ -32,10 +35,13 @@ async function run(job) {
   const tokens = tokenizeNumbers(ours, values, job.format);
   const mismatches = [];
   for (let from = 0; from < values.length; from += BATCH) {
-    const texts = tokens.texts.slice(from, from + BATCH);
+    // the texts the reference is given are formatted here, apart from the batch's own
+    const texts = Array.from(values.subarray(from, from + BATCH), (value) => formatNumber(value, job.format));
     const encodings = await rust.encodeBatch(texts, { addSpecialTokens: false });
     for (let k = 0; k < texts.length; k++) {
       const i = from + k;
+      if (textAt(tokens.texts, i) !== texts[k])
+        throw new Error(`number ${values[i]} is written "${textAt(tokens.texts, i)}", not "${texts[k]}"`);
       const expected = encodings[k].getIds();
       const start = tokens.offsets[i];
       const length = tokens.offsets[i + 1] - start;

@@ -5,7 +5,8 @@
  * variant 'auto' (the default), 'portable', 'avx2' or 'avx512'. When `b` is `a` (the same array) and
  * rows == cols the product is computed as symmetric. variants() → { best, supported[] }; slice: the
  * steps of the width each chain of fused multiply-adds runs over (GEMM_SLICE). successiveCosines: see
- * binding-dots.c. writeFileDurably: see binding-file.c.
+ * binding-dots.c. writeFileDurably: see binding-file.c. createNumberBpe, encodeNumbers: see
+ * binding-bpe.c.
  */
 #include <node_api.h>
 #include <stdint.h>
@@ -19,6 +20,9 @@
 napi_value successive_cosines(napi_env env, napi_callback_info info);
 /* writeFileDurably (binding-file.c) */
 napi_value write_file_durably(napi_env env, napi_callback_info info);
+/* createNumberBpe and encodeNumbers (binding-bpe.c) */
+napi_value create_number_bpe(napi_env env, napi_callback_info info);
+napi_value encode_numbers(napi_env env, napi_callback_info info);
 
 #define CHECK(env, call)                                          \
   do {                                                            \
@@ -185,6 +189,10 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "successiveCosines", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "writeFileDurably", NAPI_AUTO_LENGTH, write_file_durably, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "writeFileDurably", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "createNumberBpe", NAPI_AUTO_LENGTH, create_number_bpe, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "createNumberBpe", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "encodeNumbers", NAPI_AUTO_LENGTH, encode_numbers, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "encodeNumbers", fn) != napi_ok) return NULL;
   napi_value slice;
   if (napi_create_uint32(env, GEMM_SLICE, &slice) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "slice", slice) != napi_ok) return NULL;

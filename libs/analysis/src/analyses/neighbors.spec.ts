@@ -4,6 +4,7 @@ import { seededGaussian } from '../compute/seeded-random';
 import { TokenizedNumbers } from '../compute/tokenize-numbers';
 import { EmbeddingMatrix } from '../models/embeddings';
 import { neighborsTable } from './neighbors';
+import { utf8Texts } from '../tokenize/encoded-numbers';
 
 const ROWS = 300;
 const DIM = 12;
@@ -23,7 +24,7 @@ function matrix(): EmbeddingMatrix {
 /** Numbers 0..3 as one token each (ids 5, 6, 7, 8), and 4 as the two tokens 9 and 10. */
 const TOKENS: TokenizedNumbers = {
   values: Float64Array.of(0, 1, 2, 3, 4),
-  texts: ['0', '1', '2', '3', '4'],
+  texts: utf8Texts(['0', '1', '2', '3', '4']),
   offsets: Int32Array.of(0, 1, 2, 3, 4, 6),
   ids: Int32Array.of(5, 6, 7, 8, 9, 10),
 };

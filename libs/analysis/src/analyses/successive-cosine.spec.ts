@@ -5,6 +5,7 @@ import { TokenizedNumbers } from '../compute/tokenize-numbers';
 import { EmbeddingMatrix } from '../models/embeddings';
 import { Pooling } from '../spec/vocabulary';
 import { successiveCosineTable } from './successive-cosine';
+import { utf8Texts } from '../tokenize/encoded-numbers';
 
 const ROWS = 30;
 const DIM = 770;
@@ -28,7 +29,7 @@ function tokenized(count: number): TokenizedNumbers {
     offsets[i + 1] = ids.length;
   }
   const values = Float64Array.from({ length: count }, (_, i) => 1000 + 3 * i);
-  return { values, texts: [], offsets, ids: Int32Array.from(ids) };
+  return { values, texts: utf8Texts(Array.from(values, String)), offsets, ids: Int32Array.from(ids) };
 }
 
 describe(successiveCosineTable.name, () => {
@@ -60,7 +61,7 @@ describe(successiveCosineTable.name, () => {
     expect(successiveCosineTable(tokens, matrix(), 'mean').numRows).toBe(0);
     const none = {
       values: new Float64Array(0),
-      texts: [],
+      texts: utf8Texts([]),
       offsets: new Int32Array(1),
       ids: new Int32Array(0),
     };

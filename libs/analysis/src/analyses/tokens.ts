@@ -16,13 +16,11 @@ export function tokensTable(tokens: TokenizedNumbers, tokenizer: NumberTokenizer
   const count = tokens.values.length;
   const counts = new Int32Array(count);
   for (let i = 0; i < count; i++) counts[i] = tokens.offsets[i + 1] - tokens.offsets[i];
-  const pieces = new Array<string>(tokens.ids.length);
-  for (let t = 0; t < tokens.ids.length; t++) pieces[t] = tokenizer.piece(tokens.ids[t]);
   return tableOf(ANALYSIS_SCHEMAS.tokens, [
     int64Column(tokens.values),
     utf8Column(tokens.texts),
     int32Column(counts),
     int32ListColumn(tokens.offsets, tokens.ids),
-    utf8ListColumn(tokens.offsets, pieces),
+    utf8ListColumn(tokens.offsets, tokenizer.pieceTexts(tokens)),
   ]);
 }

@@ -46,9 +46,39 @@ export interface NativeGemm {
    * makes them (`code`, `syscall`, "EFBIG: file too large, write").
    */
   writeFileDurably(temp: string, target: string, bytes: Uint8Array): Promise<number>;
+  /**
+   * The exact number tokenizer over copies of NumberBpe's tables (`nativeTables`) and the
+   * tokenizer's split rules, as (digits per piece, 0 for no limit; 1 if a space joins the digits
+   * after it) pairs. Used from the thread that made it.
+   */
+  createNumberBpe(
+    globalIds: Int32Array,
+    tokenBytes: Uint8Array,
+    tokenEnds: Int32Array,
+    charLocal: Int32Array,
+    mergeKeys: Int32Array,
+    mergeRanks: Int32Array,
+    mergeResults: Int32Array,
+    ignoreMerges: boolean,
+    splits: Int32Array,
+  ): NativeNumberBpe;
+  /**
+   * Formats each of `values` (safe integers) as `format` (0 plain, 1 space, 2 comma) and tokenizes
+   * it: [offsets, ids, textEnds, text], number i's ids at `ids[offsets[i]..offsets[i + 1])` and its
+   * text's bytes at `text[textEnds[i]..textEnds[i + 1])`. Throws a RangeError on a value that is not
+   * a safe integer.
+   */
+  encodeNumbers(
+    tokenizer: NativeNumberBpe,
+    values: Float64Array,
+    format: 0 | 1 | 2,
+  ): [Int32Array, Int32Array, Int32Array, Uint8Array];
   /** The variants this CPU can run, and the one `auto` picks. */
   variants(): { best: Exclude<GemmVariant, 'auto'>; supported: Exclude<GemmVariant, 'auto'>[] };
 }
+
+/** A tokenizer the addon holds (createNumberBpe): opaque to JavaScript. */
+export type NativeNumberBpe = { readonly __nativeNumberBpe: unique symbol };
 
 const ADDON = join('native', 'build', 'Release', 'tokensweep_gemm.node');
 

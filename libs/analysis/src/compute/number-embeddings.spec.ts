@@ -4,6 +4,7 @@ import { Pooling } from '../spec/vocabulary';
 import { normalize, poolInto } from './number-embeddings';
 import { seededGaussian } from './seeded-random';
 import { TokenizedNumbers } from './tokenize-numbers';
+import { utf8Texts } from '../tokenize/encoded-numbers';
 
 /** poolInto as first written (zero, add each token's row, divide, sum squares): the output any faster path must equal bit for bit. */
 function referencePoolInto(
@@ -82,7 +83,7 @@ function tokens(count: number): TokenizedNumbers {
   }
   return {
     values: Float64Array.from({ length: count }, (_, i) => i),
-    texts: [],
+    texts: utf8Texts([]),
     offsets,
     ids: Int32Array.from(ids),
   };
@@ -125,7 +126,7 @@ describe(poolInto.name, () => {
   it('refuses a token id outside the matrix, naming it', () => {
     const t: TokenizedNumbers = {
       values: new Float64Array([5]),
-      texts: [],
+      texts: utf8Texts([]),
       offsets: new Int32Array([0, 2]),
       ids: new Int32Array([3, ROWS]),
     };

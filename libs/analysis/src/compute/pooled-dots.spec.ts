@@ -5,6 +5,7 @@ import { normalize, poolInto } from './number-embeddings';
 import { SuccessiveDots } from './pooled-dots';
 import { seededGaussian, seededUniform } from './seeded-random';
 import { TokenizedNumbers } from './tokenize-numbers';
+import { utf8Texts } from '../tokenize/encoded-numbers';
 
 const ROWS = 40;
 
@@ -28,7 +29,7 @@ function tokenized(count: number): TokenizedNumbers {
     for (let t = 0; t < tokens; t++) ids.push(Math.floor(random() * ROWS));
     offsets[i + 1] = ids.length;
   }
-  return { values: new Float64Array(count), texts: [], offsets, ids: Int32Array.from(ids) };
+  return { values: new Float64Array(count), texts: utf8Texts([]), offsets, ids: Int32Array.from(ids) };
 }
 
 /** The cosine of the normalized mean vectors, as the definition reads; null without an embedding. */

@@ -6,6 +6,7 @@ import { SuccessiveDots } from './pooled-dots';
 import { successiveCosines } from './successive-cosines';
 import { seededGaussian, seededUniform } from './seeded-random';
 import { TokenizedNumbers } from './tokenize-numbers';
+import { utf8Texts } from '../tokenize/encoded-numbers';
 
 const ROWS = 64;
 /** Rows 0..SPECIAL-1 are the edge cases below, the rest seeded Gaussian ones. */
@@ -45,7 +46,7 @@ function tokenized(count: number, seed: number): TokenizedNumbers {
       );
     offsets[i + 1] = ids.length;
   }
-  return { values: new Float64Array(count), texts: [], offsets, ids: Int32Array.from(ids) };
+  return { values: new Float64Array(count), texts: utf8Texts([]), offsets, ids: Int32Array.from(ids) };
 }
 
 /** The definition: SuccessiveDots over the numbers in order, the first one the predecessor. */
@@ -101,7 +102,7 @@ describe(successiveCosines.name, () => {
         const offsets = Int32Array.from([0, ...numbers.map((_, i) => numbers.slice(0, i + 1).flat().length)]);
         const tokens = {
           values: new Float64Array(numbers.length),
-          texts: [],
+          texts: utf8Texts([]),
           offsets,
           ids: Int32Array.from(numbers.flat()),
         };

@@ -6,6 +6,7 @@ import { TokenizerFamily, writeDemoModel } from '../demo/demo-model';
 import { NumberTokenizer } from '../models/tokenizer';
 import { NumberFormat } from '../spec/vocabulary';
 import { dropFirst, pick, tokenizeNumbers } from './tokenize-numbers';
+import { utf8Texts } from '../tokenize/encoded-numbers';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'tokensweep-pick-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -45,7 +46,7 @@ describe(pick.name, () => {
     const none = pick(tokenizeNumbers(await tokenizer('gpt2'), new Float64Array([1, 2]), 'plain'), []);
     expect(none).toEqual({
       values: new Float64Array(0),
-      texts: [],
+      texts: utf8Texts([]),
       offsets: new Int32Array(1),
       ids: new Int32Array(0),
     });

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { NumberFormat } from '../spec/vocabulary';
+import { EncodedNumbers, encodeOneByOne, Utf8Texts } from '../tokenize/encoded-numbers';
 import { ExactNumberTokenizer } from '../tokenize/exact-number-tokenizer';
 import { FullTokenizer } from '../tokenize/full-tokenizer';
 import { FastPathPlan, planNumberFastPath } from '../tokenize/number-fast-path';
@@ -11,6 +13,10 @@ export type TokenizerPath = 'exact-bpe' | 'transformers';
 
 interface TokenizerEngine {
   encodeInto(text: string, out: Int32Array, at: number): number;
+  /** A batch of numbers at once, where the engine has a way of its own. */
+  encodeNumbers?(values: Float64Array, format: NumberFormat): EncodedNumbers;
+  /** The texts of a batch's tokens, where the engine has a way of its own. */
+  pieceTexts?(tokens: { ids: Int32Array; texts: Utf8Texts }): Utf8Texts;
   piece(id: number): string;
 }
 
@@ -40,6 +46,8 @@ export interface TokenizerSource {
  */
 export class NumberTokenizer {
   private knownIds: Set<number> | undefined;
+  /** Each token's text as UTF-8, by id, once asked for. */
+  private readonly pieceBytes: (Uint8Array | undefined)[] = [];
   private fullPieces: Promise<FullTokenizer> | undefined;
   readonly choice: TokenizerChoice;
 
@@ -99,6 +107,11 @@ export class NumberTokenizer {
     return this.engine.encodeInto(text, out, at);
   }
 
+  /** Each of `values` (safe integers) formatted as `format` and tokenized, no special tokens added. */
+  encodeNumbers(values: Float64Array, format: NumberFormat): EncodedNumbers {
+    return this.engine.encodeNumbers?.(values, format) ?? encodeOneByOne(this.engine, values, format);
+  }
+
   /** Token ids of `text`, with no BOS/EOS or other special tokens added. */
   encode(text: string): number[] {
     const out = new Int32Array(text.length * 2 + 8);
@@ -108,6 +121,27 @@ export class NumberTokenizer {
   /** The text of one token id decoded on its own. */
   piece(id: number): string {
     return this.engine.piece(id);
+  }
+
+  /** The text of each of a batch's tokens decoded on its own, as UTF-8 end to end (the `tokens` column's lists). */
+  pieceTexts(tokens: { ids: Int32Array; texts: Utf8Texts }): Utf8Texts {
+    if (this.engine.pieceTexts) return this.engine.pieceTexts(tokens);
+    const { ids } = tokens;
+    const ends = new Int32Array(ids.length + 1);
+    let bytes = new Uint8Array(Math.max(64, ids.length * 4));
+    let used = 0;
+    for (let t = 0; t < ids.length; t++) {
+      const id = ids[t];
+      const piece = this.pieceBytes[id] ?? (this.pieceBytes[id] = encoder.encode(this.engine.piece(id)));
+      if (used + piece.length > bytes.length) {
+        const grown = new Uint8Array(bytes.length * 2 + piece.length);
+        grown.set(bytes.subarray(0, used));
+        bytes = grown;
+      }
+      for (let k = 0; k < piece.length; k++) bytes[used++] = piece[k];
+      ends[t + 1] = used;
+    }
+    return { bytes: bytes.subarray(0, used), ends };
   }
 
   /**
@@ -128,6 +162,8 @@ export class NumberTokenizer {
     return this.knownIds.has(id);
   }
 }
+
+const encoder = new TextEncoder();
 
 /** The ids a tokenizer.json knows: its model's vocabulary (a token → id map, or Unigram's list) and its added tokens. */
 function vocabularyIds(json: {

@@ -1,4 +1,5 @@
 import { Bool, Data, Field, Float32, Float64, Int32, Int64, List, makeData, Utf8 } from 'apache-arrow';
+import { Utf8Texts } from '../tokenize/encoded-numbers';
 
 /**
  * Arrow column data built straight from typed arrays, with no per-row objects: the hot paths hand
@@ -49,9 +50,10 @@ export function boolColumn(values: Uint8Array): Data<Bool> {
   return makeData({ type: new Bool(), length: values.length, data: packBits(values).bitmap });
 }
 
-export function utf8Column(strings: string[]): Data<Utf8> {
-  const { offsets, bytes } = encodeStrings(strings);
-  return makeData({ type: new Utf8(), length: strings.length, valueOffsets: offsets, data: bytes });
+/** utf8 from strings, or from texts already UTF-8 (a tokenizer's batch gives them so). */
+export function utf8Column(strings: string[] | Utf8Texts): Data<Utf8> {
+  const { ends, bytes } = Array.isArray(strings) ? encodeStrings(strings) : strings;
+  return makeData({ type: new Utf8(), length: ends.length - 1, valueOffsets: ends, data: bytes });
 }
 
 /** utf8 holding the same `value` in every one of `length` rows, built without a string per row. */
@@ -76,7 +78,7 @@ export function int32ListColumn(offsets: Int32Array, values: Int32Array): Data<L
 }
 
 /** list<utf8>: row i holds `strings[offsets[i]..offsets[i + 1])`. */
-export function utf8ListColumn(offsets: Int32Array, strings: string[]): Data<List<Utf8>> {
+export function utf8ListColumn(offsets: Int32Array, strings: string[] | Utf8Texts): Data<List<Utf8>> {
   const child = utf8Column(strings);
   return makeData({
     type: new List(new Field('item', new Utf8(), false)),
@@ -93,7 +95,7 @@ const encoder = new TextEncoder();
  * token pieces, ASCII: their bytes are their char codes, written in place, which costs a fraction of
  * a TextEncoder call (and its result object) per string; any other string goes through the encoder.
  */
-function encodeStrings(strings: string[]): { offsets: Int32Array; bytes: Uint8Array } {
+function encodeStrings(strings: string[]): Utf8Texts {
   const offsets = new Int32Array(strings.length + 1);
   let bytes = new Uint8Array(Math.max(64, strings.length * 8));
   let used = 0;
@@ -108,7 +110,7 @@ function encodeStrings(strings: string[]): { offsets: Int32Array; bytes: Uint8Ar
     used = writeAscii(s, bytes, used) ?? used + encoder.encodeInto(s, bytes.subarray(used)).written;
     offsets[i + 1] = used;
   }
-  return { offsets, bytes: bytes.slice(0, used) };
+  return { ends: offsets, bytes: bytes.slice(0, used) };
 }
 
 /** Writes `s` at `at` if it is all ASCII, returning the new end; null (nothing kept) if it is not. */

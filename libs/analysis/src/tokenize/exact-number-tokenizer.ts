@@ -1,3 +1,6 @@
+import { NativeNumberBpe, nativeGemm } from '../compute/native-gemm';
+import { NumberFormat } from '../spec/vocabulary';
+import { EncodedNumbers, Utf8Texts } from './encoded-numbers';
 import { NumberBpe } from './number-bpe';
 import { FastPathPlan } from './number-fast-path';
 import { isNumberAlphabet, splitPieces } from './number-split';
@@ -10,11 +13,17 @@ const MAX_TEXT = 64;
  * Numbers' texts tokenized exactly as the Rust reference tokenizes them with this tokenizer.json:
  * split as its pre-tokenizer splits, then byte-level BPE per piece. Short pieces (Llama 3's and
  * Qwen 3's digit groups, signs, commas) are tokenized once and then read from a table.
+ *
+ * `encodeInto` is the definition, in JavaScript, one text at a time. A chunk's numbers go through
+ * `encodeNumbers`: the same steps in the native addon (native/src/number-bpe.c) over the same tables,
+ * formatting included, in one call, with no string made per number.
  */
 export class ExactNumberTokenizer {
   private readonly bpe: NumberBpe;
   /** Each token's text by id (an array: a chunk looks up every one of its tokens). */
   private readonly pieceText: (string | undefined)[];
+  /** Each token's length in bytes by id, 0 for an id that is not a token of numbers. */
+  private readonly pieceLength: Uint8Array;
   // cache of short pieces, keyed by their characters (4 bits each): where their ids start in `pool`, +1
   private readonly cacheStart = new Int32Array(1 << (4 * CACHED_PIECE));
   private readonly cacheCount = new Uint8Array(1 << (4 * CACHED_PIECE));
@@ -22,13 +31,16 @@ export class ExactNumberTokenizer {
   private pooled = 0;
   private readonly ends = new Int32Array(MAX_TEXT);
   private readonly regrouped = new Int32Array(MAX_TEXT);
+  private native: NativeNumberBpe | undefined;
 
   constructor(private readonly plan: FastPathPlan) {
     this.bpe = new NumberBpe(plan.bpe);
     const largest = this.bpe.globalIds.reduce((a, b) => Math.max(a, b), -1);
     this.pieceText = Array.from({ length: largest + 1 }, () => undefined);
+    this.pieceLength = new Uint8Array(largest + 1);
     this.bpe.tokens.forEach((token, local) => {
       this.pieceText[this.bpe.globalIds[local]] = token.replaceAll('\u0120', ' ');
+      this.pieceLength[this.bpe.globalIds[local]] = token.length; // one byte per character: ASCII
     });
   }
 
@@ -67,6 +79,57 @@ export class ExactNumberTokenizer {
     return at;
   }
 
+  /**
+   * The text of each of a batch's tokens decoded on its own, as UTF-8 end to end. Byte-level BPE
+   * cuts a number's text into its tokens, so their bytes are the texts' bytes as they are, cut at
+   * each token's length: only the ends are new.
+   */
+  pieceTexts(tokens: { ids: Int32Array; texts: Utf8Texts }): Utf8Texts {
+    const { ids, texts } = tokens;
+    const ends = new Int32Array(ids.length + 1);
+    let end = 0;
+    for (let t = 0; t < ids.length; t++) {
+      const length = this.pieceLength[ids[t]];
+      if (length === 0 || length === undefined)
+        throw new Error(`token id ${ids[t]} is not a token of numbers`);
+      end += length;
+      ends[t + 1] = end;
+    }
+    const textBytes = texts.ends[texts.ends.length - 1] - texts.ends[0];
+    if (end !== textBytes)
+      throw new Error(`the tokens' texts add up to ${end} bytes where the numbers' texts have ${textBytes}`);
+    return { bytes: texts.bytes.subarray(texts.ends[0]), ends };
+  }
+
+  /** Each of `values` (safe integers) formatted as `format` and tokenized, by the native addon. */
+  encodeNumbers(values: Float64Array, format: NumberFormat): EncodedNumbers {
+    const addon = nativeGemm();
+    this.native ??= this.createNative();
+    const [offsets, ids, ends, bytes] = addon.encodeNumbers(this.native, values, FORMAT_CODES[format]);
+    return { offsets, ids, texts: { bytes, ends } };
+  }
+
+  private createNative(): NativeNumberBpe {
+    const t = this.bpe.nativeTables();
+    const splits = Int32Array.from(
+      this.plan.splits.flatMap((rule) => [
+        Number.isFinite(rule.digitsPerPiece) ? rule.digitsPerPiece : 0,
+        rule.spaceJoinsDigits ? 1 : 0,
+      ]),
+    );
+    return nativeGemm().createNumberBpe(
+      t.globalIds,
+      t.tokenBytes,
+      t.tokenEnds,
+      t.charLocal,
+      t.mergeKeys,
+      t.mergeRanks,
+      t.mergeResults,
+      t.ignoreMerges,
+      splits,
+    );
+  }
+
   private cachedPiece(text: string, from: number, to: number, out: Int32Array, at: number): number {
     let key = 0;
     for (let i = from; i < to; i++) key = (key << 4) | ALPHABET_INDEX[text.charCodeAt(i)];
@@ -94,6 +157,9 @@ export class ExactNumberTokenizer {
     return text;
   }
 }
+
+/** The native addon's code of each format. */
+const FORMAT_CODES: Record<NumberFormat, 0 | 1 | 2> = { plain: 0, space: 1, comma: 2 };
 
 /** 1..13 for the number alphabet, so a key of short pieces is never 0 and never ambiguous. */
 const ALPHABET_INDEX = (() => {

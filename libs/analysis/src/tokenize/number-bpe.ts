@@ -40,6 +40,18 @@ export interface NumberBpeSource {
   ignoreMerges: boolean;
 }
 
+/** NumberBpe's tables as flat arrays (see `nativeTables`). */
+export interface NumberBpeTables {
+  globalIds: Int32Array;
+  tokenBytes: Uint8Array;
+  tokenEnds: Int32Array;
+  charLocal: Int32Array;
+  mergeKeys: Int32Array;
+  mergeRanks: Int32Array;
+  mergeResults: Int32Array;
+  ignoreMerges: boolean;
+}
+
 export class NumberBpe {
   /** Global id of each local id. */
   readonly globalIds: Int32Array;
@@ -106,6 +118,34 @@ export class NumberBpe {
       this.ranks[slot] = rank;
       this.results[slot] = merged;
     }
+  }
+
+  /**
+   * The tables, for the native tokenizer to copy (native/src/number-bpe.h): each local token's
+   * characters end to end with `Ġ` as a space (the text's own byte), and the local id of each ASCII
+   * character.
+   */
+  nativeTables(): NumberBpeTables {
+    const tokenEnds = new Int32Array(this.tokens.length);
+    const tokenBytes = new Uint8Array(this.tokens.reduce((sum, token) => sum + token.length, 0));
+    let end = 0;
+    this.tokens.forEach((token, local) => {
+      for (let i = 0; i < token.length; i++) {
+        const code = token.charCodeAt(i);
+        tokenBytes[end++] = code === 0x120 ? 0x20 : code;
+      }
+      tokenEnds[local] = end;
+    });
+    return {
+      globalIds: this.globalIds,
+      tokenBytes,
+      tokenEnds,
+      charLocal: this.charLocal.slice(0, 128),
+      mergeKeys: this.keys,
+      mergeRanks: this.ranks,
+      mergeResults: this.results,
+      ignoreMerges: this.ignoreMerges,
+    };
   }
 
   /** The local id of a token string of the alphabet, or -1. */
