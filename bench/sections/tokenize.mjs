@@ -1,4 +1,5 @@
-// a. Tokenization: tokenizeNumbers against the plain AutoTokenizer loop and gpt-tokenizer's r50k_base.
+// a. Tokenization: tokenizeNumbers (the native batch) against its JavaScript definition, the plain
+// AutoTokenizer loop and gpt-tokenizer's r50k_base.
 import { lib, median, now, require, round, row } from '../lib/common.mjs';
 
 const RANGE = 1_000_000;
@@ -15,6 +16,7 @@ export async function tokenizeSection(ctx) {
   const { NumberTokenizer } = lib('models/tokenizer');
   const { tokenizeNumbers } = lib('compute/tokenize-numbers');
   const { formatNumber } = lib('compute/format-number');
+  const { encodeOneByOne } = lib('tokenize/encoded-numbers');
   const { AutoTokenizer } = await import('@huggingface/transformers');
   const r50k = require('gpt-tokenizer/encoding/r50k_base');
 
@@ -26,6 +28,8 @@ export async function tokenizeSection(ctx) {
 
   const contenders = {
     ours: (values, format) => tokenizeNumbers(ours, values, format),
+    // the same tables, one text at a time in JavaScript: what the native batch ports
+    definition: (values, format) => encodeOneByOne(ours, values, format),
     // the straightforward loop: format, encode, keep the array
     auto: (values, format) => {
       const out = new Array(values.length);
@@ -67,6 +71,15 @@ export async function tokenizeSection(ctx) {
         }
         const { offsets, ids } = results.ours;
         tokensTotal += ids.length;
+        const definition = results.definition;
+        if (
+          definition.ids.length !== ids.length ||
+          definition.ids.some((id, t) => id !== ids[t]) ||
+          definition.offsets.some((o, i) => o !== offsets[i])
+        ) {
+          mismatches++;
+          firstMismatch ??= { slice: [values[0], values[values.length - 1]], format, against: 'definition' };
+        }
         for (let i = 0; i < values.length; i++) {
           const mine = ids.subarray(offsets[i], offsets[i + 1]);
           for (const other of ['auto', 'gptTokenizer']) {
@@ -103,6 +116,17 @@ export async function tokenizeSection(ctx) {
     };
 
     rows.push(
+      row(
+        `a.${format}.js`,
+        `tokenize ${format}: numbers/s/core vs its JavaScript definition`,
+        round(perCore.ours, 0),
+        'n/s',
+        {
+          anchor: 'the same tables, one text at a time in JavaScript',
+          anchorValue: round(perCore.definition, 0),
+          ratio: round(perCore.ours / perCore.definition, 2),
+        },
+      ),
       row(
         `a.${format}.auto`,
         `tokenize ${format}: numbers/s/core vs AutoTokenizer loop`,
