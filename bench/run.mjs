@@ -158,29 +158,38 @@ async function context(workDir, quick) {
 function merge(blocks, count) {
   const values = new Float64Array(count);
   const offsets = new Int32Array(count + 1);
-  const texts = [];
+  const ends = new Int32Array(count + 1);
   const ids = [];
+  const bytes = [];
   let at = 0;
   let base = 0;
+  let textBase = 0;
   for (const block of blocks) {
     const take = Math.min(block.values.length, count - at);
     if (take <= 0) break;
     values.set(block.values.subarray(0, take), at);
     for (let i = 0; i < take; i++) {
-      texts.push(block.texts[i]);
       offsets[at + i + 1] = base + block.offsets[i + 1];
+      ends[at + i + 1] = textBase + block.texts.ends[i + 1];
     }
     ids.push(block.ids.subarray(0, block.offsets[take]));
+    bytes.push(block.texts.bytes.subarray(0, block.texts.ends[take]));
     base += block.offsets[take];
+    textBase += block.texts.ends[take];
     at += take;
   }
-  const flat = new Int32Array(base);
+  return { values, texts: { bytes: concat(bytes, Uint8Array), ends }, offsets, ids: concat(ids, Int32Array) };
+}
+
+/** Typed arrays end to end in one of `type`. */
+function concat(parts, type) {
+  const out = new type(parts.reduce((n, part) => n + part.length, 0));
   let used = 0;
-  for (const part of ids) {
-    flat.set(part, used);
+  for (const part of parts) {
+    out.set(part, used);
     used += part.length;
   }
-  return { values, texts, offsets, ids: flat };
+  return out;
 }
 
 const fmtLoad = (load) => `${load.one.toFixed(2)} ${load.five.toFixed(2)} ${load.fifteen.toFixed(2)}`;

@@ -14,6 +14,9 @@ export const SWEEP_ANALYSES = ['tokens', 'sign-symmetry', 'successive-cosine'];
  */
 export const SCALING_NUMBERS = { full: '0..4999999', quick: '0..499999' };
 
+/** The cold-process scaling measured again on the largest sweep the default limits allow. */
+export const LARGE_SCALING_NUMBERS = { full: '0..9999999', quick: '0..999999' };
+
 /** Scaling runs alternate 1 and 2 (threads or workers) this many times; their medians are compared. */
 export const SCALING_ROUNDS = 3;
 
@@ -59,30 +62,38 @@ export async function embeddedSection(ctx) {
   const speedup = runs[1].wallS / runs[2].wallS;
   const count = ctx.quick ? 100_000 : 1_000_000;
   const scalingNumbers = ctx.quick ? SCALING_NUMBERS.quick : SCALING_NUMBERS.full;
-  const scalingRuns = { 1: [], 2: [] };
-  for (let round = 0; round < SCALING_ROUNDS; round++) {
-    for (const threads of [1, 2]) {
-      const out = path.join(ctx.workDir, `embedded-scaling-${threads}`);
-      const result = await cli(out, [
-        '--numbers',
-        scalingNumbers,
-        ...SWEEP_ANALYSES.flatMap((a) => ['--analysis', a]),
-        '--pooling',
-        'mean',
-        '--threads',
-        String(threads),
-      ]);
-      scalingRuns[threads].push({ wallS: result.wallS, peakMiB: result.peakMiB });
-      await rm(out, { recursive: true, force: true });
+  /** Cold processes of 1 and 2 threads over `sweep`, alternated SCALING_ROUNDS times: their medians. */
+  const scalingOf = async (sweep) => {
+    const scalingRuns = { 1: [], 2: [] };
+    for (let round = 0; round < SCALING_ROUNDS; round++) {
+      for (const threads of [1, 2]) {
+        const out = path.join(ctx.workDir, `embedded-scaling-${threads}`);
+        const result = await cli(out, [
+          '--numbers',
+          sweep,
+          ...SWEEP_ANALYSES.flatMap((a) => ['--analysis', a]),
+          '--pooling',
+          'mean',
+          '--threads',
+          String(threads),
+        ]);
+        scalingRuns[threads].push({ wallS: result.wallS, peakMiB: result.peakMiB });
+        await rm(out, { recursive: true, force: true });
+      }
     }
-  }
-  const medianOf = (runs) => ({
-    wallS: median(runs.map((r) => r.wallS)),
-    peakMiB: Math.max(...runs.map((r) => r.peakMiB)),
-    allS: runs.map((r) => round(r.wallS)),
-  });
-  const scaling = { 1: medianOf(scalingRuns[1]), 2: medianOf(scalingRuns[2]) };
+    const medianOf = (runs) => ({
+      wallS: median(runs.map((r) => r.wallS)),
+      peakMiB: Math.max(...runs.map((r) => r.peakMiB)),
+      allS: runs.map((r) => round(r.wallS)),
+    });
+    return { 1: medianOf(scalingRuns[1]), 2: medianOf(scalingRuns[2]) };
+  };
+  const scaling = await scalingOf(scalingNumbers);
   const scalingSpeedup = scaling[1].wallS / scaling[2].wallS;
+  // the largest sweep the default limits allow (MAX_SWEEP_NUMBERS), where a process's fixed part weighs half as much
+  const largeNumbers = ctx.quick ? LARGE_SCALING_NUMBERS.quick : LARGE_SCALING_NUMBERS.full;
+  const large = await scalingOf(largeNumbers);
+  const largeSpeedup = large[1].wallS / large[2].wallS;
   const warm = { 1: warmSweep(ctx, scalingNumbers, 1), 2: warmSweep(ctx, scalingNumbers, 2) };
   const warmSpeedup = warm[1].medianS / warm[2].medianS;
   const matrixOut = path.join(ctx.workDir, 'embedded-matrix');
@@ -125,6 +136,18 @@ export async function embeddedSection(ctx) {
       },
     ),
     row(
+      'd.scaling.10M',
+      `embedded run ${largeNumbers} (3 analyses, mean), 2 threads: speed-up`,
+      round(large[2].wallS),
+      's',
+      {
+        anchor: '1 thread',
+        anchorValue: round(large[1].wallS),
+        ratio: round(largeSpeedup, 2),
+        note: `medians of ${SCALING_ROUNDS}, alternated (1 thread ${large[1].allS.join(', ')} s; 2 threads ${large[2].allS.join(', ')} s); peak RSS ${Math.round(large[1].peakMiB)} / ${Math.round(large[2].peakMiB)} MiB`,
+      },
+    ),
+    row(
       'd.scaling.warm',
       'the same sweep again on a thread pool that ran it once, 2 threads: speed-up',
       round(warm[2].medianS),
@@ -147,6 +170,7 @@ export async function embeddedSection(ctx) {
       runs,
       speedup,
       scaling: { numbers: scalingNumbers, runs: scaling, speedup: scalingSpeedup },
+      largeScaling: { numbers: largeNumbers, runs: large, speedup: largeSpeedup },
       warmScaling: { numbers: scalingNumbers, runs: warm, speedup: warmSpeedup },
       matrix: {
         numbers: matrixNumbers,

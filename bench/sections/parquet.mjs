@@ -93,6 +93,7 @@ async function tableBuilders(ctx, count) {
   const { ANALYSIS_SCHEMAS } = lib('output/schemas');
   const { int64Column, float32Column, float64Column } = lib('output/arrow-columns');
   const { NumberTokenizer } = lib('models/tokenizer');
+  const { utf8Texts } = lib('tokenize/encoded-numbers');
   const tokenizer = await NumberTokenizer.load(ctx.modelDir);
   const tokens = await ctx.tokensOfRange(count);
 
@@ -100,7 +101,7 @@ async function tableBuilders(ctx, count) {
   const positives = tokens;
   const negatives = {
     values: tokens.values.map((v) => -v),
-    texts: [],
+    texts: utf8Texts(Array.from(tokens.values, (v) => String(-v))),
     offsets: tokens.offsets.map((o, i) => o + i),
     ids: new Int32Array(tokens.ids.length + count),
   };
