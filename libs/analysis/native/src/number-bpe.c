@@ -36,10 +36,10 @@ struct number_bpe {
   uint8_t cache_count[CACHE_SLOTS];
   int32_t *pool;
   size_t pooled, pool_capacity;
-  /* the last batch */
+  /* the last batch: offsets for `number_capacity` numbers, ids and text bytes grown as they fill */
   int32_t *offsets, *text_ends, *ids;
   uint8_t *text;
-  size_t number_capacity;
+  size_t number_capacity, id_capacity, text_capacity;
 };
 
 /* 1..13 for ' ', ',', '-', '0'..'9', so that a key of short pieces is never 0 nor ambiguous. */
@@ -292,29 +292,49 @@ static size_t format_number(double value, number_format format, uint8_t *out) {
   return length;
 }
 
-static int reserve(number_bpe *bpe, size_t count) {
-  if (count <= bpe->number_capacity) return 1;
+/* Room for the offsets of `count` numbers. */
+static int reserve_numbers(number_bpe *bpe, size_t count) {
+  if (bpe->offsets && count <= bpe->number_capacity) return 1;
   int32_t *offsets = realloc(bpe->offsets, (count + 1) * sizeof(int32_t));
   if (offsets) bpe->offsets = offsets;
   int32_t *text_ends = realloc(bpe->text_ends, (count + 1) * sizeof(int32_t));
   if (text_ends) bpe->text_ends = text_ends;
-  int32_t *ids = realloc(bpe->ids, count * MAX_NUMBER_TEXT * sizeof(int32_t));
-  if (ids) bpe->ids = ids;
-  uint8_t *text = realloc(bpe->text, count * MAX_NUMBER_TEXT);
-  if (text) bpe->text = text;
-  if (!offsets || !text_ends || !ids || !text) return 0;
+  if (!offsets || !text_ends) return 0;
   bpe->number_capacity = count;
+  return 1;
+}
+
+/*
+ * Room for one more number's ids after `ids_used` and its text after `text_used`, doubling as they
+ * fill: a batch keeps about what it needs (a few ids and bytes a number), not the worst case.
+ */
+static int reserve_number(number_bpe *bpe, size_t ids_used, size_t text_used) {
+  if (ids_used + MAX_NUMBER_TEXT > bpe->id_capacity) {
+    const size_t capacity = 2 * bpe->id_capacity + 4 * MAX_NUMBER_TEXT;
+    int32_t *ids = realloc(bpe->ids, capacity * sizeof(int32_t));
+    if (!ids) return 0;
+    bpe->ids = ids;
+    bpe->id_capacity = capacity;
+  }
+  if (text_used + MAX_NUMBER_TEXT > bpe->text_capacity) {
+    const size_t capacity = 2 * bpe->text_capacity + 4 * MAX_NUMBER_TEXT;
+    uint8_t *text = realloc(bpe->text, capacity);
+    if (!text) return 0;
+    bpe->text = text;
+    bpe->text_capacity = capacity;
+  }
   return 1;
 }
 
 number_bpe_status number_bpe_encode(number_bpe *bpe, const double *values, size_t count, number_format format,
                                     number_bpe_batch *batch, size_t *failed_at) {
-  if (!reserve(bpe, count ? count : 1)) return NUMBER_BPE_NO_MEMORY;
+  if (!reserve_numbers(bpe, count) || !reserve_number(bpe, 0, 0)) return NUMBER_BPE_NO_MEMORY;
   int32_t ends_a[MAX_TEXT], ends_b[MAX_TEXT];
   size_t id_count = 0, text_length = 0;
   bpe->offsets[0] = 0;
   bpe->text_ends[0] = 0;
   for (size_t n = 0; n < count; n++) {
+    if (!reserve_number(bpe, id_count, text_length)) return NUMBER_BPE_NO_MEMORY;
     uint8_t *text = bpe->text + text_length;
     const size_t length = format_number(values[n], format, text);
     if (length == 0) {
