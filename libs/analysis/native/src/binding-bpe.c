@@ -17,6 +17,9 @@
 #include "napi-args.h"
 #include "number-bpe.h"
 
+/* Marks the externals createNumberBpe makes, so that encodeNumbers takes no other. */
+static const napi_type_tag NUMBER_BPE_TAG = {0x8f1c2a6d4b7e3905ULL, 0x2d94e0b7c61a5f83ULL};
+
 static napi_value fail(napi_env env, const char *message) {
   napi_throw_range_error(env, NULL, message);
   return NULL;
@@ -58,9 +61,15 @@ napi_value create_number_bpe(napi_env env, napi_callback_info info) {
       return fail(env, "tokenEnds must rise by at least one within tokenBytes");
   for (size_t c = 0; c < 128; c++)
     if (local_of[c] < -1 || local_of[c] >= (int32_t)locals) return fail(env, "charLocal holds an id that is no token");
-  for (size_t s = 0; s < capacity; s++)
-    if (((const int32_t *)keys)[s] != 0 && (merged[s] < 0 || merged[s] >= (int32_t)locals))
-      return fail(env, "mergeResults holds an id that is no token");
+  for (const char *c = " ,-0123456789"; *c; c++)
+    if (local_of[(unsigned char)*c] < 0) return fail(env, "charLocal has no token for a character of numbers");
+  size_t empty = 0;
+  for (size_t s = 0; s < capacity; s++) {
+    if (((const int32_t *)keys)[s] == 0) empty++;
+    else if (merged[s] < 0 || merged[s] >= (int32_t)locals) return fail(env, "mergeResults holds an id that is no token");
+  }
+  /* a lookup ends at an empty slot: a table without one would never end */
+  if (empty == 0) return fail(env, "mergeKeys has no empty slot");
 
   number_split_rule rules[8];
   const int32_t *pairs = splits;
@@ -78,6 +87,8 @@ napi_value create_number_bpe(napi_env env, napi_callback_info info) {
     number_bpe_free(bpe);
     return fail(env, "cannot hand the number tokenizer to JavaScript");
   }
+  if (napi_type_tag_object(env, external, &NUMBER_BPE_TAG) != napi_ok)
+    return fail(env, "cannot tag the number tokenizer");
   return external;
 }
 
@@ -99,7 +110,9 @@ napi_value encode_numbers(napi_env env, napi_callback_info info) {
     return fail(env, "encodeNumbers(tokenizer, values, format) takes three arguments");
   napi_valuetype type;
   void *handle;
+  bool tagged = false;
   if (napi_typeof(env, argv[0], &type) != napi_ok || type != napi_external ||
+      napi_check_object_type_tag(env, argv[0], &NUMBER_BPE_TAG, &tagged) != napi_ok || !tagged ||
       napi_get_value_external(env, argv[0], &handle) != napi_ok)
     return fail(env, "tokenizer must be what createNumberBpe returned");
   void *values;

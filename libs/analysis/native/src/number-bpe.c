@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The longest text a number formats to is 23 characters (a space or commas, a sign, 16 digits). */
+/* Pieces and texts are far shorter: a number formats to at most 22 characters ("-9,007,199,254,740,991"). */
 #define MAX_TEXT 64
 /* Pieces up to this length are tokenized once and then read from a table (CACHED_PIECE). */
 #define CACHED_PIECE 4
 #define CACHE_SLOTS (1 << (4 * CACHED_PIECE))
-/* A formatted number's characters, at most: its ids are never more. */
+/* Room kept for one formatted number's characters (22 at most), and for its ids, never more. */
 #define MAX_NUMBER_TEXT 24
 
 struct number_bpe {
@@ -294,7 +294,7 @@ static size_t format_number(double value, number_format format, uint8_t *out) {
 
 /* Room for the offsets of `count` numbers. */
 static int reserve_numbers(number_bpe *bpe, size_t count) {
-  if (bpe->offsets && count <= bpe->number_capacity) return 1;
+  if (bpe->offsets && bpe->text_ends && count <= bpe->number_capacity) return 1;
   int32_t *offsets = realloc(bpe->offsets, (count + 1) * sizeof(int32_t));
   if (offsets) bpe->offsets = offsets;
   int32_t *text_ends = realloc(bpe->text_ends, (count + 1) * sizeof(int32_t));

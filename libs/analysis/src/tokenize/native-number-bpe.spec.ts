@@ -3,11 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatNumber } from '../compute/format-number';
+import { nativeGemm } from '../compute/native-gemm';
 import { seededUniform } from '../compute/seeded-random';
 import { TokenizerFamily, writeDemoModel } from '../demo/demo-model';
 import { NumberTokenizer } from '../models/tokenizer';
 import { NumberFormat } from '../spec/vocabulary';
+import { randomTokenizerJson } from '../testing/random-tokenizer-json';
 import { encodeOneByOne, textAt, utf8Texts } from './encoded-numbers';
+import { ExactNumberTokenizer } from './exact-number-tokenizer';
+import { planNumberFastPath } from './number-fast-path';
 
 /**
  * The native batch (native/src/number-bpe.c) against the JavaScript definition it ports
@@ -74,6 +78,26 @@ describe('the native number tokenizer', () => {
     },
   );
 
+  it.each([
+    [1, false],
+    [3, true],
+  ])(
+    'gives the ids of the JavaScript definition on a random BPE of digits and signs (seed %i, ignore_merges %s)',
+    (seed, ignoreMerges) => {
+      // odd tables: merges whose result another pair also makes, pairs listed twice, long tokens
+      const decision = planNumberFastPath(randomTokenizerJson(seed, ignoreMerges));
+      if (!decision.exact) throw new Error(decision.reason);
+      const numbers = new ExactNumberTokenizer(decision.plan);
+      const all = values();
+      for (const format of FORMATS) {
+        const batch = numbers.encodeNumbers(all, format);
+        const definition = encodeOneByOne(numbers, all, format);
+        expect(firstDifference(batch.offsets, definition.offsets)).toBe(-1);
+        expect(firstDifference(batch.ids, definition.ids)).toBe(-1);
+      }
+    },
+  );
+
   it.each(FAMILIES)("cuts the texts into each token's own text (%s)", async (family) => {
     const numbers = await tokenizer(family);
     const batch = numbers.encodeNumbers(values(), 'space');
@@ -86,6 +110,44 @@ describe('the native number tokenizer', () => {
   it('tokenizes an empty batch to nothing', async () => {
     const batch = (await tokenizer('gpt2')).encodeNumbers(new Float64Array(0), 'plain');
     expect(batch).toEqual({ offsets: new Int32Array(1), ids: new Int32Array(0), texts: utf8Texts([]) });
+  });
+
+  it('refuses tables a lookup could run off or never end in, and any handle it did not make', () => {
+    const alphabet = ' ,-0123456789';
+    const charLocal = new Int32Array(128).fill(-1);
+    [...alphabet].forEach((c, i) => (charLocal[c.charCodeAt(0)] = i));
+    const tables = (local: Int32Array, keys: Int32Array) =>
+      [
+        Int32Array.from(alphabet, (_, i) => i),
+        new TextEncoder().encode(alphabet),
+        Int32Array.from(alphabet, (_, i) => i + 1),
+        local,
+        keys,
+        new Int32Array(keys.length),
+        new Int32Array(keys.length),
+        false,
+        Int32Array.of(0, 1),
+      ] as const;
+    const addon = nativeGemm();
+    const made = addon.createNumberBpe(...tables(charLocal, new Int32Array(16)));
+    // no merges: every character is its own token
+    const [offsets, ids, ends, bytes] = addon.encodeNumbers(made, Float64Array.of(-12), 0);
+    expect([Array.from(offsets), Array.from(ids), textAt({ bytes, ends }, 0)]).toEqual([
+      [0, 3],
+      [2, 4, 5],
+      '-12',
+    ]);
+    const noSeven = charLocal.slice();
+    noSeven['7'.charCodeAt(0)] = -1;
+    expect(() => addon.createNumberBpe(...tables(noSeven, new Int32Array(16)))).toThrow(
+      new RangeError('charLocal has no token for a character of numbers'),
+    );
+    expect(() => addon.createNumberBpe(...tables(charLocal, new Int32Array(16).fill(5)))).toThrow(
+      new RangeError('mergeKeys has no empty slot'),
+    );
+    expect(() => addon.encodeNumbers({} as never, Float64Array.of(1), 0)).toThrow(
+      new RangeError('tokenizer must be what createNumberBpe returned'),
+    );
   });
 
   it('refuses a value that is not a safe integer, naming it and where it is', async () => {
