@@ -93,7 +93,7 @@ async function tableBuilders(ctx, count) {
   const { ANALYSIS_SCHEMAS } = lib('output/schemas');
   const { int64Column, float32Column, float64Column } = lib('output/arrow-columns');
   const { NumberTokenizer } = lib('models/tokenizer');
-  const { utf8Texts } = lib('tokenize/encoded-numbers');
+  const { utf8Texts } = lib('compute/utf8-texts');
   const tokenizer = await NumberTokenizer.load(ctx.modelDir);
   const tokens = await ctx.tokensOfRange(count);
 

@@ -9,7 +9,7 @@ const DIST = path.resolve(__dirname, '../../dist/libs/analysis/src');
 const { NumberTokenizer } = require(path.join(DIST, 'models/tokenizer.js'));
 const { tokenizeNumbers } = require(path.join(DIST, 'compute/tokenize-numbers.js'));
 const { formatNumber } = require(path.join(DIST, 'compute/format-number.js'));
-const { textAt } = require(path.join(DIST, 'tokenize/encoded-numbers.js'));
+const { textAt } = require(path.join(DIST, 'compute/utf8-texts.js'));
 
 const BATCH = 10_000;
 const loaded = new Map();

@@ -180,21 +180,17 @@ static napi_value variants(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
-  napi_value fn;
-  if (napi_create_function(env, "multiplyTransposed", NAPI_AUTO_LENGTH, multiply_transposed, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "multiplyTransposed", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "variants", NAPI_AUTO_LENGTH, variants, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "variants", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "successiveCosines", NAPI_AUTO_LENGTH, successive_cosines, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "successiveCosines", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "writeFileDurably", NAPI_AUTO_LENGTH, write_file_durably, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "writeFileDurably", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "createNumberBpe", NAPI_AUTO_LENGTH, create_number_bpe, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "createNumberBpe", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "encodeNumbers", NAPI_AUTO_LENGTH, encode_numbers, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "encodeNumbers", fn) != napi_ok) return NULL;
   napi_value slice;
   if (napi_create_uint32(env, GEMM_SLICE, &slice) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "slice", slice) != napi_ok) return NULL;
+  const napi_property_descriptor properties[] = {
+      {"multiplyTransposed", NULL, multiply_transposed, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"variants", NULL, variants, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"successiveCosines", NULL, successive_cosines, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"writeFileDurably", NULL, write_file_durably, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"createNumberBpe", NULL, create_number_bpe, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"encodeNumbers", NULL, encode_numbers, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"slice", NULL, NULL, NULL, NULL, slice, napi_default_jsproperty, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;
   return exports;
 }

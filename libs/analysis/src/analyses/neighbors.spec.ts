@@ -4,7 +4,7 @@ import { seededGaussian } from '../compute/seeded-random';
 import { TokenizedNumbers } from '../compute/tokenize-numbers';
 import { EmbeddingMatrix } from '../models/embeddings';
 import { neighborsTable } from './neighbors';
-import { utf8Texts } from '../tokenize/encoded-numbers';
+import { utf8Texts } from '../compute/utf8-texts';
 
 const ROWS = 300;
 const DIM = 12;

@@ -5,7 +5,7 @@ import { TokenizedNumbers } from '../compute/tokenize-numbers';
 import { EmbeddingMatrix } from '../models/embeddings';
 import { Pooling } from '../spec/vocabulary';
 import { successiveCosineTable } from './successive-cosine';
-import { utf8Texts } from '../tokenize/encoded-numbers';
+import { utf8Texts } from '../compute/utf8-texts';
 
 const ROWS = 30;
 const DIM = 770;

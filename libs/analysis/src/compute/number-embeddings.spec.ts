@@ -4,7 +4,7 @@ import { Pooling } from '../spec/vocabulary';
 import { normalize, poolInto } from './number-embeddings';
 import { seededGaussian } from './seeded-random';
 import { TokenizedNumbers } from './tokenize-numbers';
-import { utf8Texts } from '../tokenize/encoded-numbers';
+import { utf8Texts } from './utf8-texts';
 
 /** poolInto as first written (zero, add each token's row, divide, sum squares): the output any faster path must equal bit for bit. */
 function referencePoolInto(

@@ -5,7 +5,7 @@ import { normalize, poolInto } from './number-embeddings';
 import { SuccessiveDots } from './pooled-dots';
 import { seededGaussian, seededUniform } from './seeded-random';
 import { TokenizedNumbers } from './tokenize-numbers';
-import { utf8Texts } from '../tokenize/encoded-numbers';
+import { utf8Texts } from './utf8-texts';
 
 const ROWS = 40;
 

@@ -6,7 +6,7 @@ import { SuccessiveDots } from './pooled-dots';
 import { successiveCosines } from './successive-cosines';
 import { seededGaussian, seededUniform } from './seeded-random';
 import { TokenizedNumbers } from './tokenize-numbers';
-import { utf8Texts } from '../tokenize/encoded-numbers';
+import { utf8Texts } from './utf8-texts';
 
 const ROWS = 64;
 /** Rows 0..SPECIAL-1 are the edge cases below, the rest seeded Gaussian ones. */

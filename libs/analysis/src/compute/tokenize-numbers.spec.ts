@@ -6,7 +6,7 @@ import { TokenizerFamily, writeDemoModel } from '../demo/demo-model';
 import { NumberTokenizer } from '../models/tokenizer';
 import { NumberFormat } from '../spec/vocabulary';
 import { dropFirst, pick, tokenizeNumbers } from './tokenize-numbers';
-import { utf8Texts } from '../tokenize/encoded-numbers';
+import { utf8Texts } from './utf8-texts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'tokensweep-pick-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { NumberTokenizer } from '../models/tokenizer';
 import { NumberFormat } from '../spec/vocabulary';
-import { Utf8Texts } from '../tokenize/encoded-numbers';
+import { Utf8Texts } from './utf8-texts';
 
 /**
  * Token ids of many numbers, columnar: number i's ids are `ids[offsets[i]..offsets[i + 1])`, its

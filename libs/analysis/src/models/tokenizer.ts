@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NumberFormat } from '../spec/vocabulary';
-import { EncodedNumbers, encodeOneByOne, Utf8Texts } from '../tokenize/encoded-numbers';
+import { Utf8Texts, utf8Texts } from '../compute/utf8-texts';
+import { EncodedNumbers, encodeOneByOne } from '../tokenize/encoded-numbers';
 import { ExactNumberTokenizer } from '../tokenize/exact-number-tokenizer';
 import { FullTokenizer } from '../tokenize/full-tokenizer';
 import { FastPathPlan, planNumberFastPath } from '../tokenize/number-fast-path';
@@ -46,8 +47,6 @@ export interface TokenizerSource {
  */
 export class NumberTokenizer {
   private knownIds: Set<number> | undefined;
-  /** Each token's text as UTF-8, by id, once asked for. */
-  private readonly pieceBytes: (Uint8Array | undefined)[] = [];
   private fullPieces: Promise<FullTokenizer> | undefined;
   readonly choice: TokenizerChoice;
 
@@ -125,23 +124,9 @@ export class NumberTokenizer {
 
   /** The text of each of a batch's tokens decoded on its own, as UTF-8 end to end (the `tokens` column's lists). */
   pieceTexts(tokens: { ids: Int32Array; texts: Utf8Texts }): Utf8Texts {
-    if (this.engine.pieceTexts) return this.engine.pieceTexts(tokens);
-    const { ids } = tokens;
-    const ends = new Int32Array(ids.length + 1);
-    let bytes = new Uint8Array(Math.max(64, ids.length * 4));
-    let used = 0;
-    for (let t = 0; t < ids.length; t++) {
-      const id = ids[t];
-      const piece = this.pieceBytes[id] ?? (this.pieceBytes[id] = encoder.encode(this.engine.piece(id)));
-      if (used + piece.length > bytes.length) {
-        const grown = new Uint8Array(bytes.length * 2 + piece.length);
-        grown.set(bytes.subarray(0, used));
-        bytes = grown;
-      }
-      for (let k = 0; k < piece.length; k++) bytes[used++] = piece[k];
-      ends[t + 1] = used;
-    }
-    return { bytes: bytes.subarray(0, used), ends };
+    return (
+      this.engine.pieceTexts?.(tokens) ?? utf8Texts(Array.from(tokens.ids, (id) => this.engine.piece(id)))
+    );
   }
 
   /**
@@ -162,8 +147,6 @@ export class NumberTokenizer {
     return this.knownIds.has(id);
   }
 }
-
-const encoder = new TextEncoder();
 
 /** The ids a tokenizer.json knows: its model's vocabulary (a token → id map, or Unigram's list) and its added tokens. */
 function vocabularyIds(json: {

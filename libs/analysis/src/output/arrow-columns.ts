@@ -1,5 +1,5 @@
 import { Bool, Data, Field, Float32, Float64, Int32, Int64, List, makeData, Utf8 } from 'apache-arrow';
-import { Utf8Texts } from '../tokenize/encoded-numbers';
+import { Utf8Texts, utf8Texts } from '../compute/utf8-texts';
 
 /**
  * Arrow column data built straight from typed arrays, with no per-row objects: the hot paths hand
@@ -52,13 +52,13 @@ export function boolColumn(values: Uint8Array): Data<Bool> {
 
 /** utf8 from strings, or from texts already UTF-8 (a tokenizer's batch gives them so). */
 export function utf8Column(strings: string[] | Utf8Texts): Data<Utf8> {
-  const { ends, bytes } = Array.isArray(strings) ? encodeStrings(strings) : strings;
+  const { ends, bytes } = Array.isArray(strings) ? utf8Texts(strings) : strings;
   return makeData({ type: new Utf8(), length: ends.length - 1, valueOffsets: ends, data: bytes });
 }
 
 /** utf8 holding the same `value` in every one of `length` rows, built without a string per row. */
 export function constantUtf8Column(value: string, length: number): Data<Utf8> {
-  const bytes = encoder.encode(value);
+  const { bytes } = utf8Texts([value]);
   const offsets = new Int32Array(length + 1);
   for (let i = 1; i <= length; i++) offsets[i] = i * bytes.length;
   const data = new Uint8Array(length * bytes.length);
@@ -86,41 +86,6 @@ export function utf8ListColumn(offsets: Int32Array, strings: string[] | Utf8Text
     valueOffsets: offsets,
     child,
   });
-}
-
-const encoder = new TextEncoder();
-
-/**
- * The UTF-8 bytes of `strings`, end to end, and where each ends. Most strings here are numbers and
- * token pieces, ASCII: their bytes are their char codes, written in place, which costs a fraction of
- * a TextEncoder call (and its result object) per string; any other string goes through the encoder.
- */
-function encodeStrings(strings: string[]): Utf8Texts {
-  const offsets = new Int32Array(strings.length + 1);
-  let bytes = new Uint8Array(Math.max(64, strings.length * 8));
-  let used = 0;
-  for (let i = 0; i < strings.length; i++) {
-    const s = strings[i];
-    const worst = s.length * 3;
-    if (used + worst > bytes.length) {
-      const grown = new Uint8Array(Math.max(bytes.length * 2, used + worst));
-      grown.set(bytes.subarray(0, used));
-      bytes = grown;
-    }
-    used = writeAscii(s, bytes, used) ?? used + encoder.encodeInto(s, bytes.subarray(used)).written;
-    offsets[i + 1] = used;
-  }
-  return { ends: offsets, bytes: bytes.slice(0, used) };
-}
-
-/** Writes `s` at `at` if it is all ASCII, returning the new end; null (nothing kept) if it is not. */
-function writeAscii(s: string, bytes: Uint8Array, at: number): number | null {
-  for (let k = 0; k < s.length; k++) {
-    const code = s.charCodeAt(k);
-    if (code >= 0x80) return null;
-    bytes[at + k] = code;
-  }
-  return at + s.length;
 }
 
 /** One bit per flag, least significant first (Arrow's validity and boolean layout), and how many are 0. */

@@ -1,6 +1,7 @@
 import { NativeNumberBpe, nativeGemm } from '../compute/native-gemm';
 import { NumberFormat } from '../spec/vocabulary';
-import { EncodedNumbers, Utf8Texts } from './encoded-numbers';
+import { Utf8Texts } from '../compute/utf8-texts';
+import { EncodedNumbers } from './encoded-numbers';
 import { NumberBpe } from './number-bpe';
 import { FastPathPlan } from './number-fast-path';
 import { isNumberAlphabet, splitPieces } from './number-split';
@@ -20,10 +21,8 @@ const MAX_TEXT = 64;
  */
 export class ExactNumberTokenizer {
   private readonly bpe: NumberBpe;
-  /** Each token's text by id (an array: a chunk looks up every one of its tokens). */
+  /** Each token's text by id (an array: a chunk looks up every one of its tokens), ASCII: a byte a character. */
   private readonly pieceText: (string | undefined)[];
-  /** Each token's length in bytes by id, 0 for an id that is not a token of numbers. */
-  private readonly pieceLength: Uint8Array;
   // cache of short pieces, keyed by their characters (4 bits each): where their ids start in `pool`, +1
   private readonly cacheStart = new Int32Array(1 << (4 * CACHED_PIECE));
   private readonly cacheCount = new Uint8Array(1 << (4 * CACHED_PIECE));
@@ -37,10 +36,8 @@ export class ExactNumberTokenizer {
     this.bpe = new NumberBpe(plan.bpe);
     const largest = this.bpe.globalIds.reduce((a, b) => Math.max(a, b), -1);
     this.pieceText = Array.from({ length: largest + 1 }, () => undefined);
-    this.pieceLength = new Uint8Array(largest + 1);
     this.bpe.tokens.forEach((token, local) => {
       this.pieceText[this.bpe.globalIds[local]] = token.replaceAll('\u0120', ' ');
-      this.pieceLength[this.bpe.globalIds[local]] = token.length; // one byte per character: ASCII
     });
   }
 
@@ -89,10 +86,7 @@ export class ExactNumberTokenizer {
     const ends = new Int32Array(ids.length + 1);
     let end = 0;
     for (let t = 0; t < ids.length; t++) {
-      const length = this.pieceLength[ids[t]];
-      if (length === 0 || length === undefined)
-        throw new Error(`token id ${ids[t]} is not a token of numbers`);
-      end += length;
+      end += this.piece(ids[t]).length;
       ends[t + 1] = end;
     }
     const textBytes = texts.ends[texts.ends.length - 1] - texts.ends[0];
@@ -103,9 +97,8 @@ export class ExactNumberTokenizer {
 
   /** Each of `values` (safe integers) formatted as `format` and tokenized, by the native addon. */
   encodeNumbers(values: Float64Array, format: NumberFormat): EncodedNumbers {
-    const addon = nativeGemm();
     this.native ??= this.createNative();
-    const [offsets, ids, ends, bytes] = addon.encodeNumbers(this.native, values, FORMAT_CODES[format]);
+    const [offsets, ids, ends, bytes] = nativeGemm().encodeNumbers(this.native, values, FORMAT_CODES[format]);
     return { offsets, ids, texts: { bytes, ends } };
   }
 

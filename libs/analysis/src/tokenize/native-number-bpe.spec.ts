@@ -9,7 +9,8 @@ import { TokenizerFamily, writeDemoModel } from '../demo/demo-model';
 import { NumberTokenizer } from '../models/tokenizer';
 import { NumberFormat } from '../spec/vocabulary';
 import { randomTokenizerJson } from '../testing/random-tokenizer-json';
-import { encodeOneByOne, textAt, utf8Texts } from './encoded-numbers';
+import { textAt, utf8Texts } from '../compute/utf8-texts';
+import { EncodedNumbers, encodeOneByOne, TextEncoderInto } from './encoded-numbers';
 import { ExactNumberTokenizer } from './exact-number-tokenizer';
 import { planNumberFastPath } from './number-fast-path';
 
@@ -58,6 +59,21 @@ function values(): Float64Array {
   return Float64Array.from(out);
 }
 
+/** The native batch of `all` in `format`, once it is checked to equal the JavaScript definition's, array for array. */
+function expectTheDefinition(
+  numbers: TextEncoderInto & { encodeNumbers(values: Float64Array, format: NumberFormat): EncodedNumbers },
+  all: Float64Array,
+  format: NumberFormat,
+): EncodedNumbers {
+  const batch = numbers.encodeNumbers(all, format);
+  const definition = encodeOneByOne(numbers, all, format);
+  expect(firstDifference(batch.offsets, definition.offsets)).toBe(-1);
+  expect(firstDifference(batch.ids, definition.ids)).toBe(-1);
+  expect(firstDifference(batch.texts.ends, definition.texts.ends)).toBe(-1);
+  expect(firstDifference(batch.texts.bytes, definition.texts.bytes)).toBe(-1);
+  return batch;
+}
+
 describe('the native number tokenizer', () => {
   it.each(FAMILIES)(
     'gives the ids and texts of the JavaScript definition (%s, every format)',
@@ -66,12 +82,7 @@ describe('the native number tokenizer', () => {
       expect(numbers.choice.path).toBe('exact-bpe');
       const all = values();
       for (const format of FORMATS) {
-        const batch = numbers.encodeNumbers(all, format);
-        const definition = encodeOneByOne(numbers, all, format);
-        expect(firstDifference(batch.offsets, definition.offsets)).toBe(-1);
-        expect(firstDifference(batch.ids, definition.ids)).toBe(-1);
-        expect(firstDifference(batch.texts.ends, definition.texts.ends)).toBe(-1);
-        expect(firstDifference(batch.texts.bytes, definition.texts.bytes)).toBe(-1);
+        const batch = expectTheDefinition(numbers, all, format);
         for (const i of [0, 30_000, all.length - 3, all.length - 1])
           expect(textAt(batch.texts, i)).toBe(formatNumber(all[i], format));
       }
@@ -89,12 +100,7 @@ describe('the native number tokenizer', () => {
       if (!decision.exact) throw new Error(decision.reason);
       const numbers = new ExactNumberTokenizer(decision.plan);
       const all = values();
-      for (const format of FORMATS) {
-        const batch = numbers.encodeNumbers(all, format);
-        const definition = encodeOneByOne(numbers, all, format);
-        expect(firstDifference(batch.offsets, definition.offsets)).toBe(-1);
-        expect(firstDifference(batch.ids, definition.ids)).toBe(-1);
-      }
+      for (const format of FORMATS) expectTheDefinition(numbers, all, format);
     },
   );
 

@@ -1,3 +1,5 @@
+import { utf8Texts } from '../compute/utf8-texts';
+
 /**
  * Byte-level BPE over the tokens a number can be made of. A merge can only ever apply to a number
  * when both its sides are strings of the number alphabet (digits, `-`, `,` and the byte-level space
@@ -126,20 +128,11 @@ export class NumberBpe {
    * character.
    */
   nativeTables(): NumberBpeTables {
-    const tokenEnds = new Int32Array(this.tokens.length);
-    const tokenBytes = new Uint8Array(this.tokens.reduce((sum, token) => sum + token.length, 0));
-    let end = 0;
-    this.tokens.forEach((token, local) => {
-      for (let i = 0; i < token.length; i++) {
-        const code = token.charCodeAt(i);
-        tokenBytes[end++] = code === 0x120 ? 0x20 : code;
-      }
-      tokenEnds[local] = end;
-    });
+    const { bytes, ends } = utf8Texts(this.tokens.map((token) => token.replaceAll('\u0120', ' ')));
     return {
       globalIds: this.globalIds,
-      tokenBytes,
-      tokenEnds,
+      tokenBytes: bytes,
+      tokenEnds: ends.subarray(1),
       charLocal: this.charLocal.slice(0, 128),
       mergeKeys: this.keys,
       mergeRanks: this.ranks,
