@@ -12,7 +12,8 @@ const METADATA = { 'tokensweep.bench': 'true' };
  * seeded random floats where the values are cosines or powers), then times encodeParquet on it.
  */
 export async function parquetSection(ctx) {
-  const { encodeParquet } = lib('output/parquet-file');
+  const { encodeParquet, encodeParquetWasm } = lib('output/parquet-file');
+  const { nativeParquetSupports } = lib('output/native-parquet');
   const rowsTotal = ctx.quick ? ROWS / 10 : ROWS;
   const builders = await tableBuilders(ctx, rowsTotal);
   const rows = [];
@@ -20,8 +21,11 @@ export async function parquetSection(ctx) {
   for (const [analysis, build] of Object.entries(builders)) {
     const buildMs = [];
     const encodeMs = [];
+    const wasmMs = [];
     let bytes = 0;
+    let wasmBytes = 0;
     let table;
+    // each run: build, encode (the native writer), encode by parquet-wasm (the writer it stands in for)
     for (let run = -1; run < 5; run++) {
       let start = now();
       table = await build();
@@ -29,18 +33,27 @@ export async function parquetSection(ctx) {
       start = now();
       bytes = encodeParquet(table, METADATA).length;
       const encoded = now() - start;
+      start = now();
+      wasmBytes = encodeParquetWasm(table, METADATA).length;
+      const wasmEncoded = now() - start;
       if (run >= 0) {
         buildMs.push(built);
         encodeMs.push(encoded);
+        wasmMs.push(wasmEncoded);
       }
     }
     const count = table.numRows;
     const rate = count / (median(encodeMs) / 1000);
+    const wasmRate = count / (median(wasmMs) / 1000);
+    const native = nativeParquetSupports(table);
     details[analysis] = {
       rows: count,
       bytes,
       bytesPerRow: bytes / count,
+      native,
       encodeMs,
+      wasmMs,
+      wasmBytes,
       buildMs,
       encodeRowsPerS: rate,
       buildRowsPerS: count / (median(buildMs) / 1000),
@@ -48,11 +61,14 @@ export async function parquetSection(ctx) {
     rows.push(
       row(
         `c.${analysis}`,
-        `parquet ${analysis}: rows/s (encodeParquet, ${fmtRows(count)} rows)`,
+        `parquet ${analysis}: rows/s (encodeParquet, ${native ? 'native writer' : 'parquet-wasm'}, ${fmtRows(count)} rows)`,
         round(rate, 0),
         'rows/s',
         {
-          note: `${round(bytes / count, 2)} B/row zstd; Arrow build ${round(count / (median(buildMs) / 1000) / 1e6, 2)} M rows/s`,
+          anchor: 'parquet-wasm 0.8 (same settings)',
+          anchorValue: round(wasmRate, 0),
+          ratio: round(rate / wasmRate, 1),
+          note: `${round(bytes / count, 2)} B/row zstd (parquet-wasm ${round(wasmBytes / count, 2)}); Arrow build ${round(count / (median(buildMs) / 1000) / 1e6, 2)} M rows/s`,
         },
       ),
     );

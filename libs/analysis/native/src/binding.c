@@ -6,7 +6,7 @@
  * rows == cols the product is computed as symmetric. variants() → { best, supported[] }; slice: the
  * steps of the width each chain of fused multiply-adds runs over (GEMM_SLICE). successiveCosines: see
  * binding-dots.c. writeFileDurably: see binding-file.c. createNumberBpe, encodeNumbers: see
- * binding-bpe.c.
+ * binding-bpe.c. encodeParquetPage, zstdVersion: see binding-parquet.c.
  */
 #include <node_api.h>
 #include <stdint.h>
@@ -23,6 +23,9 @@ napi_value write_file_durably(napi_env env, napi_callback_info info);
 /* createNumberBpe and encodeNumbers (binding-bpe.c) */
 napi_value create_number_bpe(napi_env env, napi_callback_info info);
 napi_value encode_numbers(napi_env env, napi_callback_info info);
+/* encodeParquetPage and zstdVersion (binding-parquet.c) */
+napi_value encode_parquet_page(napi_env env, napi_callback_info info);
+napi_value zstd_version(napi_env env, napi_callback_info info);
 
 #define CHECK(env, call)                                          \
   do {                                                            \
@@ -189,6 +192,8 @@ NAPI_MODULE_INIT() {
       {"writeFileDurably", NULL, write_file_durably, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"createNumberBpe", NULL, create_number_bpe, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"encodeNumbers", NULL, encode_numbers, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"encodeParquetPage", NULL, encode_parquet_page, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"zstdVersion", NULL, zstd_version, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"slice", NULL, NULL, NULL, NULL, slice, napi_default_jsproperty, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;

@@ -73,6 +73,29 @@ export interface NativeGemm {
     values: Float64Array,
     format: 0 | 1 | 2,
   ): [Int32Array, Int32Array, Int32Array, Uint8Array];
+  /**
+   * One column chunk's data page (levels, then values PLAIN or DELTA_BINARY_PACKED) compressed by
+   * zstd at `level` (native/src/parquet-pages.h): [page, uncompressed length, the page's value count,
+   * nulls, min, max], min and max as their little-endian bytes (null for byte arrays or when no value
+   * is set). `type` and `encoding` are Parquet's numbers; a list column's items are the leaf values
+   * `listOffsets[0]..listOffsets[rows]`. Throws a RangeError when a buffer is too short for its rows.
+   */
+  encodeParquetPage(
+    type: number,
+    encoding: number,
+    rows: number,
+    optional: boolean,
+    values: Int32Array | BigInt64Array | Float32Array | Float64Array | Uint8Array | null,
+    bitOffset: number,
+    offsets: Int32Array | null,
+    data: Uint8Array | null,
+    validity: Uint8Array | null,
+    validityOffset: number,
+    listOffsets: Int32Array | null,
+    level: number,
+  ): [Uint8Array, number, number, number, Uint8Array | null, Uint8Array | null];
+  /** The version number of the zstd library the addon loaded (10504 for 1.5.4), 0 when it found none. */
+  zstdVersion(): number;
   /** The variants this CPU can run, and the one `auto` picks. */
   variants(): { best: Exclude<GemmVariant, 'auto'>; supported: Exclude<GemmVariant, 'auto'>[] };
 }

@@ -11,18 +11,21 @@ import {
   tableFromIPC,
   tableToIPC,
 } from 'apache-arrow';
-import {
-  Compression,
-  EnabledStatistics,
-  Encoding,
-  ParquetFile,
-  readParquet,
-  Table as WasmTable,
-  writeParquet,
-  WriterPropertiesBuilder,
-} from 'parquet-wasm/node';
+import { createRequire } from 'node:module';
+import type * as ParquetWasm from 'parquet-wasm/node';
+import { encodeNativeParquet, nativeParquetSupports } from './native-parquet';
 
 /** The one adapter over parquet-wasm: Arrow tables to Parquet bytes and back. */
+
+let wasmModule: typeof ParquetWasm | undefined;
+
+/**
+ * parquet-wasm, loaded when first needed: a process that only writes the analyses' parts (every
+ * chunk thread) never compiles its 5 MB of WebAssembly.
+ */
+function parquetWasm(): typeof ParquetWasm {
+  return (wasmModule ??= createRequire(__filename)('parquet-wasm/node') as typeof ParquetWasm);
+}
 
 /** An Arrow table of `schema` from column data in schema order. */
 export function tableOf(schema: Schema, columns: Data[]): Table {
@@ -32,7 +35,9 @@ export function tableOf(schema: Schema, columns: Data[]): Table {
 }
 
 /**
- * Parquet bytes (zstd) of an Arrow table, with string key-value metadata in the footer.
+ * Parquet bytes (zstd) of an Arrow table, with string key-value metadata in the footer: written by
+ * the native addon when the table holds only what it writes (every analysis schema does), else by
+ * parquet-wasm (`encodeParquetWasm`), with the same settings:
  *
  * Without dictionary encoding: a part's columns are numbers, their texts and cosines, each nearly
  * unique, so the writer's dictionaries fill up and fall back to plain pages after doing the work of
@@ -44,6 +49,21 @@ export function tableOf(schema: Schema, columns: Data[]): Table {
  * whose min/max no query filters on: computing them was a tenth of the encoding time.
  */
 export function encodeParquet(table: Table, metadata: Record<string, string>): Uint8Array {
+  return nativeParquetSupports(table)
+    ? encodeNativeParquet(table, metadata, columnsWithStatistics(table.schema))
+    : encodeParquetWasm(table, metadata);
+}
+
+/** `encodeParquet` by parquet-wasm, whatever the table holds. */
+export function encodeParquetWasm(table: Table, metadata: Record<string, string>): Uint8Array {
+  const {
+    Compression,
+    EnabledStatistics,
+    Encoding,
+    Table: WasmTable,
+    writeParquet,
+    WriterPropertiesBuilder,
+  } = parquetWasm();
   let builder = new WriterPropertiesBuilder()
     .setCompression(Compression.ZSTD)
     .setDictionaryEnabled(false)
@@ -79,20 +99,24 @@ function fixedWidth(type: DataType): boolean {
 
 /** Reads a Parquet file (optionally only some columns) as an Arrow table. */
 export async function readParquetTable(file: string, columns?: string[]): Promise<Table> {
-  const wasm = readParquet(await readFile(file), columns ? { columns } : undefined);
+  const wasm = parquetWasm().readParquet(await readFile(file), columns ? { columns } : undefined);
   return tableFromIPC(wasm.intoIPCStream());
 }
 
 /** Decodes Parquet bytes (optionally only some columns) as an Arrow table. */
 export function decodeParquetTable(bytes: Uint8Array, columns?: string[]): Table {
-  return tableFromIPC(readParquet(bytes, columns ? { columns } : undefined).intoIPCStream());
+  return tableFromIPC(
+    parquetWasm()
+      .readParquet(bytes, columns ? { columns } : undefined)
+      .intoIPCStream(),
+  );
 }
 
 /** Row count and key-value metadata from a Parquet footer, without reading the data pages. */
 export async function readParquetInfo(
   file: string,
 ): Promise<{ rows: number; metadata: Record<string, string> }> {
-  const parquet = await ParquetFile.fromFile(await openAsBlob(file));
+  const parquet = await parquetWasm().ParquetFile.fromFile(await openAsBlob(file));
   try {
     const info = parquet.metadata().fileMetadata();
     return { rows: info.numRows(), metadata: Object.fromEntries(info.keyValueMetadata()) };
