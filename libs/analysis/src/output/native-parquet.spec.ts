@@ -4,6 +4,7 @@ import {
   Data,
   DataType,
   Field,
+  Int32,
   List,
   makeData,
   Schema,
@@ -306,6 +307,22 @@ describe('encodeNativeParquet', () => {
       }),
     ]);
     expect(nativeParquetSupports(withNulls)).toBe(false);
+    // a list whose items hold a null its schema says they cannot
+    const ids = makeData({
+      type: new Int32(),
+      length: 2,
+      data: new Int32Array(2),
+      ...bitmapOf(Uint8Array.from([1, 0])),
+    });
+    const lists = makeData({
+      type: ANALYSIS_SCHEMAS.tokens.fields[3].type as List,
+      length: 1,
+      valueOffsets: Int32Array.from([0, 2]),
+      child: ids,
+    });
+    expect(nativeParquetSupports(tableOf(new Schema([ANALYSIS_SCHEMAS.tokens.fields[3]]), [lists]))).toBe(
+      false,
+    );
   });
 });
 

@@ -134,8 +134,11 @@ function leafType(type: DataType): number | null {
   return null;
 }
 
+/** Whether a column holds a null, or for a list, whether its lists or their items do. */
 function hasNulls(table: Table, field: Field): boolean {
-  return (table.getChild(field.name)?.nullCount ?? 0) > 0;
+  const column = table.getChild(field.name);
+  if (!column) return false;
+  return column.data.some((data) => data.nullCount > 0 || (data.children[0]?.nullCount ?? 0) > 0);
 }
 
 function leafOf(field: Field, statistics: boolean): LeafColumn {
