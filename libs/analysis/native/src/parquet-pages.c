@@ -185,99 +185,69 @@ static size_t value_size(int type) {
   }
 }
 
-/* Folds leaf value j into the page's min/max (NaN is left out, as readers expect). */
-static void note_min_max(const pq_column *c, size_t j, pq_page_facts *facts, int *first) {
-  switch (c->type) {
-    case PQ_INT32: {
-      int32_t v = ((const int32_t *)c->values)[j], lo, hi;
-      if (*first) lo = hi = v;
-      else {
-        memcpy(&lo, facts->min, 4);
-        memcpy(&hi, facts->max, 4);
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      memcpy(facts->min, &lo, 4);
-      memcpy(facts->max, &hi, 4);
-      break;
-    }
-    case PQ_INT64: {
-      int64_t v = ((const int64_t *)c->values)[j], lo, hi;
-      if (*first) lo = hi = v;
-      else {
-        memcpy(&lo, facts->min, 8);
-        memcpy(&hi, facts->max, 8);
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      memcpy(facts->min, &lo, 8);
-      memcpy(facts->max, &hi, 8);
-      break;
-    }
-    case PQ_FLOAT: {
-      float v = ((const float *)c->values)[j], lo, hi;
-      if (isnan(v)) return;
-      if (*first) lo = hi = v;
-      else {
-        memcpy(&lo, facts->min, 4);
-        memcpy(&hi, facts->max, 4);
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      memcpy(facts->min, &lo, 4);
-      memcpy(facts->max, &hi, 4);
-      break;
-    }
-    case PQ_DOUBLE: {
-      double v = ((const double *)c->values)[j], lo, hi;
-      if (isnan(v)) return;
-      if (*first) lo = hi = v;
-      else {
-        memcpy(&lo, facts->min, 8);
-        memcpy(&hi, facts->max, 8);
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      memcpy(facts->min, &lo, 8);
-      memcpy(facts->max, &hi, 8);
-      break;
-    }
-    case PQ_BOOLEAN: {
-      uint8_t v = (uint8_t)bit_at(c->values, c->bit_offset + j);
-      if (*first) facts->min[0] = facts->max[0] = v;
-      else {
-        if (v < facts->min[0]) facts->min[0] = v;
-        if (v > facts->max[0]) facts->max[0] = v;
-      }
-      break;
-    }
-    default:
-      return;
+/*
+ * min/max of the set values among leaf values [first, end) (`defined[j - first]`, NULL for all), NaN
+ * left out as readers expect. Returns 0 when no value counts.
+ */
+#define MIN_MAX_OF(name, T, skipped)                                                              \
+  static int name(const T *values, const uint8_t *defined, size_t first, size_t end, T *lo, T *hi) { \
+    int any = 0;                                                                                  \
+    for (size_t j = first; j < end; j++) {                                                        \
+      const T v = values[j];                                                                      \
+      if ((defined && !defined[j - first]) || skipped(v)) continue;                               \
+      if (!any || v < *lo) *lo = v;                                                               \
+      if (!any || v > *hi) *hi = v;                                                               \
+      any = 1;                                                                                    \
+    }                                                                                             \
+    return any;                                                                                   \
   }
-  *first = 0;
-}
+#define NEVER_SKIPPED(v) 0
+MIN_MAX_OF(min_max_int32, int32_t, NEVER_SKIPPED)
+MIN_MAX_OF(min_max_int64, int64_t, NEVER_SKIPPED)
+MIN_MAX_OF(min_max_float, float, isnan)
+MIN_MAX_OF(min_max_double, double, isnan)
 
 /*
- * A zero bound is written signed as the format asks (min -0, max +0), so that a reader pruning on
- * them keeps pages holding either zero.
+ * The page's min and max as the little-endian bytes of its type. A zero bound is written signed as
+ * the format asks (min -0, max +0), so that a reader pruning on them keeps pages holding either zero.
  */
-static void signed_zero_bounds(const pq_column *c, pq_page_facts *facts) {
-  if (c->type == PQ_FLOAT) {
-    float lo, hi;
-    memcpy(&lo, facts->min, 4);
-    memcpy(&hi, facts->max, 4);
-    if (lo == 0) lo = -0.0f;
-    if (hi == 0) hi = 0.0f;
-    memcpy(facts->min, &lo, 4);
-    memcpy(facts->max, &hi, 4);
-  } else if (c->type == PQ_DOUBLE) {
-    double lo, hi;
-    memcpy(&lo, facts->min, 8);
-    memcpy(&hi, facts->max, 8);
-    if (lo == 0) lo = -0.0;
-    if (hi == 0) hi = 0.0;
-    memcpy(facts->min, &lo, 8);
-    memcpy(facts->max, &hi, 8);
+#define NOTE_MIN_MAX(T, scan)                                                           \
+  do {                                                                                  \
+    T lo = 0, hi = 0;                                                                   \
+    facts->has_min_max = scan(c->values, defined, first, end, &lo, &hi);                \
+    if (lo == 0) lo = -(T)0;                                                            \
+    if (hi == 0) hi = (T)0;                                                             \
+    memcpy(facts->min, &lo, sizeof(T));                                                 \
+    memcpy(facts->max, &hi, sizeof(T));                                                 \
+  } while (0)
+
+static void note_min_max(const pq_column *c, const uint8_t *defined, size_t first, size_t end,
+                         pq_page_facts *facts) {
+  switch (c->type) {
+    case PQ_INT32:
+      NOTE_MIN_MAX(int32_t, min_max_int32);
+      return;
+    case PQ_INT64:
+      NOTE_MIN_MAX(int64_t, min_max_int64);
+      return;
+    case PQ_FLOAT:
+      NOTE_MIN_MAX(float, min_max_float);
+      return;
+    case PQ_DOUBLE:
+      NOTE_MIN_MAX(double, min_max_double);
+      return;
+    case PQ_BOOLEAN:
+      facts->min[0] = 1;
+      for (size_t j = first; j < end; j++) {
+        if (defined && !defined[j - first]) continue;
+        const uint8_t v = (uint8_t)bit_at(c->values, c->bit_offset + j);
+        if (v < facts->min[0]) facts->min[0] = v;
+        if (v > facts->max[0]) facts->max[0] = v;
+        facts->has_min_max = 1;
+      }
+      return;
+    default:
+      return; /* byte arrays: no statistics */
   }
 }
 
@@ -383,13 +353,7 @@ const char *pq_encode_page(const pq_column *c, pq_buffer *out, pq_page_facts *fa
       }
     }
   }
-  if (c->type != PQ_BYTE_ARRAY) {
-    int first_value = 1;
-    for (size_t j = first; j < end; j++)
-      if (!defined || defined[j - first]) note_min_max(c, j, facts, &first_value);
-    facts->has_min_max = !first_value;
-    if (facts->has_min_max) signed_zero_bounds(c, facts);
-  }
+  note_min_max(c, defined, first, end, facts);
   const int ok = put_values(c, defined, first, end, out);
   free(defined);
   return ok ? NULL : OUT_OF_MEMORY;

@@ -1,5 +1,5 @@
 import { Data, DataType, Field, Schema, Table, tableToIPC } from 'apache-arrow';
-import { nativeGemm } from '../compute/native-gemm';
+import { NativeGemm, nativeGemm } from '../compute/native-gemm';
 import { ThriftWriter } from './thrift-writer';
 
 /**
@@ -159,11 +159,11 @@ function leafOf(field: Field, statistics: boolean): LeafColumn {
 
 /** The addon's page of one column: its Arrow buffers as they lie (a slice's offsets included). */
 function encodePage(
-  native: ReturnType<typeof nativeGemm>,
+  native: NativeGemm,
   leaf: LeafColumn,
   data: Data | undefined,
   rows: number,
-): ReturnType<ReturnType<typeof nativeGemm>['encodeParquetPage']> {
+): ReturnType<NativeGemm['encodeParquetPage']> {
   const values = leaf.list ? data?.children[0] : data;
   const listOffsets = leaf.list && data ? (data.valueOffsets as Int32Array).subarray(0, rows + 1) : null;
   const text = leaf.physical === PhysicalType.BYTE_ARRAY;

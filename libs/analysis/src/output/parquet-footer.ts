@@ -1,4 +1,5 @@
 import { SweepStorage } from '../storage/sweep-storage';
+import { ThriftType } from './thrift-writer';
 
 /**
  * A Parquet file's row count and key-value metadata, from its footer alone: the size, then the tail
@@ -42,38 +43,21 @@ export async function readParquetFooter(
   return { ...decodeFileMetaData(footer), bytes: size };
 }
 
-/** Thrift compact-protocol types. */
-const enum T {
-  Stop = 0,
-  True = 1,
-  False = 2,
-  Byte = 3,
-  I16 = 4,
-  I32 = 5,
-  I64 = 6,
-  Double = 7,
-  Binary = 8,
-  List = 9,
-  Set = 10,
-  Map = 11,
-  Struct = 12,
-}
-
 /** Parquet's FileMetaData: field 3 is num_rows (i64), field 5 key_value_metadata (list<KeyValue>). */
 export function decodeFileMetaData(bytes: Uint8Array): { rows: number; metadata: Record<string, string> } {
   const reader = new CompactReader(bytes);
   let rows = 0;
   const metadata: Record<string, string> = {};
   reader.struct((id, type) => {
-    if (id === 3 && type === T.I64) rows = reader.integer();
-    else if (id === 5 && type === T.List) {
+    if (id === 3 && type === ThriftType.I64) rows = reader.integer();
+    else if (id === 5 && type === ThriftType.List) {
       const { size } = reader.listHeader();
       for (let i = 0; i < size; i++) {
         let key = '';
         let value = '';
         reader.struct((kvId, kvType) => {
-          if (kvId === 1 && kvType === T.Binary) key = reader.text();
-          else if (kvId === 2 && kvType === T.Binary) value = reader.text();
+          if (kvId === 1 && kvType === ThriftType.Binary) key = reader.text();
+          else if (kvId === 2 && kvType === ThriftType.Binary) value = reader.text();
           else reader.skip(kvType);
         });
         metadata[key] = value;
@@ -94,7 +78,7 @@ class CompactReader {
     for (;;) {
       const header = this.byte();
       const type = header & 0x0f;
-      if (type === T.Stop) return;
+      if (type === ThriftType.Stop) return;
       const delta = header >> 4;
       last = delta === 0 ? this.zigzag() : last + delta;
       field(last, type);
@@ -122,33 +106,33 @@ class CompactReader {
 
   skip(type: number): void {
     switch (type) {
-      case T.True:
-      case T.False:
+      case ThriftType.True:
+      case ThriftType.False:
         return; // a field's boolean lives in its type
-      case T.Byte:
+      case ThriftType.Byte:
         this.offset += 1;
         return;
-      case T.I16:
-      case T.I32:
-      case T.I64:
+      case ThriftType.I16:
+      case ThriftType.I32:
+      case ThriftType.I64:
         this.varint();
         return;
-      case T.Double:
+      case ThriftType.Double:
         this.offset += 8;
         return;
-      case T.Binary: {
+      case ThriftType.Binary: {
         // the length first: `offset += varint()` would add it to the offset from before the varint
         const length = this.varint();
         this.offset += length;
         return;
       }
-      case T.List:
-      case T.Set: {
+      case ThriftType.List:
+      case ThriftType.Set: {
         const { size, type: element } = this.listHeader();
         for (let i = 0; i < size; i++) this.skipElement(element);
         return;
       }
-      case T.Map: {
+      case ThriftType.Map: {
         const size = this.varint();
         if (size === 0) return;
         const types = this.byte();
@@ -158,7 +142,7 @@ class CompactReader {
         }
         return;
       }
-      case T.Struct:
+      case ThriftType.Struct:
         this.struct((_, fieldType) => this.skip(fieldType));
         return;
       default:
@@ -168,7 +152,7 @@ class CompactReader {
 
   /** Inside lists and maps, a boolean takes a byte of its own. */
   private skipElement(type: number): void {
-    if (type === T.True || type === T.False) this.offset += 1;
+    if (type === ThriftType.True || type === ThriftType.False) this.offset += 1;
     else this.skip(type);
   }
 

@@ -4,15 +4,20 @@
  * within a struct, as every Parquet struct is written.
  */
 
-/** Compact-protocol type codes (as in parquet-footer.ts). */
-export const enum ThriftType {
+/** Compact-protocol type codes, for the writer here and the reader in parquet-footer.ts. */
+export enum ThriftType {
+  Stop = 0,
   True = 1,
   False = 2,
+  Byte = 3,
   I16 = 4,
   I32 = 5,
   I64 = 6,
+  Double = 7,
   Binary = 8,
   List = 9,
+  Set = 10,
+  Map = 11,
   Struct = 12,
 }
 
@@ -39,7 +44,7 @@ export class ThriftWriter {
   structBody(body: () => void): this {
     this.lastIds.push(0);
     body();
-    this.byte(0);
+    this.byte(ThriftType.Stop);
     this.lastIds.pop();
     return this;
   }
