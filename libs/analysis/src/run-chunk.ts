@@ -143,11 +143,8 @@ function numbersTables(
   if (task.analyses.includes('tokens')) tables.push(['tokens', tokensTable(own, model.tokenizer)]);
   steps?.lap('tokens');
   if (task.analyses.includes('sign-symmetry')) {
-    const positions: number[] = [];
-    for (let i = 0; i < own.values.length; i++)
-      if (own.values[i] >= 1 && numbers.has(-own.values[i])) positions.push(i);
     // the positives are tokenized already (the same text always gives the same ids); only -n is new
-    const positives = pick(own, positions);
+    const positives = pick(own, pairedPositions(own.values, numbers));
     const negatives = positives.values.map((v) => -v);
     tables.push([
       'sign-symmetry',
@@ -161,6 +158,15 @@ function numbersTables(
     steps?.lap('successive-cosine');
   }
   return tables;
+}
+
+/** The positions of the numbers n ≥ 1 whose negative -n the sweep also holds (a loop of its own, optimized once). */
+function pairedPositions(values: Float64Array, numbers: NumberSet): Int32Array {
+  const positions = new Int32Array(values.length);
+  let count = 0;
+  for (let i = 0; i < values.length; i++)
+    if (values[i] >= 1 && numbers.has(-values[i])) positions[count++] = i;
+  return positions.subarray(0, count);
 }
 
 async function matrixTileTables(

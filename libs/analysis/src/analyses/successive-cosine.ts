@@ -20,9 +20,18 @@ export function successiveCosineTable(
 ): Table {
   const { values } = tokens;
   const count = Math.max(0, values.length - 1);
+  const { cosine, valid } = withNulls(successiveCosines(tokens, matrix, pooling), count);
+  return tableOf(ANALYSIS_SCHEMAS['successive-cosine'], [
+    int64Column(values.subarray(1)),
+    int64Column(values.subarray(0, count)),
+    float32Column(cosine, valid),
+  ]);
+}
+
+/** The first `count` cosines with NaN (no embedding) as null: the values (0 there) and which are valid. */
+function withNulls(cosines: ArrayLike<number>, count: number): { cosine: Float32Array; valid: Uint8Array } {
   const cosine = new Float32Array(count);
   const valid = new Uint8Array(count);
-  const cosines = successiveCosines(tokens, matrix, pooling);
   for (let i = 0; i < count; i++) {
     const value = cosines[i];
     if (value === value) {
@@ -30,9 +39,5 @@ export function successiveCosineTable(
       valid[i] = 1;
     }
   }
-  return tableOf(ANALYSIS_SCHEMAS['successive-cosine'], [
-    int64Column(values.subarray(1)),
-    int64Column(values.subarray(0, count)),
-    float32Column(cosine, valid),
-  ]);
+  return { cosine, valid };
 }

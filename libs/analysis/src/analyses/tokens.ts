@@ -13,14 +13,18 @@ import { ANALYSIS_SCHEMAS } from '../output/schemas';
 
 /** `tokens` rows: each number's text, token count, ids, and each id decoded on its own. */
 export function tokensTable(tokens: TokenizedNumbers, tokenizer: NumberTokenizer): Table {
-  const count = tokens.values.length;
-  const counts = new Int32Array(count);
-  for (let i = 0; i < count; i++) counts[i] = tokens.offsets[i + 1] - tokens.offsets[i];
   return tableOf(ANALYSIS_SCHEMAS.tokens, [
     int64Column(tokens.values),
     utf8Column(tokens.texts),
-    int32Column(counts),
+    int32Column(tokenCounts(tokens.offsets)),
     int32ListColumn(tokens.offsets, tokens.ids),
     utf8ListColumn(tokens.offsets, tokenizer.pieceTexts(tokens)),
   ]);
+}
+
+/** Each number's token count, from the offsets of its ids (a loop of its own, optimized once). */
+function tokenCounts(offsets: Int32Array): Int32Array {
+  const counts = new Int32Array(offsets.length - 1);
+  for (let i = 0; i < counts.length; i++) counts[i] = offsets[i + 1] - offsets[i];
+  return counts;
 }

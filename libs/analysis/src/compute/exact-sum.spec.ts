@@ -91,6 +91,27 @@ describe(Float32ExactSum.name, () => {
     expect(sum.value()).toBe(sumOf(values));
   });
 
+  it('adds the valid values of a column whose bitmap starts at an offset, and bounds them', () => {
+    const random = seededUniform(5);
+    const values = Float32Array.from({ length: 3000 }, () => random() * 2 - 1);
+    const bitOffset = 5;
+    const validity = new Uint8Array(Math.ceil((values.length + bitOffset) / 8));
+    const valid = values.map((_, i) => (i % 7 === 3 ? 0 : 1));
+    valid.forEach((v, i) => (validity[(i + bitOffset) >> 3] |= v << ((i + bitOffset) & 7)));
+    const kept = [...values].filter((_, i) => valid[i]);
+
+    const column = new Float32ExactSum();
+    const bounds = new Float64Array([Infinity, -Infinity]);
+    expect(column.addColumn(values, validity, bitOffset, values.length, bounds)).toBe(kept.length);
+    const one = new Float32ExactSum();
+    for (const v of kept) one.add(v);
+    expect(column.toJSON()).toEqual(one.toJSON());
+    expect([...bounds]).toEqual([Math.min(...kept), Math.max(...kept)]);
+
+    const all = new Float32ExactSum();
+    expect(all.addColumn(values, null, 0, 10, bounds)).toBe(10);
+  });
+
   it('empties its buckets as it goes (every 2^20 values) without changing the sum', () => {
     const values = Array.from({ length: 2 ** 21 + 3 }, (_, i) => Math.fround(1 + (i % 4096) * 2 ** -23));
     const sum = new Float32ExactSum();

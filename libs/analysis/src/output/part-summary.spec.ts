@@ -25,6 +25,20 @@ describe(summarizePart.name, () => {
     });
   });
 
+  it('gives no first multi-token number when only negatives have more than one token', () => {
+    const table = columns(
+      ANALYSIS_SCHEMAS.tokens,
+      ['number', 'token_count'],
+      [int64Column(new Float64Array([-12, 0, 7, -1])), int32Column(new Int32Array([3, 1, 1, 2]))],
+    );
+    expect(summarizePart('tokens', table)).toEqual({
+      analysis: 'tokens',
+      numbers: 4,
+      histogram: { 1: 2, 2: 1, 3: 1 },
+      firstMultiToken: null,
+    });
+  });
+
   it('counts sign-symmetry matches', () => {
     const table = columns(
       ANALYSIS_SCHEMAS['sign-symmetry'],
