@@ -103,3 +103,68 @@ describe('a thread pool sharing a tokenizer', () => {
     for (const [name, part] of expected) expect(shared.get(name), name).toEqual(part);
   });
 });
+
+describe('a thread pool that loads the model while its threads start', () => {
+  let workspace: TestWorkspace;
+  let model: string;
+  let jobs: ChunkJob[];
+  let options: ExecutorOptions;
+  const target = (name: string): StorageTarget => ({ kind: 'file', dir: workspace.out(name) });
+
+  beforeAll(async () => {
+    workspace = await TestWorkspace.create('preload');
+    model = await workspace.model('f32');
+    const { spec, numbers } = parseSweepSpec(
+      { models: [model], numbers: '-100..100', chunkSize: 40, tileSize: 80 },
+      { allowLocalModels: true },
+    );
+    const { record, tasks } = openSweep(spec, numbers);
+    jobs = tasks.map((task) => ({ spec, specHash: record.specHash, task }));
+    options = {
+      locations: { hfHome: workspace.root, hfEndpoint: 'http://127.0.0.1:9', offline: true },
+      allowLocalModels: true,
+    };
+  });
+
+  afterAll(() => workspace?.cleanup());
+
+  it('hands its threads the tokenizer and matrix it loaded: they read neither file', async () => {
+    const inline = new InProcessExecutor(options);
+    for (const job of jobs) await inline.run(job, target('main-thread'));
+
+    const pool = new ThreadPoolExecutor(2, options, CHUNK_THREAD);
+    try {
+      await pool.preload(model, true, 'input');
+      await writeFile(path.join(model, 'tokenizer.json'), '{ "not": "a tokenizer" ');
+      await writeFile(path.join(model, 'model.safetensors'), 'not safetensors');
+      await Promise.all(jobs.map((job) => pool.run(job, target('pool'))));
+      const fresh = new InProcessExecutor(options);
+      await expect(fresh.run(jobs[0], target('damaged'))).rejects.toBeInstanceOf(ModelUnavailableError);
+    } finally {
+      await pool.close();
+    }
+
+    const [expected, preloaded] = await Promise.all([
+      partsUnder(workspace.out('main-thread')),
+      partsUnder(workspace.out('pool')),
+    ]);
+    expect([...preloaded.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [name, part] of expected) expect(preloaded.get(name), name).toEqual(part);
+  });
+
+  it('leaves what it cannot load to the threads, whose chunks say why', async () => {
+    model = await workspace.model('f32');
+    await writeFile(path.join(model, 'tokenizer.json'), '{ "not": "a tokenizer" ');
+    const pool = new ThreadPoolExecutor(2, options, CHUNK_THREAD);
+    try {
+      await pool.preload(model, true, 'input');
+      const failed = await pool.run(jobs[0], target('failed')).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(ModelUnavailableError);
+      expect((failed as Error).message).toContain(model);
+      // a model that does not resolve at all is the threads' to report too
+      await pool.preload(path.join(workspace.root, 'no-such-model'), true, 'input');
+    } finally {
+      await pool.close();
+    }
+  });
+});

@@ -14,6 +14,7 @@ import {
   runEmbeddedSweep,
   SpecError,
   StorageTarget,
+  SweepSpec,
 } from '@tokensweep/analysis';
 import { CliConfig } from '../cli-config';
 import { CliError } from '../cli-error';
@@ -48,21 +49,20 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
     throw error;
   }
   const { spec, numbers } = parsed;
-  const embedding = needsEmbedding(spec.analyses);
-  for (const model of spec.models) {
-    try {
-      await checkModel(model, config.models, embedding, true, spec.matrix);
-    } catch (error) {
-      throw new CliError((error as Error).message, error instanceof ModelUnavailableError ? 2 : 1);
-    }
-  }
   const opened = openSweep(spec, numbers);
   const output = outTarget(options.out ?? path.join('results', opened.record.id), config);
-  await prepareOut(output, options.force ?? false);
   const sweepDir = openSweepStorage(output).location;
 
+  // the threads start (a sixth of a second each) while the models and the output are checked
   const threads = embeddedThreads(opened.tasks, options.threads, config.defaultThreads);
   const executor = createExecutor(threads, { locations: config.models, allowLocalModels: true });
+  try {
+    await checkModels(spec, config);
+    await prepareOut(output, options.force ?? false);
+  } catch (error) {
+    await executor.close();
+    throw error;
+  }
   const progress = new ProgressBar(process.stderr, opened.tasks.length);
   let done = 0;
   progress.update(0, true);
@@ -81,6 +81,18 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
       `${formatSummaryTable(manifest.summary)}\n\n${manifest.files.length} part files in ${sweepDir}\n`,
     );
   return manifest;
+}
+
+/** Each model of the spec is there (downloaded now if it has to be) with what the analyses read. */
+async function checkModels(spec: SweepSpec, config: CliConfig): Promise<void> {
+  const embedding = needsEmbedding(spec.analyses);
+  for (const model of spec.models) {
+    try {
+      await checkModel(model, config.models, embedding, true, spec.matrix);
+    } catch (error) {
+      throw new CliError((error as Error).message, error instanceof ModelUnavailableError ? 2 : 1);
+    }
+  }
 }
 
 /** The spec as the flags give it; `--numbers @FILE` reads the file's list. */

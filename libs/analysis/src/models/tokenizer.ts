@@ -64,27 +64,43 @@ export class NumberTokenizer {
    * `path` forces one implementation (the full one covers every tokenizer).
    */
   static async load(dir: string, options: { path?: TokenizerPath } = {}): Promise<NumberTokenizer> {
+    const { source, exact } = await NumberTokenizer.decide(dir, options.path);
+    if (exact) return new NumberTokenizer(exact, source, dir);
+    if (options.path === 'exact-bpe')
+      throw new Error(`the exact number tokenizer does not cover ${dir}: ${source.choice.reason}`);
+    return NumberTokenizer.full(dir, source.choice, source.sha256);
+  }
+
+  /**
+   * What loading `dir` decides, without the tokenizer itself: what a pool's main thread loads while
+   * its threads start, so that they build their tokenizers from it (`fromSource`) without the file.
+   */
+  static async loadSource(dir: string): Promise<TokenizerSource> {
+    return (await NumberTokenizer.decide(dir)).source;
+  }
+
+  /**
+   * Reads `tokenizer.json` once (its sha256 is of the bytes parsed) and decides the path: the exact
+   * number tokenizer, built here, when it covers the file, else the full one and why.
+   */
+  private static async decide(
+    dir: string,
+    forced?: TokenizerPath,
+  ): Promise<{ source: TokenizerSource; exact?: ExactNumberTokenizer }> {
     const bytes = await readFile(path.join(dir, 'tokenizer.json'));
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (options.path === 'transformers')
-      return NumberTokenizer.full(dir, { path: 'transformers', reason: 'asked for' }, sha256);
+    const full = (reason: string | null): { source: TokenizerSource } => ({
+      source: { choice: { path: 'transformers', reason }, plan: null, sha256 },
+    });
+    if (forced === 'transformers') return full('asked for');
     const decision = planNumberFastPath(JSON.parse(bytes.toString('utf8')));
-    let reason = decision.exact ? null : decision.reason;
-    if (decision.exact) {
-      const choice: TokenizerChoice = { path: 'exact-bpe', reason: null };
-      try {
-        return new NumberTokenizer(
-          new ExactNumberTokenizer(decision.plan),
-          { choice, plan: decision.plan, sha256 },
-          dir,
-        );
-      } catch (error) {
-        reason = (error as Error).message;
-      }
+    if (!decision.exact) return full(decision.reason);
+    try {
+      const exact = new ExactNumberTokenizer(decision.plan);
+      return { source: { choice: { path: 'exact-bpe', reason: null }, plan: decision.plan, sha256 }, exact };
+    } catch (error) {
+      return full((error as Error).message);
     }
-    if (options.path === 'exact-bpe')
-      throw new Error(`the exact number tokenizer does not cover ${dir}: ${reason}`);
-    return NumberTokenizer.full(dir, { path: 'transformers', reason }, sha256);
   }
 
   /**

@@ -6,11 +6,18 @@ import { ChunkJob, PartFile, runChunk } from '../run-chunk';
 import { NumberSet } from '../spec/number-set';
 import { openSweepStorage } from '../storage/results-root';
 import { StorageTarget } from '../storage/sweep-storage';
+import { MatrixKind } from '../spec/vocabulary';
 
 /** Runs chunk jobs somewhere: in this thread, or in a pool of worker threads. */
 export interface ChunkExecutor {
   /** Runs a chunk, writing its parts to the sweep at `output` (a directory or a bucket prefix). */
   run(job: ChunkJob, output: StorageTarget): Promise<PartFile[]>;
+  /**
+   * Starts loading a model that the next chunks need, where that saves time (a pool loads it while
+   * its threads start); chunks load it as before when this is not called, or fails. Resolves when
+   * the load has ended, either way; never rejects.
+   */
+  preload?(model: string, needsEmbedding: boolean, matrix: MatrixKind): Promise<void>;
   /** Stops running chunks where it can (they fail with ExecutorClosedError) and refuses new ones. */
   close(): Promise<void>;
 }

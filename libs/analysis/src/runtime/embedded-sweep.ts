@@ -2,7 +2,7 @@ import { Manifest, SweepRecord } from '../output/manifest';
 import { finishSweep } from '../output/finish-sweep';
 import { newSweepId } from '../output/sweep-id';
 import { ChunkTask } from '../plan/chunk-task';
-import { planSweep } from '../plan/plan-sweep';
+import { needsEmbedding, planSweep } from '../plan/plan-sweep';
 import { renderPlots } from '../plots/render-plots';
 import { PartFile } from '../run-chunk';
 import { NumberSet } from '../spec/number-set';
@@ -89,6 +89,9 @@ export async function runEmbeddedSweep(
     record: { ...opened.record, status: 'running', startedAt: new Date().toISOString() },
   };
   const storage = openSweepStorage(asTarget(output));
+  const { spec } = opened.record;
+  const first = opened.tasks[0];
+  if (first) void executor.preload?.(first.model, needsEmbedding(spec.analyses), spec.matrix);
   let failure: unknown;
   try {
     await runSweepTasks(executor, running, asTarget(output), onChunk);

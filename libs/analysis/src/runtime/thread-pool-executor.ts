@@ -3,10 +3,15 @@ import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { kernelThreads } from '../compute/cosine-kernel';
+import { loadModelMatrix } from '../models/model-matrix';
+import { parseModelRef } from '../models/model-ref';
+import { resolveModel } from '../models/model-resolver';
+import { NumberTokenizer } from '../models/tokenizer';
 import { ChunkJob, PartFile } from '../run-chunk';
 import { StorageTarget } from '../storage/sweep-storage';
 import { ChunkExecutor, ExecutorClosedError, ExecutorOptions } from './chunk-executor';
-import { SharedModelParts } from './shared-model-parts';
+import { SharedModelParts, SharedPart, SharedPartValue } from './shared-model-parts';
+import { MatrixKind } from '../spec/vocabulary';
 import { deserializeError } from './thread-errors';
 import { FromThread, RunRequest, ThreadOptions, ToThread } from './thread-messages';
 
@@ -79,6 +84,43 @@ export class ThreadPoolExecutor implements ChunkExecutor {
       });
       this.dispatch();
     });
+  }
+
+  /**
+   * Loads a model's tokenizer and matrix on this thread while the chunk threads start (a thread takes
+   * about a sixth of a second to start and load its modules, which is about what the model takes):
+   * threads that ask for them meanwhile wait for this load instead of making their own. What fails
+   * here is passed to the next thread that asks, which loads it and reports the error with its chunk.
+   * Resolves once both are loaded or have failed; never rejects.
+   */
+  preload(model: string, needsEmbedding: boolean, matrix: MatrixKind): Promise<void> {
+    const { locations, allowLocalModels } = this.options;
+    return (async () => {
+      const { dir } = await resolveModel(
+        parseModelRef(model, allowLocalModels),
+        locations,
+        needsEmbedding,
+        matrix,
+      );
+      await Promise.all([
+        this.loadPart({ kind: 'tokenizer', dir }, () => NumberTokenizer.loadSource(dir)),
+        needsEmbedding &&
+          this.loadPart({ kind: 'embedding', dir, matrix }, () => loadModelMatrix(dir, matrix, true)),
+      ]);
+    })().catch(() => undefined);
+  }
+
+  /** Loads `part` here for the threads, unless one of them loads it or has already. */
+  private async loadPart<P extends SharedPart>(
+    part: P,
+    load: () => Promise<SharedPartValue<P>>,
+  ): Promise<void> {
+    if ((await this.parts.request(part, this)) !== null) return;
+    try {
+      this.parts.offer(part, await load());
+    } catch {
+      this.parts.failed(part);
+    }
   }
 
   /**
