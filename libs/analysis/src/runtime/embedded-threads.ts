@@ -10,9 +10,9 @@ const SECONDS_PER_MATRIX_CELL = 1 / 5_000_000;
 const SECONDS_PER_NEIGHBOR_SEARCH = 0.0005;
 
 /**
- * Below this much estimated work a sweep runs on the main thread: starting a thread pool (each
- * thread loads the library, Arrow and parquet-wasm, and gets the model) costs about half a second,
- * which a sweep this small cannot win back.
+ * Below this much estimated work a sweep runs on the main thread: starting a thread pool (Node's
+ * worker, then the library and Arrow in each thread, 0.15–0.25 s, and the model) costs a few tenths
+ * of a second, which a sweep this small cannot win back.
  */
 export const THREADS_PAY_OFF_SECONDS = 1;
 
