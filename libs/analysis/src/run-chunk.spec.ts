@@ -100,4 +100,28 @@ describe(runChunk.name, () => {
       expect(storage.ended).toHaveLength(2);
     },
   );
+
+  it(
+    'says when every part is handed to the disk, before any write has ended',
+    { timeout: 10_000 },
+    async () => {
+      const storage = new HeldStorage('none');
+      let encodedAfter: number | undefined;
+      const context = {
+        storage,
+        models: new ModelCache(locations),
+        numbers,
+        kernel: new CosineKernel(1),
+        onEncoded: () => (encodedAfter = storage.started.length),
+      };
+      const running = runChunk(job, context);
+      await storage.whenStarted(2);
+      await turn();
+      expect(encodedAfter).toBe(2);
+      expect(storage.ended).toEqual([]);
+      storage.release('tokens');
+      storage.release('sign-symmetry');
+      expect((await running).map((file) => file.analysis)).toEqual(['tokens', 'sign-symmetry']);
+    },
+  );
 });

@@ -44,6 +44,8 @@ export interface ChunkContext {
   kernel: CosineKernel;
   /** Times each step when given (the bench). */
   steps?: ChunkSteps;
+  /** Called once every part is encoded and handed to the disk, before their writes end. */
+  onEncoded?: () => void;
 }
 
 /** One part file a chunk wrote. */
@@ -97,6 +99,7 @@ export async function runChunk(job: ChunkJob, context: ChunkContext): Promise<Pa
       })),
     );
   }
+  context.onEncoded?.();
   const outcomes = await Promise.allSettled(writes);
   steps?.lap('file write');
   const failed = outcomes.find((outcome) => outcome.status === 'rejected');

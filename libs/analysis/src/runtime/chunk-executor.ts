@@ -62,14 +62,18 @@ export class InProcessExecutor implements ChunkExecutor {
     this.kernel = new CosineKernel(options.kernelThreads);
   }
 
-  /** Runs one chunk here; `steps`, when given, times each of its steps. */
-  run(job: ChunkJob, output: StorageTarget, steps?: ChunkSteps): Promise<PartFile[]> {
+  /**
+   * Runs one chunk here; `steps`, when given, times each of its steps; `onEncoded` is called once its
+   * parts are all handed to the disk (see ChunkContext).
+   */
+  run(job: ChunkJob, output: StorageTarget, steps?: ChunkSteps, onEncoded?: () => void): Promise<PartFile[]> {
     return runChunk(job, {
       storage: openSweepStorage(output),
       models: this.models,
       numbers: this.numberSet(job),
       kernel: this.kernel,
       steps,
+      onEncoded,
     });
   }
 

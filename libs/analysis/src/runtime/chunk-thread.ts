@@ -14,10 +14,16 @@ if (parentPort) {
   port.on('message', async (message: ToThread) => {
     if (message.type !== 'run') return;
     let reply: RunReply;
+    const { id } = message;
+    const encoded = () => port.postMessage({ type: 'encoded', id } satisfies FromThread);
     try {
-      reply = { type: 'result', id: message.id, files: await executor.run(message.job, message.output) };
+      reply = {
+        type: 'result',
+        id,
+        files: await executor.run(message.job, message.output, undefined, encoded),
+      };
     } catch (error) {
-      reply = { type: 'result', id: message.id, error: serializeError(error) };
+      reply = { type: 'result', id, error: serializeError(error) };
     }
     port.postMessage(reply satisfies FromThread);
   });

@@ -23,6 +23,15 @@ export interface RunRequest {
 export type RunReply =
   { type: 'result'; id: number; files: PartFile[] } | { type: 'result'; id: number; error: SerializedError };
 
+/**
+ * Thread → main: every part of chunk `id` is handed to the disk; the thread can take another chunk
+ * while those writes end (its result follows once they have).
+ */
+export interface Encoded {
+  type: 'encoded';
+  id: number;
+}
+
 /** Thread → main: "I need this part of a model" (its tokenizer, or its matrix of a kind). */
 export interface PartRequest {
   type: 'part-request';
@@ -39,4 +48,4 @@ export type PartLoaded =
   | { type: 'part-failed'; part: SharedPart };
 
 export type ToThread = RunRequest | PartAnswer;
-export type FromThread = RunReply | PartRequest | PartLoaded;
+export type FromThread = RunReply | Encoded | PartRequest | PartLoaded;

@@ -83,6 +83,23 @@ describe(ThreadPoolExecutor.name, () => {
     expect((await pool.run(job('ok', 7), SWEEP))[0].path).toBe('/sweep/part-7');
   });
 
+  it("gives a thread its next chunk once the last one's parts are on their way to the disk", async () => {
+    pool = new ThreadPoolExecutor(1, OPTIONS, STAND_IN);
+    const writing = pool.run(job('encoded-then-hold'), SWEEP).catch((e: unknown) => e);
+    // one thread: this runs only because the thread took it while the first chunk's writes go on
+    expect((await pool.run(job('ok', 1), SWEEP))[0].path).toBe('/sweep/part-1');
+    await pool.close();
+    expect(await writing).toBeInstanceOf(ExecutorClosedError);
+  });
+
+  it('fails every chunk of a thread that dies, those whose parts were still being written too', async () => {
+    pool = new ThreadPoolExecutor(1, OPTIONS, STAND_IN);
+    const writing = pool.run(job('encoded-then-hold'), SWEEP).catch((e: unknown) => e);
+    await expect(pool.run(job('exit'), SWEEP)).rejects.toThrow('a chunk thread exited with code 3');
+    expect(await writing).toMatchObject({ message: 'a chunk thread exited with code 3' });
+    expect((await pool.run(job('ok', 2), SWEEP))[0].path).toBe('/sweep/part-2');
+  });
+
   it('on close, fails running and queued chunks as ExecutorClosedError, then refuses new ones', async () => {
     pool = new ThreadPoolExecutor(1, OPTIONS, STAND_IN);
     const running = pool.run(job('hold'), SWEEP).catch((e: unknown) => e);

@@ -39,14 +39,23 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+type Running = Pending & { id: number };
+
+/**
+ * A thread and its chunks: the one it computes, and those whose parts it has handed to the disk and
+ * whose writes have not ended. A thread takes its next chunk as soon as it has none to compute, so
+ * it encodes one chunk while the parts of the last are synced.
+ */
 interface Slot {
   worker: Worker;
-  busy: (Pending & { id: number }) | null;
+  computing: Running | null;
+  writing: Running[];
 }
 
 /**
  * Runs chunk jobs on `size` worker threads, so tokenizing and matrix work never block the caller's
- * event loop and every core is busy. Each thread keeps its own model cache for the pool's lifetime;
+ * event loop and every core is busy. A thread takes its next chunk once the last one's parts are
+ * handed to the disk, so no thread waits for a sync while chunks are queued. Each thread keeps its own model cache for the pool's lifetime;
  * the parts of a model (tokenizer, matrix) are loaded by one thread and handed to the rest.
  */
 export class ThreadPoolExecutor implements ChunkExecutor {
@@ -140,10 +149,7 @@ export class ThreadPoolExecutor implements ChunkExecutor {
     this.closed = true;
     const closing = new ExecutorClosedError('the thread pool closed before this chunk finished');
     for (const { pending } of this.queue.splice(0)) pending.reject(closing);
-    for (const slot of this.slots) {
-      slot.busy?.reject(closing);
-      slot.busy = null;
-    }
+    for (const slot of this.slots) for (const chunk of takeAll(slot)) chunk.reject(closing);
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 
@@ -155,15 +161,15 @@ export class ThreadPoolExecutor implements ChunkExecutor {
   private spawn(index: number): Slot {
     const workerData: ThreadOptions = { ...this.options, embeddingsFirst: index % 2 === 1 };
     const worker = new Worker(this.script, { workerData });
-    const slot: Slot = { worker, busy: null };
+    const slot: Slot = { worker, computing: null, writing: [] };
     worker.on('message', (message: FromThread) => {
+      if (message.type === 'encoded') return this.onEncoded(slot, message.id);
       if (message.type !== 'result') return this.onPartMessage(worker, message);
       const reply = message;
-      const busy = slot.busy;
-      slot.busy = null;
-      if (!busy || busy.id !== reply.id) return;
-      if ('files' in reply) busy.resolve(reply.files);
-      else busy.reject(deserializeError(reply.error));
+      const chunk = take(slot, reply.id);
+      if (!chunk) return;
+      if ('files' in reply) chunk.resolve(reply.files);
+      else chunk.reject(deserializeError(reply.error));
       this.dispatch();
     });
     worker.on('error', (error) => this.replace(slot, error));
@@ -173,8 +179,16 @@ export class ThreadPoolExecutor implements ChunkExecutor {
     return slot;
   }
 
+  /** The chunk a thread computes has its parts on their way to the disk: the thread can take another. */
+  private onEncoded(slot: Slot, id: number): void {
+    if (slot.computing?.id !== id) return;
+    slot.writing.push(slot.computing);
+    slot.computing = null;
+    this.dispatch();
+  }
+
   /** Each part of a model is loaded by one thread for all: the pool brokers who loads it and hands it out. */
-  private onPartMessage(worker: Worker, message: Exclude<FromThread, { type: 'result' }>): void {
+  private onPartMessage(worker: Worker, message: Exclude<FromThread, { type: 'result' | 'encoded' }>): void {
     const { part } = message;
     switch (message.type) {
       case 'part-request':
@@ -193,12 +207,11 @@ export class ThreadPoolExecutor implements ChunkExecutor {
     }
   }
 
-  /** A thread that died fails its chunk (the caller may retry it) and is replaced by a fresh one. */
+  /** A thread that died fails its chunks (the caller may retry them) and is replaced by a fresh one. */
   private replace(slot: Slot, error: Error): void {
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
-    slot.busy?.reject(error);
-    slot.busy = null;
+    for (const chunk of takeAll(slot)) chunk.reject(error);
     this.parts.forget(slot.worker);
     void slot.worker.terminate();
     if (this.closed) return;
@@ -208,10 +221,29 @@ export class ThreadPoolExecutor implements ChunkExecutor {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (slot.busy || this.queue.length === 0) continue;
+      if (slot.computing || this.queue.length === 0) continue;
       const { request, pending } = this.queue.shift()!;
-      slot.busy = { ...pending, id: request.id };
+      slot.computing = { ...pending, id: request.id };
       slot.worker.postMessage(request);
     }
   }
+}
+
+/** Removes chunk `id` from its slot, whether it was computing or writing. */
+function take(slot: Slot, id: number): Running | undefined {
+  if (slot.computing?.id === id) {
+    const chunk = slot.computing;
+    slot.computing = null;
+    return chunk;
+  }
+  const at = slot.writing.findIndex((chunk) => chunk.id === id);
+  return at < 0 ? undefined : slot.writing.splice(at, 1)[0];
+}
+
+/** Every chunk of a slot, which no longer has any. */
+function takeAll(slot: Slot): Running[] {
+  const chunks = [...slot.writing, ...(slot.computing ? [slot.computing] : [])];
+  slot.computing = null;
+  slot.writing = [];
+  return chunks;
 }
