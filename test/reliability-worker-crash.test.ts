@@ -14,8 +14,16 @@ import { ServiceProcess, startWorker } from './helpers/services';
  * that a kill lands inside one.
  */
 const CHUNK = 100_000;
-/** The largest chunk a spec may ask for: over a second on a cold worker, to be stopped while it runs. */
+/**
+ * The largest chunk a spec may ask for, to be stopped while it runs: with successive cosines as well
+ * as tokens, about half a second on a cold worker (tokens alone now take about as long as the
+ * shutdown timeout the test used to give, 500 ms, so a chunk of them could end before it).
+ */
 const LONG_CHUNK = 10 * CHUNK;
+const longSpec = (count: number) => ({
+  ...spec(count, LONG_CHUNK),
+  analyses: ['tokens', 'successive-cosine'],
+});
 const spec = (count: number, chunkSize = CHUNK) => ({
   models: ['demo-a'],
   numbers: `0..${count - 1}`,
@@ -200,24 +208,25 @@ describe('workers killed or stopped mid-chunk', { timeout: 300_000 }, () => {
   });
 
   it('SIGTERM with a chunk longer than SHUTDOWN_TIMEOUT_MS: it is handed back at once, the worker exits 0, another finishes it', async () => {
-    const timeoutMs = 500;
+    const timeoutMs = 250;
     await ensureTakeover();
     const stopping = await addWorker(
       { SHUTDOWN_TIMEOUT_MS: String(timeoutMs) },
       'worker stopped with little time',
     );
     // two long chunks, one for each worker: long enough that stopping one at its end could not pass
-    // for stopping it at once, and well past the timeout (300,000 numbers of tokens now take about
-    // as long as the 500 ms, so a chunk of them might end before it)
+    // for stopping it at once, and past the timeout
     const count = 2 * LONG_CHUNK;
-    const { id, chunks: total } = await stack.api.submit(spec(count, LONG_CHUNK));
+    const { id, chunks: total } = await stack.api.submit(longSpec(count));
     const { job } = await awaitActiveChunk(chunks, id, { among: [stopping.pid], context: logs });
     const asked = Date.now();
     const status = await stopping.stop(30_000);
     const stoppedAfterMs = Date.now() - asked;
     live = live.filter((w) => w !== stopping);
     expect(status).toEqual({ code: 0, signal: null });
-    expect(stopping.output.text()).toMatch(/1 job\(s\) still running after 500 ms were handed back/);
+    expect(stopping.output.text()).toMatch(
+      new RegExp(`1 job\\(s\\) still running after ${timeoutMs} ms were handed back`),
+    );
     await stack.api.awaitStatus(id, 'completed', { timeoutMs: SWEEP_TIMEOUT_MS, context: logs });
     const completed = await completedJobs(id);
     expect(completed.size).toBe(total);

@@ -17,6 +17,13 @@ import { ServiceProcess, startWorker } from './helpers/services';
 const NUMBERS = 100_000;
 const SPEC = { models: ['demo-a'], numbers: `0..${NUMBERS - 1}`, analyses: ['tokens'], chunkSize: 10_000 };
 const CHUNKS = 10;
+/**
+ * A sweep still running when a test that watched it start cancels it: 100 chunks, about a second on
+ * one worker (the 10 chunks of SPEC can all end between two looks at its progress).
+ */
+const LONG_NUMBERS = 1_000_000;
+const LONG_SPEC = { ...SPEC, numbers: `0..${LONG_NUMBERS - 1}` };
+const LONG_CHUNKS = 100;
 
 describe('sweep rounds', { timeout: 120_000 }, () => {
   let stack: DistributedStack;
@@ -75,19 +82,19 @@ describe('sweep rounds', { timeout: 120_000 }, () => {
    * Awaits `completed`, then reads the manifest at once: a client that waits for `completed` must
    * find every row listed. Then checks the parts: every number exactly once, no stray file.
    */
-  async function expectCompletedWithEveryRow(id: string): Promise<void> {
+  async function expectCompletedWithEveryRow(id: string, numbers = NUMBERS, chunks = CHUNKS): Promise<void> {
     const sweep = await stack.api.awaitStatus(id, 'completed', { timeoutMs: 60_000, context: logs });
     const manifest = (await stack.api.get(`/sweeps/${id}/manifest`)).json;
     const listed = manifest.files.reduce((sum: number, f: { rows: number }) => sum + f.rows, 0);
-    expect(listed).toBe(NUMBERS);
-    expect(sweep.progress).toMatchObject({ done: CHUNKS, total: CHUNKS, running: 0, queued: 0 });
+    expect(listed).toBe(numbers);
+    expect(sweep.progress).toMatchObject({ done: chunks, total: chunks, running: 0, queued: 0 });
     expect(await layoutProblems(stack.sweepDir(id))).toEqual([]);
     expect(await tokenRowCounts(db, stack.sweepDir(id))).toEqual({
-      rows: NUMBERS,
-      distinct: NUMBERS,
+      rows: numbers,
+      distinct: numbers,
       min: 0,
-      max: NUMBERS - 1,
-      listedRows: NUMBERS,
+      max: numbers - 1,
+      listedRows: numbers,
     });
   }
 
@@ -101,18 +108,22 @@ describe('sweep rounds', { timeout: 120_000 }, () => {
   });
 
   it('cancel → retry → cancel → retry, with a worker running in between: every row exactly once', async () => {
-    const { id } = await stack.api.submit(SPEC);
+    const { id } = await stack.api.submit(LONG_SPEC);
     await cancel(id);
     await retry(id);
     const worker = await addWorker();
-    await stack.api.awaitSweep(id, (s) => s.progress.done >= 2, { what: 'started', context: logs });
+    await stack.api.awaitSweep(id, (s) => s.progress.done >= 2, {
+      what: 'started',
+      intervalMs: 10,
+      context: logs,
+    });
     await cancel(id);
     await stopWorker(worker); // it finishes or hands back its chunk: nothing stays locked
     const done = (await stack.api.sweep(id)).progress.done;
-    expect(await retry(id)).toBe(CHUNKS - done);
+    expect(await retry(id)).toBe(LONG_CHUNKS - done);
     expect((await stack.api.sweep(id)).status).toBe('queued');
     await addWorker();
-    await expectCompletedWithEveryRow(id);
+    await expectCompletedWithEveryRow(id, LONG_NUMBERS, LONG_CHUNKS);
   });
 
   it('a finalize job of an earlier round left waiting does nothing; the current round completes the sweep', async () => {
