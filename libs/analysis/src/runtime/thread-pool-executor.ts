@@ -111,12 +111,13 @@ export class ThreadPoolExecutor implements ChunkExecutor {
         needsEmbedding,
         matrix,
       );
-      await Promise.all([
-        this.loadPart({ kind: 'tokenizer', dir }, () => NumberTokenizer.loadSource(dir)),
-        needsEmbedding &&
+      const loads = [this.loadPart({ kind: 'tokenizer', dir }, () => NumberTokenizer.loadSource(dir))];
+      if (needsEmbedding)
+        loads.push(
           this.loadPart({ kind: 'embedding', dir, matrix }, () => loadModelMatrix(dir, matrix, true)),
-      ]);
-    })().catch(() => undefined);
+        );
+      await Promise.all(loads);
+    })().catch(() => undefined); // a model that does not resolve: its chunks' threads say why
   }
 
   /** Loads `part` here for the threads, unless one of them loads it or has already. */
