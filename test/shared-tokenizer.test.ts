@@ -49,35 +49,64 @@ async function partsUnder(dir: string): Promise<Map<string, { rows: unknown; met
   return parts;
 }
 
-describe('a thread pool sharing a tokenizer', () => {
-  let workspace: TestWorkspace;
-  let model: string;
-  let jobs: ChunkJob[];
-  let options: ExecutorOptions;
-  const target = (name: string): StorageTarget => ({ kind: 'file', dir: workspace.out(name) });
+/** A model of its own and the jobs of the default analyses over it, cut into several chunks and tiles. */
+interface ChunkedSweep {
+  workspace: TestWorkspace;
+  model: string;
+  jobs: ChunkJob[];
+  options: ExecutorOptions;
+  target(name: string): StorageTarget;
+}
 
-  beforeAll(async () => {
-    workspace = await TestWorkspace.create('shared-tokenizer');
-    model = await workspace.model('f32');
-    // the default analyses, cut into several chunks and tiles
-    const { spec, numbers } = parseSweepSpec(
-      { models: [model], numbers: '-100..100', chunkSize: 40, tileSize: 80 },
-      { allowLocalModels: true },
-    );
-    const { record, tasks } = openSweep(spec, numbers);
-    jobs = tasks.map((task) => ({ spec, specHash: record.specHash, task }));
-    options = {
+async function chunkedSweep(label: string): Promise<ChunkedSweep> {
+  const workspace = await TestWorkspace.create(label);
+  const model = await workspace.model('f32');
+  const { spec, numbers } = parseSweepSpec(
+    { models: [model], numbers: '-100..100', chunkSize: 40, tileSize: 80 },
+    { allowLocalModels: true },
+  );
+  const { record, tasks } = openSweep(spec, numbers);
+  return {
+    workspace,
+    model,
+    jobs: tasks.map((task) => ({ spec, specHash: record.specHash, task })),
+    options: {
       locations: { hfHome: workspace.root, hfEndpoint: 'http://127.0.0.1:9', offline: true },
       allowLocalModels: true,
-    };
-  });
+    },
+    target: (name) => ({ kind: 'file', dir: workspace.out(name) }),
+  };
+}
 
-  afterAll(() => workspace?.cleanup());
+/** The sweep's jobs run on the main thread, into `name`: the parts a pool must write too. */
+async function runInline(sweep: ChunkedSweep, name: string): Promise<void> {
+  const inline = new InProcessExecutor(sweep.options);
+  for (const job of sweep.jobs) await inline.run(job, sweep.target(name));
+}
+
+/** The parts under `actual` are those under `expected`: the same files, rows and footers. */
+async function expectSameParts(sweep: ChunkedSweep, expected: string, actual: string): Promise<void> {
+  const [want, got] = await Promise.all([
+    partsUnder(sweep.workspace.out(expected)),
+    partsUnder(sweep.workspace.out(actual)),
+  ]);
+  expect(want.size).toBeGreaterThanOrEqual(sweep.jobs.length);
+  expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+  // footers hold the same keys and values (parquet-wasm writes them in no fixed order)
+  for (const [name, part] of want) expect(got.get(name), name).toEqual(part);
+}
+
+describe('a thread pool sharing a tokenizer', () => {
+  let sweep: ChunkedSweep;
+  beforeAll(async () => {
+    sweep = await chunkedSweep('shared-tokenizer');
+  });
+  afterAll(() => sweep?.workspace.cleanup());
 
   it('parses tokenizer.json in one thread of two, and the parts are those of the main thread', async () => {
+    const { jobs, model, options, target } = sweep;
     expect(jobs.length).toBeGreaterThanOrEqual(3);
-    const inline = new InProcessExecutor(options);
-    for (const job of jobs) await inline.run(job, target('main-thread'));
+    await runInline(sweep, 'main-thread');
 
     const pool = new ThreadPoolExecutor(2, options, CHUNK_THREAD);
     try {
@@ -92,45 +121,20 @@ describe('a thread pool sharing a tokenizer', () => {
     } finally {
       await pool.close();
     }
-
-    const [expected, shared] = await Promise.all([
-      partsUnder(workspace.out('main-thread')),
-      partsUnder(workspace.out('pool')),
-    ]);
-    expect(expected.size).toBeGreaterThanOrEqual(jobs.length);
-    expect([...shared.keys()].sort()).toEqual([...expected.keys()].sort());
-    // footers hold the same keys and values (parquet-wasm writes them in no fixed order)
-    for (const [name, part] of expected) expect(shared.get(name), name).toEqual(part);
+    await expectSameParts(sweep, 'main-thread', 'pool');
   });
 });
 
 describe('a thread pool that loads the model while its threads start', () => {
-  let workspace: TestWorkspace;
-  let model: string;
-  let jobs: ChunkJob[];
-  let options: ExecutorOptions;
-  const target = (name: string): StorageTarget => ({ kind: 'file', dir: workspace.out(name) });
-
+  let sweep: ChunkedSweep;
   beforeAll(async () => {
-    workspace = await TestWorkspace.create('preload');
-    model = await workspace.model('f32');
-    const { spec, numbers } = parseSweepSpec(
-      { models: [model], numbers: '-100..100', chunkSize: 40, tileSize: 80 },
-      { allowLocalModels: true },
-    );
-    const { record, tasks } = openSweep(spec, numbers);
-    jobs = tasks.map((task) => ({ spec, specHash: record.specHash, task }));
-    options = {
-      locations: { hfHome: workspace.root, hfEndpoint: 'http://127.0.0.1:9', offline: true },
-      allowLocalModels: true,
-    };
+    sweep = await chunkedSweep('preload');
   });
-
-  afterAll(() => workspace?.cleanup());
+  afterAll(() => sweep?.workspace.cleanup());
 
   it('hands its threads the tokenizer and matrix it loaded: they read neither file', async () => {
-    const inline = new InProcessExecutor(options);
-    for (const job of jobs) await inline.run(job, target('main-thread'));
+    const { jobs, model, options, target } = sweep;
+    await runInline(sweep, 'main-thread');
 
     const pool = new ThreadPoolExecutor(2, options, CHUNK_THREAD);
     try {
@@ -143,17 +147,12 @@ describe('a thread pool that loads the model while its threads start', () => {
     } finally {
       await pool.close();
     }
-
-    const [expected, preloaded] = await Promise.all([
-      partsUnder(workspace.out('main-thread')),
-      partsUnder(workspace.out('pool')),
-    ]);
-    expect([...preloaded.keys()].sort()).toEqual([...expected.keys()].sort());
-    for (const [name, part] of expected) expect(preloaded.get(name), name).toEqual(part);
+    await expectSameParts(sweep, 'main-thread', 'pool');
   });
 
   it('leaves what it cannot load to the threads, whose chunks say why', async () => {
-    model = await workspace.model('f32');
+    const { jobs, options, target, workspace } = sweep;
+    const model = await workspace.model('f32');
     await writeFile(path.join(model, 'tokenizer.json'), '{ "not": "a tokenizer" ');
     const pool = new ThreadPoolExecutor(2, options, CHUNK_THREAD);
     try {

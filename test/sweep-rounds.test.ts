@@ -23,7 +23,7 @@ const CHUNKS = 10;
  */
 const LONG_NUMBERS = 1_000_000;
 const LONG_SPEC = { ...SPEC, numbers: `0..${LONG_NUMBERS - 1}` };
-const LONG_CHUNKS = 100;
+const LONG_CHUNKS = LONG_NUMBERS / SPEC.chunkSize;
 
 describe('sweep rounds', { timeout: 120_000 }, () => {
   let stack: DistributedStack;

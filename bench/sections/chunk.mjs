@@ -74,7 +74,7 @@ export async function chunkSection(ctx) {
   for (let run = -1; run < 5; run++) {
     const timed = new ChunkSteps();
     const t = now();
-    await executor.run(job, { kind: 'file', dir: outDir }, timed);
+    await executor.run(job, { kind: 'file', dir: outDir }, { steps: timed });
     if (run < 0) {
       coldMs = now() - t;
       continue;

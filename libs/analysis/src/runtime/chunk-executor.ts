@@ -1,8 +1,7 @@
 import { CosineKernel } from '../compute/cosine-kernel';
 import { ModelCache, ModelPartLoaders } from '../models/model-cache';
 import { ModelLocations } from '../models/model-locations';
-import type { ChunkSteps } from '../chunk-steps';
-import { ChunkJob, PartFile, runChunk } from '../run-chunk';
+import { ChunkContext, ChunkJob, PartFile, runChunk } from '../run-chunk';
 import { NumberSet } from '../spec/number-set';
 import { openSweepStorage } from '../storage/results-root';
 import { StorageTarget } from '../storage/sweep-storage';
@@ -62,18 +61,18 @@ export class InProcessExecutor implements ChunkExecutor {
     this.kernel = new CosineKernel(options.kernelThreads);
   }
 
-  /**
-   * Runs one chunk here; `steps`, when given, times each of its steps; `onEncoded` is called once its
-   * parts are all handed to the disk (see ChunkContext).
-   */
-  run(job: ChunkJob, output: StorageTarget, steps?: ChunkSteps, onEncoded?: () => void): Promise<PartFile[]> {
+  /** Runs one chunk here, with the context's optional hooks (`steps`, `onEncoded`: see ChunkContext). */
+  run(
+    job: ChunkJob,
+    output: StorageTarget,
+    hooks: Pick<ChunkContext, 'steps' | 'onEncoded'> = {},
+  ): Promise<PartFile[]> {
     return runChunk(job, {
       storage: openSweepStorage(output),
       models: this.models,
       numbers: this.numberSet(job),
       kernel: this.kernel,
-      steps,
-      onEncoded,
+      ...hooks,
     });
   }
 

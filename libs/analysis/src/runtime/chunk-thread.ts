@@ -20,7 +20,7 @@ if (parentPort) {
       reply = {
         type: 'result',
         id,
-        files: await executor.run(message.job, message.output, undefined, encoded),
+        files: await executor.run(message.job, message.output, { onEncoded: encoded }),
       };
     } catch (error) {
       reply = { type: 'result', id, error: serializeError(error) };
