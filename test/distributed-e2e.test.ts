@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tableFromIPC } from 'apache-arrow';
+import { tableFromIPC } from '#arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_MODELS, DistributedStack } from './helpers/distributed-stack';
 import { analysisTable, DuckDb } from './helpers/duckdb';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tableFromIPC } from 'apache-arrow';
+import { tableFromIPC } from '#arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   findParts,

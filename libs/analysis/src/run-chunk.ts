@@ -1,4 +1,4 @@
-import { Table } from 'apache-arrow';
+import { Table } from '#arrow';
 import { cosineMatrixTile } from './analyses/cosine-matrix';
 import type { ChunkSteps } from './chunk-steps';
 import { fourierTable, longestEmbeddedRun } from './analyses/fourier';

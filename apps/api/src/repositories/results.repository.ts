@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Manifest, readPart, ResultsRoot, SweepStorage } from '@tokensweep/analysis';
-import { Table } from 'apache-arrow';
+import { Table } from '#arrow';
 
 /**
  * The API's side of the results port (RESULTS_DIR or RESULTS_URL): manifests, listed files, parts as

@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { Readable } from 'node:stream';
 import {
   Analysis,
   ANALYSES,
@@ -10,7 +11,7 @@ import {
   ParsedSubmission,
 } from '@tokensweep/analysis';
 import { SweepLifecycle, SweepNotFoundError, SweepProgress, SweepState, SweepStore } from '@tokensweep/queue';
-import { Field, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Utf8 } from 'apache-arrow';
+import { Field, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Utf8 } from '#arrow';
 import { SweepDto, SweepListDto } from '../dtos/sweep-spec.dto';
 import { ResultsRepository } from '../repositories/results.repository';
 
@@ -115,8 +116,9 @@ export class SweepsService {
           `sweep ${id} lists ${JSON.stringify(part.path.slice(0, 200))}, which is not a file inside its directory`,
         );
     }
+    // the writer is an async iterable of its bytes, so Node's stream of them needs no Node-only Arrow build
     const writer = new RecordBatchStreamWriter();
-    const stream = writer.toNodeStream();
+    const stream = Readable.from(writer, { objectMode: false });
     void (async () => {
       try {
         for (const part of parts) {
@@ -125,7 +127,7 @@ export class SweepsService {
           for (const batch of table.batches) writer.write(withPartition(batch, slug, part.format));
         }
       } catch (error) {
-        stream.emit('error', error);
+        stream.destroy(error as Error);
       } finally {
         writer.finish();
       }

@@ -1,4 +1,4 @@
-import { Table } from 'apache-arrow';
+import { Table } from '#arrow';
 import { CosineKernel } from '../compute/cosine-kernel';
 import { UnitVectors } from '../compute/number-embeddings';
 import { float32Column, int64Column } from '../output/arrow-columns';

@@ -1,4 +1,4 @@
-import { Table } from 'apache-arrow';
+import { Table } from '#arrow';
 import { DftPlan } from '../compute/fft';
 import { float64Column } from '../output/arrow-columns';
 import { tableOf } from '../output/parquet-file';

@@ -1,4 +1,4 @@
-import { Table } from 'apache-arrow';
+import { Table } from '#arrow';
 import { CosineKernel } from '../compute/cosine-kernel';
 import { normalize, poolInto } from '../compute/number-embeddings';
 import { TokenizedNumbers } from '../compute/tokenize-numbers';

@@ -1,4 +1,4 @@
-import { Table } from 'apache-arrow';
+import { Table } from '#arrow';
 import { poolInto } from '../compute/number-embeddings';
 import { principalComponents } from '../compute/principal-components';
 import { TokenizedNumbers } from '../compute/tokenize-numbers';

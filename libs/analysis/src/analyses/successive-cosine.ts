@@ -1,4 +1,4 @@
-import { Table } from 'apache-arrow';
+import { Table } from '#arrow';
 import { successiveCosines } from '../compute/successive-cosines';
 import { TokenizedNumbers } from '../compute/tokenize-numbers';
 import { EmbeddingMatrix } from '../models/embeddings';

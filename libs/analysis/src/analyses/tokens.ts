@@ -1,4 +1,4 @@
-import { Table } from 'apache-arrow';
+import { Table } from '#arrow';
 import { TokenizedNumbers } from '../compute/tokenize-numbers';
 import { NumberTokenizer } from '../models/tokenizer';
 import {

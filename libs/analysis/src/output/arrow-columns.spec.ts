@@ -1,4 +1,4 @@
-import { makeVector } from 'apache-arrow';
+import { makeVector } from '#arrow';
 import { describe, expect, it } from 'vitest';
 import { int64Column, utf8Column, utf8ListColumn } from './arrow-columns';
 

@@ -1,4 +1,4 @@
-import { Bool, Data, Field, Float32, Float64, Int32, Int64, List, makeData, Utf8 } from 'apache-arrow';
+import { Bool, Data, Field, Float32, Float64, Int32, Int64, List, makeData, Utf8 } from '#arrow';
 import { Utf8Texts, utf8Texts } from '../compute/utf8-texts';
 
 /**

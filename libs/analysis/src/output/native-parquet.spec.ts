@@ -11,7 +11,7 @@ import {
   Table,
   tableFromArrays,
   Utf8,
-} from 'apache-arrow';
+} from '#arrow';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

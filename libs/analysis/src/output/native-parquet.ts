@@ -1,4 +1,4 @@
-import { Data, DataType, Field, Schema, Table, tableToIPC } from 'apache-arrow';
+import { Data, DataType, Field, Schema, Table, tableToIPC } from '#arrow';
 import { NativeGemm, nativeGemm } from '../compute/native-gemm';
 import { ThriftWriter } from './thrift-writer';
 

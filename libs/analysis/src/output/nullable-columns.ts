@@ -1,4 +1,4 @@
-import { Data, Float64, makeData, Utf8 } from 'apache-arrow';
+import { Data, Float64, makeData, Utf8 } from '#arrow';
 import { packBits, utf8Column } from './arrow-columns';
 
 /** utf8 with nulls where `strings[i]` is null (an empty string stands in for their bytes). */

@@ -10,7 +10,7 @@ import {
   Table,
   tableFromIPC,
   tableToIPC,
-} from 'apache-arrow';
+} from '#arrow';
 import { createRequire } from 'node:module';
 import type * as ParquetWasm from 'parquet-wasm/node';
 import { encodeNativeParquet, nativeParquetSupports } from './native-parquet';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { tableFromArrays } from 'apache-arrow';
+import { tableFromArrays } from '#arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSweepStorage } from '../storage/file-sweep-storage';
 import { SweepStorage } from '../storage/sweep-storage';

@@ -1,4 +1,4 @@
-import { Bool, Float32, Schema, Table, vectorFromArray } from 'apache-arrow';
+import { Bool, Float32, Schema, Table, vectorFromArray } from '#arrow';
 import { describe, expect, it } from 'vitest';
 import { boolColumn, float32Column, int32Column, int64Column } from './arrow-columns';
 import { tableOf } from './parquet-file';

@@ -1,4 +1,4 @@
-import { Bool, Float32, Table, Vector } from 'apache-arrow';
+import { Bool, Float32, Table, Vector } from '#arrow';
 import { Float32ExactSum } from '../compute/exact-sum';
 import { Analysis } from '../spec/vocabulary';
 

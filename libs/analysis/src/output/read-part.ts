@@ -1,4 +1,4 @@
-import { Table } from 'apache-arrow';
+import { Table } from '#arrow';
 import { SweepStorage } from '../storage/sweep-storage';
 import { decodeParquetTable } from './parquet-file';
 

@@ -1,4 +1,4 @@
-import { Bool, DataType, Field, Float32, Float64, Int32, Int64, List, Schema, Utf8 } from 'apache-arrow';
+import { Bool, DataType, Field, Float32, Float64, Int32, Int64, List, Schema, Utf8 } from '#arrow';
 import { Analysis } from '../spec/vocabulary';
 
 const field = (name: string, type: DataType, nullable = false) => new Field(name, type, nullable);

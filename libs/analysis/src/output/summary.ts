@@ -1,4 +1,4 @@
-import { Table } from 'apache-arrow';
+import { Table } from '#arrow';
 import { ExactSum } from '../compute/exact-sum';
 import { NumberFormat } from '../spec/vocabulary';
 import { asStorage, SweepLocation } from '../storage/as-storage';

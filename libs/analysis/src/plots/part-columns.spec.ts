@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { RecordBatch } from 'apache-arrow';
+import { RecordBatch } from '#arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { float32Column, int32ListColumn, int64Column } from '../output/arrow-columns';
 import { encodeParquet, tableOf } from '../output/parquet-file';

@@ -1,4 +1,4 @@
-import { Data, RecordBatch } from 'apache-arrow';
+import { Data, RecordBatch } from '#arrow';
 import { PartRecord } from '../output/part-record';
 import { readPart } from '../output/read-part';
 import { asStorage, SweepLocation } from '../storage/as-storage';
