@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planSweep } from '../plan/plan-sweep';
 import { parseSweepSpec } from '../spec/sweep-spec';
-import { embeddedThreads, estimatedWorkSeconds } from './embedded-threads';
+import { embeddedThreads, estimatedWorkSeconds, THREADS_PAY_OFF_SECONDS } from './embedded-threads';
 
 function tasksOf(body: Record<string, unknown>) {
   const { spec, numbers } = parseSweepSpec({ models: ['gpt2'], ...body });
@@ -12,11 +12,16 @@ describe(embeddedThreads.name, () => {
   it('runs the default sweep on the main thread: starting threads would cost more than its work', () => {
     const tasks = tasksOf({});
     expect(tasks.length).toBeGreaterThan(1);
-    expect(estimatedWorkSeconds(tasks)).toBeLessThan(1);
+    expect(estimatedWorkSeconds(tasks)).toBeLessThan(THREADS_PAY_OFF_SECONDS);
     expect(embeddedThreads(tasks, undefined, 2)).toBe(0);
+    const small = tasksOf({
+      numbers: '0..299999',
+      analyses: ['tokens', 'sign-symmetry', 'successive-cosine'],
+    });
+    expect(embeddedThreads(small, undefined, 2)).toBe(0);
   });
 
-  it('uses every core for a sweep with seconds of work, but no more threads than tasks', () => {
+  it('uses every core for a sweep with more work than a pool costs, but no more threads than tasks', () => {
     const large = tasksOf({ numbers: '0..999999', analyses: ['tokens', 'sign-symmetry'] });
     expect(embeddedThreads(large, undefined, 2)).toBe(2);
     expect(embeddedThreads(large, undefined, 64)).toBe(large.length);
