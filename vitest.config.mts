@@ -14,6 +14,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
     projects: [
       // *.spec.ts: fast tests of code from its sources (no build, no Redis, no child processes)
       {

@@ -96,6 +96,15 @@ describe('the table of configuration', () => {
     expect(config.limits.maxSweepNumbers).toBe(10_000_000);
   });
 
+  it('keeps its cache where XDG puts caches, where TOKENSWEEP_CACHE_DIR says, or nowhere', () => {
+    const cacheDir = (env: Record<string, string>) => readCliConfig(env).config.models.cacheDir;
+    expect(cacheDir({ HOME: '/home/u', XDG_CACHE_HOME: '/var/cache/u' })).toBe('/var/cache/u/tokensweep');
+    expect(cacheDir({ TOKENSWEEP_CACHE_DIR: '/data/ts-cache' })).toBe('/data/ts-cache');
+    expect(cacheDir({ TOKENSWEEP_CACHE_DIR: 'relative' })).toBe(path.resolve('relative'));
+    expect(cacheDir({ TOKENSWEEP_CACHE_DIR: 'off' })).toBeUndefined();
+    expect(readWorkerConfig({ TOKENSWEEP_CACHE_DIR: 'off' }).models.cacheDir).toBeUndefined();
+  });
+
   it("is the README's configuration table, row for row", async () => {
     const rows = await readmeRows();
     const expected = CONFIG_VARIABLES.map((v) => [

@@ -53,9 +53,12 @@ export async function runCommand(options: RunOptions, config: CliConfig): Promis
   const output = outTarget(options.out ?? path.join('results', opened.record.id), config);
   const sweepDir = openSweepStorage(output).location;
 
-  // the threads start (a sixth of a second each) while the models and the output are checked
+  // the threads start (a sixth of a second each), and the first chunk's model loads if it is on this
+  // machine already, while the models are checked (and downloaded) and the output is cleared
   const threads = embeddedThreads(opened.tasks, options.threads, config.defaultThreads);
   const executor = createExecutor(threads, { locations: config.models, allowLocalModels: true });
+  const first = opened.tasks[0];
+  if (first) void executor.preload?.(first.model, needsEmbedding(spec.analyses), spec.matrix, false);
   try {
     await checkModels(spec, config);
     await prepareOut(output, options.force ?? false);

@@ -28,6 +28,7 @@ export function readAnalysisConfig(reader: EnvReader): AnalysisConfig {
       hfEndpoint: reader.read(CONFIG.hfEndpoint),
       hfToken: reader.read(CONFIG.hfToken),
       offline: reader.read(CONFIG.hfHubOffline),
+      cacheDir: reader.read(CONFIG.cacheDir),
     },
   };
 }

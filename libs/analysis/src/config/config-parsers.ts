@@ -122,6 +122,22 @@ export function directory(fallback?: string): ConfigParser<string | undefined> {
   };
 }
 
+/**
+ * tokensweep's own cache: the value (`off` for none), else XDG_CACHE_HOME/tokensweep, else
+ * ~/.cache/tokensweep.
+ */
+export function cacheDir(): ConfigParser<string | undefined> {
+  return {
+    shownDefault: '`~/.cache/tokensweep`',
+    parse(raw, env) {
+      if (raw === 'off') return undefined;
+      if (raw !== undefined) return path.resolve(raw);
+      const cache = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+      return path.join(cache, 'tokensweep');
+    },
+  };
+}
+
 /** The Hugging Face cache root as huggingface_hub finds it: HF_HOME, else XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface. */
 export function hfHome(): ConfigParser<string> {
   return {

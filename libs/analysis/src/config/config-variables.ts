@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { DEFAULT_LIMITS } from '../spec/limits';
 import {
+  cacheDir,
   ConfigParser,
   directory,
   flag,
@@ -105,6 +106,13 @@ export const CONFIG = {
   hfEndpoint: variable('HF_ENDPOINT', ALL, url('https://huggingface.co', ['http:', 'https:']), 'the Hub'),
   hfToken: variable('HF_TOKEN', ALL, optionalText(), 'token for gated or private models'),
   hfHubOffline: variable('HF_HUB_OFFLINE', ALL, flag(), '`1`: never download'),
+  cacheDir: variable(
+    'TOKENSWEEP_CACHE_DIR',
+    ALL,
+    cacheDir(),
+    "where matrices' sha256 are kept between runs (by file identity); `off`: nowhere",
+    { alsoReads: ['XDG_CACHE_HOME'] },
+  ),
   port: variable('PORT', API, integer(3000, { max: 65535 }), 'HTTP port'),
   apiKey: variable('API_KEY', API, optionalText('— (open)'), 'require this bearer key'),
   rateLimitPerMinute: variable(

@@ -3,6 +3,7 @@ import type { MatrixKind } from '../spec/vocabulary';
 import { findEmbeddingTensorName } from './embedding-tensor';
 import { locateEmbeddingFile } from './model-files';
 import { readSafetensorsHeader, readTensorBytes, TensorInfo, toFloat32 } from './safetensors';
+import { fileIdentity, sameIdentity, TensorDigests } from './tensor-digests';
 
 /** A model's token-embedding matrix as float32, row-major [rows × dim], with the sha256 of its stored bytes. */
 export interface EmbeddingMatrix {
@@ -43,35 +44,62 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export type EmbeddingLoader = (dir: string, kind: MatrixKind) => Promise<EmbeddingMatrix>;
 
 /**
- * Reads only the token-embedding tensor of a model directory (single or sharded safetensors); with
- * `shared`, into a SharedArrayBuffer that worker threads can pass around without copying.
+ * How a matrix is read: `shared`, into a SharedArrayBuffer that worker threads can pass around
+ * without copying; `digests`, where the sha256 of a file read before is remembered (see TensorDigests).
  */
-export async function loadEmbeddingMatrix(dir: string, shared = false): Promise<EmbeddingMatrix> {
-  return readMatrixTensor(await findEmbeddingTensor(dir), shared);
+export interface MatrixReadOptions {
+  shared?: boolean;
+  digests?: TensorDigests | null;
 }
 
-/** Reads one 2-D tensor found in a safetensors file as float32 (shared memory when `shared`), with the sha256 of its bytes. */
+/** Reads only the token-embedding tensor of a model directory (single or sharded safetensors). */
+export async function loadEmbeddingMatrix(
+  dir: string,
+  options: MatrixReadOptions = {},
+): Promise<EmbeddingMatrix> {
+  return readMatrixTensor(await findEmbeddingTensor(dir), options);
+}
+
+/** Reads one 2-D tensor found in a safetensors file as float32, with the sha256 of its bytes. */
 export async function readMatrixTensor(
   { file, tensorName, tensor }: { file: string; tensorName: string; tensor: TensorInfo },
-  shared = false,
+  { shared = false, digests = null }: MatrixReadOptions = {},
 ): Promise<EmbeddingMatrix> {
   const [rows, dim] = tensor.shape;
-  // the stored bytes are hashed block by block as they arrive, while the next block is read
-  const hash = createHash('sha256');
-  const addToHash = (block: Uint8Array) => hash.update(block);
+  const before = digests ? await fileIdentity(file) : null;
+  const known = before ? await digests!.recall(file, tensor.begin, tensor.end, before) : null;
+  const hashStartedNs = digests?.now() ?? 0n;
+  // unless the file is as it was when its digest was remembered, the stored bytes are hashed block
+  // by block as they arrive, while the next block is read
+  const hash = known ? null : createHash('sha256');
+  const addToHash = hash ? (block: Uint8Array) => hash.update(block) : undefined;
   let data: Float32Array;
+  let stored: Uint8Array;
   if (tensor.dtype === 'F32' && LITTLE_ENDIAN && tensor.end - tensor.begin === rows * dim * 4) {
     // float32 as stored: read straight into the matrix, no second copy of a few hundred MB
     data = new Float32Array(shared ? new SharedArrayBuffer(rows * dim * 4) : new ArrayBuffer(rows * dim * 4));
-    await readTensorBytes(file, tensor, new Uint8Array(data.buffer), addToHash);
+    stored = await readTensorBytes(file, tensor, new Uint8Array(data.buffer), addToHash);
   } else {
-    data = toFloat32(await readTensorBytes<Buffer>(file, tensor, undefined, addToHash), tensor.dtype, shared);
+    const bytes = await readTensorBytes<Buffer>(file, tensor, undefined, addToHash);
+    data = toFloat32(bytes, tensor.dtype, shared);
+    stored = bytes;
   }
   if (data.length !== rows * dim) {
     throw new Error(
       `${tensorName} in ${file} holds ${data.length} values, not ${rows}×${dim}; the file is damaged`,
     );
   }
-  const sha256 = hash.digest('hex');
+  let sha256: string;
+  if (hash) {
+    sha256 = hash.digest('hex');
+    if (digests && before) {
+      const after = await fileIdentity(file);
+      await digests.remember(file, tensor.begin, tensor.end, sha256, { before, after, hashStartedNs });
+    }
+  } else {
+    // written to while it was read: the digest is of the bytes as read, not of the remembered ones
+    const unchanged = sameIdentity(before!, await fileIdentity(file));
+    sha256 = unchanged ? known! : createHash('sha256').update(stored).digest('hex');
+  }
   return { tensorName, dtype: tensor.dtype, rows, dim, data, sha256 };
 }

@@ -5,6 +5,7 @@ import { ModelLocations } from './model-locations';
 import { loadModelMatrix } from './model-matrix';
 import { parseModelRef } from './model-ref';
 import { ResolvedModel, resolveModel } from './model-resolver';
+import { TensorDigests } from './tensor-digests';
 import { NumberTokenizer, TokenizerChoice } from './tokenizer';
 
 /** Where a result came from: enough to trace it to the exact model bytes. */
@@ -48,10 +49,14 @@ export interface ModelPartLoaders {
   embeddingsFirst?: boolean;
 }
 
-const LOAD_HERE: ModelPartLoaders = {
-  embeddings: (dir, kind) => loadModelMatrix(dir, kind),
-  tokenizer: (dir) => NumberTokenizer.load(dir),
-};
+/** Loads each part here, remembering matrices' digests under the locations' cache directory. */
+export function loadersHere(locations: ModelLocations): ModelPartLoaders {
+  const digests = TensorDigests.at(locations.cacheDir);
+  return {
+    embeddings: (dir, kind) => loadModelMatrix(dir, kind, { digests }),
+    tokenizer: (dir) => NumberTokenizer.load(dir),
+  };
+}
 
 /**
  * Loads each model once per process and keeps the most recently used few, so chunks of the same
@@ -64,7 +69,7 @@ export class ModelCache {
     private readonly locations: ModelLocations,
     private readonly capacity = 2,
     private readonly allowLocal = true,
-    private readonly loaders: ModelPartLoaders = LOAD_HERE,
+    private readonly loaders: ModelPartLoaders = loadersHere(locations),
   ) {}
 
   /** The model named `name` (as a spec names it), with its matrix of `kind` when `needsEmbedding`. */

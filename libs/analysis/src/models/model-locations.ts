@@ -10,6 +10,11 @@ export interface ModelLocations {
   hfToken?: string;
   /** `HF_HUB_OFFLINE=1`: never touch the network. */
   offline: boolean;
+  /**
+   * `TOKENSWEEP_CACHE_DIR`: where what was computed from model files is kept (their matrices' sha256,
+   * see TensorDigests); nothing is kept when unset.
+   */
+  cacheDir?: string;
 }
 
 /** The model files a sweep needs, by whether it reads the embedding matrix. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MatrixKind } from '../spec/vocabulary';
-import { EmbeddingMatrix, findEmbeddingTensor, readMatrixTensor } from './embeddings';
+import { EmbeddingMatrix, findEmbeddingTensor, MatrixReadOptions, readMatrixTensor } from './embeddings';
 import { SAFETENSORS_INDEX, SAFETENSORS_SINGLE } from './model-locations';
 import { shardOfTensor } from './model-files';
 import { readSafetensorsHeader, TensorInfo } from './safetensors';
@@ -105,10 +105,10 @@ export async function findMatrixTensor(dir: string, kind: MatrixKind): Promise<M
 export async function loadModelMatrix(
   dir: string,
   kind: MatrixKind,
-  shared = false,
+  options: MatrixReadOptions = {},
 ): Promise<EmbeddingMatrix> {
   const found = await findMatrixTensor(dir, kind);
-  return { ...(await readMatrixTensor(found, shared)), kind, tied: found.tied };
+  return { ...(await readMatrixTensor(found, options)), kind, tied: found.tied };
 }
 
 /** The shard `model.safetensors.index.json` assigns an output matrix to, or null when it names none. */

@@ -45,13 +45,15 @@ export async function readSafetensorsHeader(file: string): Promise<Map<string, T
   }
 }
 
-/** The tensor is read in blocks of this size, each handed on while the next is being read. */
-const READ_BLOCK_BYTES = 16 * 1024 * 1024;
+/** The tensor is read in blocks of this size, this many at a time (of libuv's four threads by default). */
+export const READ_BLOCK_BYTES = 8 * 1024 * 1024;
+const READS_IN_FLIGHT = 2;
 
 /**
- * Reads exactly one tensor's bytes (into `bytes` when given: it must be the tensor's size). Each block
- * read goes to `onBlock` in order while the next block is read, so that work on the bytes (hashing
- * them) overlaps the reading instead of following it.
+ * Reads exactly one tensor's bytes (into `bytes` when given: it must be the tensor's size). Blocks are
+ * read several at a time on libuv's threads, however busy this thread is, and each goes to `onBlock`
+ * in order once it has landed, so that work on the bytes (hashing them) overlaps the reading instead
+ * of following it.
  */
 export async function readTensorBytes<T extends Uint8Array = Buffer>(
   file: string,
@@ -73,18 +75,26 @@ export async function readTensorBytes<T extends Uint8Array = Buffer>(
     }
     return end;
   };
-  let reading = readBlock(0);
+  const reads: Promise<number>[] = [];
+  const readNext = () => {
+    const start = reads.length * READ_BLOCK_BYTES;
+    if (start >= size) return;
+    const read = readBlock(start);
+    read.catch(() => undefined); // its failure is seen when its turn comes, not as an unhandled rejection
+    reads.push(read);
+  };
+  for (let i = 0; i < READS_IN_FLIGHT; i++) readNext();
   try {
-    for (let start = 0; start < size;) {
-      const end = await reading;
-      if (end < size) reading = readBlock(end);
+    for (let block = 0, start = 0; start < size; block++) {
+      const end = await reads[block];
+      readNext();
       onBlock?.(bytes.subarray(start, end));
       start = end;
     }
     return bytes;
   } finally {
-    // a block still being read when `onBlock` threw must land before the file is closed under it
-    await reading.catch(() => undefined);
+    // blocks still being read when one failed or `onBlock` threw must land before the file is closed
+    await Promise.allSettled(reads);
     await handle.close();
   }
 }

@@ -13,10 +13,11 @@ export interface ChunkExecutor {
   run(job: ChunkJob, output: StorageTarget): Promise<PartFile[]>;
   /**
    * Starts loading a model that the next chunks need, where that saves time (a pool loads it while
-   * its threads start); chunks load it as before when this is not called, or fails. Resolves when
-   * the load has ended, either way; never rejects.
+   * its threads start); chunks load it as before when this is not called, or fails. With `download`
+   * false a model that is not on this machine yet is left alone (whoever downloads it, once). Resolves
+   * when the load has ended, either way; never rejects.
    */
-  preload?(model: string, needsEmbedding: boolean, matrix: MatrixKind): Promise<void>;
+  preload?(model: string, needsEmbedding: boolean, matrix: MatrixKind, download?: boolean): Promise<void>;
   /** Stops running chunks where it can (they fail with ExecutorClosedError) and refuses new ones. */
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { TensorDigests } from '../models/tensor-digests';
 import { InProcessExecutor } from './chunk-executor';
 import { serializeError } from './thread-errors';
 import { FromThread, RunReply, ThreadOptions, ToThread } from './thread-messages';
@@ -9,7 +10,11 @@ if (parentPort) {
   const options = workerData as ThreadOptions;
   const executor = new InProcessExecutor(
     options,
-    sharedModelPartLoaders(sharedPartLoader(port), options.embeddingsFirst),
+    sharedModelPartLoaders(
+      sharedPartLoader(port),
+      options.embeddingsFirst,
+      TensorDigests.at(options.locations.cacheDir),
+    ),
   );
   port.on('message', async (message: ToThread) => {
     if (message.type !== 'run') return;

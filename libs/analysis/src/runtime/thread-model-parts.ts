@@ -1,6 +1,7 @@
 import { MessagePort } from 'node:worker_threads';
 import { ModelPartLoaders } from '../models/model-cache';
 import { loadModelMatrix } from '../models/model-matrix';
+import { TensorDigests } from '../models/tensor-digests';
 import { NumberTokenizer } from '../models/tokenizer';
 import { SharedPart, sharedPartKey, SharedPartValue } from './shared-model-parts';
 import { FromThread, PartAnswer, ToThread } from './thread-messages';
@@ -50,13 +51,20 @@ export function sharedPartLoader(port: MessagePort): SharedPartLoader {
  * shared memory, and one read, hash and parse of each tokenizer.json, whose source the other threads
  * build their tokenizer from. On the full tokenizer's path only the decision and the hash are shared
  * (transformers.js's tokenizer cannot cross threads): each thread loads its own. `embeddingsFirst`:
- * this thread asks for a model's matrix before its tokenizer (see ModelPartLoaders).
+ * this thread asks for a model's matrix before its tokenizer (see ModelPartLoaders); `digests`: where
+ * the matrices' sha256 are remembered.
  */
-export function sharedModelPartLoaders(shared: SharedPartLoader, embeddingsFirst = false): ModelPartLoaders {
+export function sharedModelPartLoaders(
+  shared: SharedPartLoader,
+  embeddingsFirst = false,
+  digests: TensorDigests | null = null,
+): ModelPartLoaders {
   return {
     embeddingsFirst,
     embeddings: (dir, matrix) =>
-      shared({ kind: 'embedding', dir, matrix }, () => loadModelMatrix(dir, matrix, true)),
+      shared({ kind: 'embedding', dir, matrix }, () =>
+        loadModelMatrix(dir, matrix, { shared: true, digests }),
+      ),
     tokenizer: async (dir) => {
       let loadedHere: NumberTokenizer | undefined;
       const source = await shared({ kind: 'tokenizer', dir }, async () => {

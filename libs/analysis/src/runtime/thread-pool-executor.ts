@@ -4,6 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { kernelThreads } from '../compute/cosine-kernel';
 import { loadModelMatrix } from '../models/model-matrix';
+import { TensorDigests } from '../models/tensor-digests';
 import { parseModelRef } from '../models/model-ref';
 import { resolveModel } from '../models/model-resolver';
 import { NumberTokenizer } from '../models/tokenizer';
@@ -96,26 +97,31 @@ export class ThreadPoolExecutor implements ChunkExecutor {
   }
 
   /**
-   * Loads a model's tokenizer and matrix on this thread while the chunk threads start (a thread takes
-   * about a sixth of a second to start and load its modules, which is about what the model takes):
-   * threads that ask for them meanwhile wait for this load instead of making their own. What fails
-   * here is passed to the next thread that asks, which loads it and reports the error with its chunk.
-   * Resolves once both are loaded or have failed; never rejects.
+   * Loads a model's matrix and tokenizer on this thread while the chunk threads start (a thread takes
+   * about a tenth of a second to start and load its modules): the matrix first, whose reads go on on
+   * libuv's threads while this one plans the tokenizer. Threads that ask for a part meanwhile wait
+   * for this load instead of making their own. What fails here is passed to the next thread that
+   * asks, which loads it and reports the error with its chunk. Resolves once both are loaded or have
+   * failed; never rejects.
    */
-  preload(model: string, needsEmbedding: boolean, matrix: MatrixKind): Promise<void> {
+  preload(model: string, needsEmbedding: boolean, matrix: MatrixKind, download = true): Promise<void> {
     const { locations, allowLocalModels } = this.options;
     return (async () => {
       const { dir } = await resolveModel(
         parseModelRef(model, allowLocalModels),
-        locations,
+        download ? locations : { ...locations, offline: true },
         needsEmbedding,
         matrix,
       );
-      const loads = [this.loadPart({ kind: 'tokenizer', dir }, () => NumberTokenizer.loadSource(dir))];
+      const digests = TensorDigests.at(locations.cacheDir);
+      const loads: Promise<void>[] = [];
       if (needsEmbedding)
         loads.push(
-          this.loadPart({ kind: 'embedding', dir, matrix }, () => loadModelMatrix(dir, matrix, true)),
+          this.loadPart({ kind: 'embedding', dir, matrix }, () =>
+            loadModelMatrix(dir, matrix, { shared: true, digests }),
+          ),
         );
+      loads.push(this.loadPart({ kind: 'tokenizer', dir }, () => NumberTokenizer.loadSource(dir)));
       await Promise.all(loads);
     })().catch(() => undefined); // a model that does not resolve: its chunks' threads say why
   }
