@@ -17,8 +17,12 @@ export const SCALING_NUMBERS = { full: '0..4999999', quick: '0..499999' };
 /** The cold-process scaling measured again on the largest sweep the default limits allow. */
 export const LARGE_SCALING_NUMBERS = { full: '0..9999999', quick: '0..999999' };
 
-/** Scaling runs alternate 1 and 2 (threads or workers) this many times; their medians are compared. */
-export const SCALING_ROUNDS = 3;
+/**
+ * Scaling runs alternate 1 and 2 (threads or workers) this many times; their medians are compared.
+ * Single runs of the same case spread by a quarter on the shared hosts this runs on, in phases of a
+ * few seconds, so three rounds could not tell 1.5× from 1.7×.
+ */
+export const SCALING_ROUNDS = 5;
 
 /** Wall time and peak memory of the CLI over 0..999,999 (three analyses, pooling mean), then the matrix run. */
 export async function embeddedSection(ctx) {
@@ -62,11 +66,16 @@ export async function embeddedSection(ctx) {
   const speedup = runs[1].wallS / runs[2].wallS;
   const count = ctx.quick ? 100_000 : 1_000_000;
   const scalingNumbers = ctx.quick ? SCALING_NUMBERS.quick : SCALING_NUMBERS.full;
-  /** Cold processes of 1 and 2 threads over `sweep`, alternated SCALING_ROUNDS times: their medians. */
+  /**
+   * Cold processes of 1 and 2 threads over `sweep`, in SCALING_ROUNDS pairs run back to back (in
+   * turn 1 then 2, 2 then 1, so that a host slowing down or speeding up favours neither): the medians
+   * of each count's runs, and the speed-up as the median of the pairs' own ratios, which a phase of
+   * the host that spans a pair cancels out of.
+   */
   const scalingOf = async (sweep) => {
     const scalingRuns = { 1: [], 2: [] };
     for (let round = 0; round < SCALING_ROUNDS; round++) {
-      for (const threads of [1, 2]) {
+      for (const threads of round % 2 === 0 ? [1, 2] : [2, 1]) {
         const out = path.join(ctx.workDir, `embedded-scaling-${threads}`);
         const result = await cli(out, [
           '--numbers',
@@ -86,14 +95,20 @@ export async function embeddedSection(ctx) {
       peakMiB: Math.max(...runs.map((r) => r.peakMiB)),
       allS: runs.map((r) => round(r.wallS)),
     });
-    return { 1: medianOf(scalingRuns[1]), 2: medianOf(scalingRuns[2]) };
+    const pairRatios = scalingRuns[1].map((one, i) => one.wallS / scalingRuns[2][i].wallS);
+    return {
+      1: medianOf(scalingRuns[1]),
+      2: medianOf(scalingRuns[2]),
+      pairRatios: pairRatios.map((r) => round(r, 2)),
+      speedup: median(pairRatios),
+    };
   };
   const scaling = await scalingOf(scalingNumbers);
-  const scalingSpeedup = scaling[1].wallS / scaling[2].wallS;
+  const scalingSpeedup = scaling.speedup;
   // the largest sweep the default limits allow (MAX_SWEEP_NUMBERS), where a process's fixed part weighs half as much
   const largeNumbers = ctx.quick ? LARGE_SCALING_NUMBERS.quick : LARGE_SCALING_NUMBERS.full;
   const large = await scalingOf(largeNumbers);
-  const largeSpeedup = large[1].wallS / large[2].wallS;
+  const largeSpeedup = large.speedup;
   const warm = { 1: warmSweep(ctx, scalingNumbers, 1), 2: warmSweep(ctx, scalingNumbers, 2) };
   const warmSpeedup = warm[1].medianS / warm[2].medianS;
   const matrixOut = path.join(ctx.workDir, 'embedded-matrix');
@@ -159,7 +174,7 @@ export async function embeddedSection(ctx) {
   };
 }
 
-/** The row of a cold-process scaling measurement (`scalingOf`'s medians over `sweep`). */
+/** The row of a cold-process scaling measurement (`scalingOf` over `sweep`): median walls, median pair ratio. */
 function scalingRow(id, sweep, scaling, goal = {}) {
   return row(
     id,
@@ -169,9 +184,9 @@ function scalingRow(id, sweep, scaling, goal = {}) {
     {
       anchor: '1 thread',
       anchorValue: round(scaling[1].wallS),
-      ratio: round(scaling[1].wallS / scaling[2].wallS, 2),
+      ratio: round(scaling.speedup, 2),
       ...goal,
-      note: `medians of ${SCALING_ROUNDS}, alternated (1 thread ${scaling[1].allS.join(', ')} s; 2 threads ${scaling[2].allS.join(', ')} s); peak RSS ${Math.round(scaling[1].peakMiB)} / ${Math.round(scaling[2].peakMiB)} MiB`,
+      note: `median of ${SCALING_ROUNDS} back-to-back pairs' ratios (${scaling.pairRatios.join(', ')}); runs: 1 thread ${scaling[1].allS.join(', ')} s, 2 threads ${scaling[2].allS.join(', ')} s; peak RSS ${Math.round(scaling[1].peakMiB)} / ${Math.round(scaling[2].peakMiB)} MiB`,
     },
   );
 }

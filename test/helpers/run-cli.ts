@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { variablesReadBy } from '@tokensweep/analysis';
+import { testCache } from './services';
 
 const REPO = path.resolve(__dirname, '../..');
 const BIN = path.join(REPO, 'bin/tokensweep.js');
@@ -30,7 +31,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !controlled(name)));
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: REPO,
-    env: { ...inherited, HF_HUB_OFFLINE: '1', ...env },
+    env: { ...inherited, ...testCache(), HF_HUB_OFFLINE: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

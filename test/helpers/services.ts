@@ -20,6 +20,12 @@ const CONTROLLED = new Set([
 ]);
 const controlled = (name: string) => CONTROLLED.has(name) || /^(HF|AWS)_/.test(name);
 
+/** The test run's own TOKENSWEEP_CACHE_DIR (test/global-setup.ts), which children keep too. */
+export function testCache(): Record<string, string> {
+  const dir = process.env.TOKENSWEEP_CACHE_DIR;
+  return dir ? { TOKENSWEEP_CACHE_DIR: dir } : {};
+}
+
 /** The environment of a child: the machine's, less the controlled variables, plus `env`. */
 export function childEnv(env: Record<string, string>): Record<string, string> {
   const inherited = Object.fromEntries(
@@ -27,7 +33,7 @@ export function childEnv(env: Record<string, string>): Record<string, string> {
       (entry): entry is [string, string] => entry[1] !== undefined && !controlled(entry[0]),
     ),
   );
-  return { ...inherited, NO_COLOR: '1', HF_HUB_OFFLINE: '1', ...env };
+  return { ...inherited, ...testCache(), NO_COLOR: '1', HF_HUB_OFFLINE: '1', ...env };
 }
 
 /** One API or worker process, started from the build, with its output kept for failure messages. */
