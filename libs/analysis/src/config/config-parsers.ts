@@ -131,9 +131,7 @@ export function cacheDir(): ConfigParser<string | undefined> {
     shownDefault: '`~/.cache/tokensweep`',
     parse(raw, env) {
       if (raw === 'off') return undefined;
-      if (raw !== undefined) return path.resolve(raw);
-      const cache = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-      return path.join(cache, 'tokensweep');
+      return raw !== undefined ? path.resolve(raw) : path.join(userCacheDir(env), 'tokensweep');
     },
   };
 }
@@ -143,9 +141,12 @@ export function hfHome(): ConfigParser<string> {
   return {
     shownDefault: '`~/.cache/huggingface`',
     parse(raw, env) {
-      if (raw !== undefined) return path.resolve(raw);
-      const cache = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-      return path.join(cache, 'huggingface');
+      return raw !== undefined ? path.resolve(raw) : path.join(userCacheDir(env), 'huggingface');
     },
   };
+}
+
+/** Where a user's caches go: XDG_CACHE_HOME, else ~/.cache. */
+function userCacheDir(env: Environment): string {
+  return env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
 }

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { MatrixKind } from '../spec/vocabulary';
 import { findEmbeddingTensorName } from './embedding-tensor';
 import { locateEmbeddingFile } from './model-files';
 import { readSafetensorsHeader, readTensorBytes, TensorInfo, toFloat32 } from './safetensors';
-import { fileIdentity, sameIdentity, TensorDigests } from './tensor-digests';
+import { readHashed, TensorDigests } from './tensor-digests';
 
 /** A model's token-embedding matrix as float32, row-major [rows × dim], with the sha256 of its stored bytes. */
 export interface EmbeddingMatrix {
@@ -66,40 +65,25 @@ export async function readMatrixTensor(
   { shared = false, digests = null }: MatrixReadOptions = {},
 ): Promise<EmbeddingMatrix> {
   const [rows, dim] = tensor.shape;
-  const before = digests ? await fileIdentity(file) : null;
-  const known = before ? await digests!.recall(file, tensor.begin, tensor.end, before) : null;
-  const hashStartedNs = digests?.now() ?? 0n;
-  // unless the file is as it was when its digest was remembered, the stored bytes are hashed block
-  // by block as they arrive, while the next block is read
-  const hash = known ? null : createHash('sha256');
-  const addToHash = hash ? (block: Uint8Array) => hash.update(block) : undefined;
+  const hashedRead = <T extends Uint8Array>(into?: T) =>
+    readHashed(file, tensor.begin, tensor.end, digests, (onBlock) =>
+      readTensorBytes<T>(file, tensor, into, onBlock),
+    );
   let data: Float32Array;
-  let stored: Uint8Array;
+  let sha256: string;
   if (tensor.dtype === 'F32' && LITTLE_ENDIAN && tensor.end - tensor.begin === rows * dim * 4) {
     // float32 as stored: read straight into the matrix, no second copy of a few hundred MB
     data = new Float32Array(shared ? new SharedArrayBuffer(rows * dim * 4) : new ArrayBuffer(rows * dim * 4));
-    stored = await readTensorBytes(file, tensor, new Uint8Array(data.buffer), addToHash);
+    ({ sha256 } = await hashedRead(new Uint8Array(data.buffer)));
   } else {
-    const bytes = await readTensorBytes<Buffer>(file, tensor, undefined, addToHash);
-    data = toFloat32(bytes, tensor.dtype, shared);
-    stored = bytes;
+    const read = await hashedRead<Buffer>();
+    data = toFloat32(read.bytes, tensor.dtype, shared);
+    sha256 = read.sha256;
   }
   if (data.length !== rows * dim) {
     throw new Error(
       `${tensorName} in ${file} holds ${data.length} values, not ${rows}×${dim}; the file is damaged`,
     );
-  }
-  let sha256: string;
-  if (hash) {
-    sha256 = hash.digest('hex');
-    if (digests && before) {
-      const after = await fileIdentity(file);
-      await digests.remember(file, tensor.begin, tensor.end, sha256, { before, after, hashStartedNs });
-    }
-  } else {
-    // written to while it was read: the digest is of the bytes as read, not of the remembered ones
-    const unchanged = sameIdentity(before!, await fileIdentity(file));
-    sha256 = unchanged ? known! : createHash('sha256').update(stored).digest('hex');
   }
   return { tensorName, dtype: tensor.dtype, rows, dim, data, sha256 };
 }

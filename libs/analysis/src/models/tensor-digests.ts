@@ -65,7 +65,8 @@ export class TensorDigests {
   /** The digest remembered for bytes [begin, end) of `file`, if the file is still as it was then. */
   async recall(file: string, begin: number, end: number, now: FileIdentity): Promise<string | null> {
     try {
-      const entry = JSON.parse(await readFile(await this.entryPath(file, begin, end), 'utf8')) as DigestEntry;
+      const entryPath = this.entryPath(await realpath(file), begin, end);
+      const entry = JSON.parse(await readFile(entryPath, 'utf8')) as DigestEntry;
       const same =
         entry.begin === begin && entry.end === end && sameIdentity(entry, now) && isSha256(entry.sha256);
       return same ? entry.sha256 : null;
@@ -88,8 +89,9 @@ export class TensorDigests {
   ): Promise<void> {
     const { before, after, hashStartedNs } = identity;
     if (!sameIdentity(before, after) || hashStartedNs - BigInt(before.ctimeNs) < SETTLED_NS) return;
-    const target = await this.entryPath(file, begin, end);
-    const entry: DigestEntry = { file: await realpath(file), begin, end, sha256, ...before };
+    const real = await realpath(file);
+    const target = this.entryPath(real, begin, end);
+    const entry: DigestEntry = { file: real, begin, end, sha256, ...before };
     // written aside and renamed over, so a reader sees a whole entry or none
     const temporary = `${target}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     try {
@@ -101,12 +103,44 @@ export class TensorDigests {
     }
   }
 
-  private async entryPath(file: string, begin: number, end: number): Promise<string> {
-    const key = createHash('sha256')
-      .update(JSON.stringify([await realpath(file), begin, end]))
-      .digest('hex');
+  /** The entry of bytes [begin, end) of the file at `realPath` (symlinks resolved, so each file has one). */
+  private entryPath(realPath: string, begin: number, end: number): string {
+    const key = sha256Hex(JSON.stringify([realPath, begin, end]));
     return path.join(this.dir, `${key}.json`);
   }
+}
+
+/**
+ * Reads bytes [begin, end) of `file` with `read`, which hands each block it reads to the function it
+ * is given, in order, and returns the bytes; with their sha256. With `digests`, the digest remembered
+ * for the file as it is stands in for hashing them, and one computed is remembered; a file written to
+ * while it was read is hashed as read.
+ */
+export async function readHashed<T extends Uint8Array>(
+  file: string,
+  begin: number,
+  end: number,
+  digests: TensorDigests | null,
+  read: (onBlock?: (block: Uint8Array) => void) => Promise<T>,
+): Promise<{ bytes: T; sha256: string }> {
+  const before = digests ? await fileIdentity(file) : null;
+  const known = before ? await digests!.recall(file, begin, end, before) : null;
+  const hashStartedNs = digests?.now() ?? 0n;
+  // the bytes are hashed block by block as they arrive, while the next blocks are read
+  const hash = known ? null : createHash('sha256');
+  const bytes = await read(hash ? (block) => hash.update(block) : undefined);
+  if (!before) return { bytes, sha256: hash!.digest('hex') };
+  const after = await fileIdentity(file);
+  if (hash) {
+    const sha256 = hash.digest('hex');
+    await digests!.remember(file, begin, end, sha256, { before, after, hashStartedNs });
+    return { bytes, sha256 };
+  }
+  return { bytes, sha256: sameIdentity(before, after) ? known! : sha256Hex(bytes) };
+}
+
+function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 /** The identity of `file` now (see FileIdentity). */
@@ -122,7 +156,7 @@ export async function fileIdentity(file: string): Promise<FileIdentity> {
 }
 
 /** Whether two identities of a file are the same, i.e. nothing wrote to it in between. */
-export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
   return (
     a.dev === b.dev &&
     a.ino === b.ino &&
