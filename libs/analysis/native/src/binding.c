@@ -26,6 +26,7 @@ napi_value encode_numbers(napi_env env, napi_callback_info info);
 /* encodeParquetPage and zstdVersion (binding-parquet.c) */
 napi_value encode_parquet_page(napi_env env, napi_callback_info info);
 napi_value zstd_version(napi_env env, napi_callback_info info);
+napi_value advise_huge_pages(napi_env env, napi_callback_info info);
 
 #define CHECK(env, call)                                          \
   do {                                                            \
@@ -194,6 +195,7 @@ NAPI_MODULE_INIT() {
       {"encodeNumbers", NULL, encode_numbers, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"encodeParquetPage", NULL, encode_parquet_page, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"zstdVersion", NULL, zstd_version, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"adviseHugePages", NULL, advise_huge_pages, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"slice", NULL, NULL, NULL, NULL, slice, napi_default_jsproperty, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;

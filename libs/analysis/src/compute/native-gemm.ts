@@ -94,6 +94,11 @@ export interface NativeGemm {
     listOffsets: Int32Array | null,
     level: number,
   ): [Uint8Array, number, number, number, Uint8Array | null, Uint8Array | null];
+  /**
+   * Asks the kernel to back the 2 MiB-aligned interior of `view`'s memory with 2 MiB pages before it
+   * is first written (a hint: true if taken, false without transparent huge pages or under 2 MiB).
+   */
+  adviseHugePages(view: ArrayBufferView): boolean;
   /** The version number of the zstd library the addon loaded (10504 for 1.5.4), 0 when it found none. */
   zstdVersion(): number;
   /** The variants this CPU can run, and the one `auto` picks. */

@@ -1,7 +1,7 @@
 import type { MatrixKind } from '../spec/vocabulary';
 import { findEmbeddingTensorName } from './embedding-tensor';
 import { locateEmbeddingFile } from './model-files';
-import { readSafetensorsHeader, readTensorBytes, TensorInfo, toFloat32 } from './safetensors';
+import { matrixMemory, readSafetensorsHeader, readTensorBytes, TensorInfo, toFloat32 } from './safetensors';
 import { readHashed, TensorDigests } from './tensor-digests';
 
 /** A model's token-embedding matrix as float32, row-major [rows × dim], with the sha256 of its stored bytes. */
@@ -73,7 +73,7 @@ export async function readMatrixTensor(
   let sha256: string;
   if (tensor.dtype === 'F32' && LITTLE_ENDIAN && tensor.end - tensor.begin === rows * dim * 4) {
     // float32 as stored: read straight into the matrix, no second copy of a few hundred MB
-    data = new Float32Array(shared ? new SharedArrayBuffer(rows * dim * 4) : new ArrayBuffer(rows * dim * 4));
+    data = matrixMemory(rows * dim, shared);
     ({ sha256 } = await hashedRead(new Uint8Array(data.buffer)));
   } else {
     const read = await hashedRead<Buffer>();

@@ -1,5 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { toFloat32 } from './safetensors';
+import { nativeGemm } from '../compute/native-gemm';
+import { matrixMemory, toFloat32 } from './safetensors';
 import { encodeFloats } from './safetensors-writer';
 
 /**
@@ -107,6 +109,43 @@ const HALF_TIES = (() => {
   }
   return ties;
 })();
+
+/** Whether this kernel gives 2 MiB pages to memory that asks for them (transparent huge pages not `never`). */
+const THP = '/sys/kernel/mm/transparent_hugepage/enabled';
+const hugePagesOn = existsSync(THP) && !readFileSync(THP, 'utf8').includes('[never]');
+
+/** How many of this process's mappings carry MADV_HUGEPAGE (`hg` among their VmFlags). */
+function adviseHugeMappings(): number {
+  return (readFileSync('/proc/self/smaps', 'utf8').match(/^VmFlags:.*\bhg\b/gm) ?? []).length;
+}
+
+describe(matrixMemory.name, () => {
+  it('gives zeroed float32 memory of the count asked for, shared or not', () => {
+    const shared = matrixMemory(3 << 20, true);
+    const own = matrixMemory(1000);
+    expect(shared.length).toBe(3 << 20);
+    expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(own.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(shared.every((v) => v === 0) && own.every((v) => v === 0)).toBe(true);
+  });
+
+  it.runIf(process.platform === 'linux' && hugePagesOn)(
+    'asks the kernel for 2 MiB pages for the aligned interior of a large matrix',
+    () => {
+      const before = adviseHugeMappings();
+      const matrix = matrixMemory(8 << 20); // 32 MiB
+      expect(adviseHugeMappings()).toBeGreaterThan(before);
+      expect(nativeGemm().adviseHugePages(new Float32Array(1 << 18))).toBe(false); // 1 MiB holds no aligned huge page
+      expect(matrix.length).toBe(8 << 20);
+    },
+  );
+
+  it('refuses what is not a typed array', () => {
+    expect(() => nativeGemm().adviseHugePages(new ArrayBuffer(8) as unknown as Uint8Array)).toThrow(
+      /view must be a typed array/,
+    );
+  });
+});
 
 describe(toFloat32.name, () => {
   it('reads F32 little-endian bytes exactly', () => {
