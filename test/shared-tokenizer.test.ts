@@ -150,6 +150,24 @@ describe('a thread pool that loads the model while its threads start', () => {
     await expectSameParts(sweep, 'main-thread', 'pool');
   });
 
+  it('loads the tokenizer when the matrix fails before a byte of it is read', async () => {
+    const { jobs, options, target, workspace } = sweep;
+    const model = await workspace.model('f32');
+    await writeFile(path.join(model, 'model.safetensors'), 'not safetensors');
+    const pool = new ThreadPoolExecutor(2, options, CHUNK_THREAD);
+    try {
+      await pool.preload(model, true, 'input'); // ends: the tokenizer does not wait for reads that never start
+      await writeFile(path.join(model, 'tokenizer.json'), '{ "not": "a tokenizer" ');
+      const failed = await pool.run(jobs[0], target('no-matrix')).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(ModelUnavailableError);
+      // the tokenizer came from the preload: the chunk fails on the matrix alone
+      expect((failed as Error).message).toContain('model.safetensors');
+      expect((failed as Error).message).not.toContain('tokenizer');
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('leaves what it cannot load to the threads, whose chunks say why', async () => {
     const { jobs, options, target, workspace } = sweep;
     const model = await workspace.model('f32');

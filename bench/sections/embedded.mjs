@@ -105,6 +105,47 @@ export async function embeddedSection(ctx) {
   };
   const scaling = await scalingOf(scalingNumbers);
   const scalingSpeedup = scaling.speedup;
+  /**
+   * The ceiling a second core offers this sweep here: its two halves in two 1-thread processes side
+   * by side (nothing shared but the machine), against one 1-thread process over all of it, in
+   * SCALING_ROUNDS alternated pairs. Each process pays its own start and finish, as two threads of
+   * one process do not.
+   */
+  const splitOf = async (sweep) => {
+    const [from, to] = sweep.split('..').map(Number);
+    const middle = Math.floor((from + to + 1) / 2);
+    const halves = [`${from}..${middle - 1}`, `${middle}..${to}`];
+    const sweepRun = (out, numbers) =>
+      cli(out, [
+        '--numbers',
+        numbers,
+        ...SWEEP_ANALYSES.flatMap((a) => ['--analysis', a]),
+        '--pooling',
+        'mean',
+        '--threads',
+        '1',
+      ]);
+    const runs = { whole: [], split: [] };
+    for (let round = 0; round < SCALING_ROUNDS; round++) {
+      for (const mode of round % 2 === 0 ? ['whole', 'split'] : ['split', 'whole']) {
+        const outs = halves.map((_, i) => path.join(ctx.workDir, `embedded-split-${i}`));
+        const started = performance.now();
+        if (mode === 'whole') await sweepRun(outs[0], sweep);
+        else await Promise.all(halves.map((half, i) => sweepRun(outs[i], half)));
+        runs[mode].push((performance.now() - started) / 1000);
+        await Promise.all(outs.map((out) => rm(out, { recursive: true, force: true })));
+      }
+    }
+    const pairRatios = runs.whole.map((whole, i) => whole / runs.split[i]);
+    return {
+      wholeS: median(runs.whole),
+      splitS: median(runs.split),
+      allS: { whole: runs.whole.map((s) => round(s)), split: runs.split.map((s) => round(s)) },
+      pairRatios: pairRatios.map((r) => round(r, 2)),
+      speedup: median(pairRatios),
+    };
+  };
+  const split = await splitOf(scalingNumbers);
   // the largest sweep the default limits allow (MAX_SWEEP_NUMBERS), where a process's fixed part weighs half as much
   const largeNumbers = ctx.quick ? LARGE_SCALING_NUMBERS.quick : LARGE_SCALING_NUMBERS.full;
   const large = await scalingOf(largeNumbers);
@@ -137,6 +178,18 @@ export async function embeddedSection(ctx) {
       note: `${Math.round(count / runs[2].wallS)} numbers/s; peak RSS ${Math.round(runs[2].peakMiB)} MiB; scaling is measured on the larger sweep below`,
     }),
     scalingRow('d.scaling', scalingNumbers, scaling, { goal: '≥ 1.7×', pass: scalingSpeedup >= 1.7 }),
+    row(
+      'd.scaling.split',
+      `the same sweep as two 1-thread processes over its halves, side by side: speed-up`,
+      round(split.splitS),
+      's',
+      {
+        anchor: '1 thread, whole sweep',
+        anchorValue: round(split.wholeS),
+        ratio: round(split.speedup, 2),
+        note: `what a second core gives work that shares nothing but the machine; median of ${SCALING_ROUNDS} alternated pairs' ratios (${split.pairRatios.join(', ')}); runs: whole ${split.allS.whole.join(', ')} s, halves ${split.allS.split.join(', ')} s`,
+      },
+    ),
     scalingRow('d.scaling.10M', largeNumbers, large),
     row(
       'd.scaling.warm',
@@ -161,6 +214,7 @@ export async function embeddedSection(ctx) {
       runs,
       speedup,
       scaling: { numbers: scalingNumbers, runs: scaling, speedup: scalingSpeedup },
+      split: { numbers: scalingNumbers, ...split },
       largeScaling: { numbers: largeNumbers, runs: large, speedup: largeSpeedup },
       warmScaling: { numbers: scalingNumbers, runs: warm, speedup: warmSpeedup },
       matrix: {

@@ -44,11 +44,13 @@ export type EmbeddingLoader = (dir: string, kind: MatrixKind) => Promise<Embeddi
 
 /**
  * How a matrix is read: `shared`, into a SharedArrayBuffer that worker threads can pass around
- * without copying; `digests`, where the sha256 of a file read before is remembered (see TensorDigests).
+ * without copying; `digests`, where the sha256 of a file read before is remembered (see TensorDigests);
+ * `onReading`, told once the bytes are being read on libuv's threads (see readTensorBytes).
  */
 export interface MatrixReadOptions {
   shared?: boolean;
   digests?: TensorDigests | null;
+  onReading?: () => void;
 }
 
 /** Reads only the token-embedding tensor of a model directory (single or sharded safetensors). */
@@ -62,12 +64,12 @@ export async function loadEmbeddingMatrix(
 /** Reads one 2-D tensor found in a safetensors file as float32, with the sha256 of its bytes. */
 export async function readMatrixTensor(
   { file, tensorName, tensor }: { file: string; tensorName: string; tensor: TensorInfo },
-  { shared = false, digests = null }: MatrixReadOptions = {},
+  { shared = false, digests = null, onReading }: MatrixReadOptions = {},
 ): Promise<EmbeddingMatrix> {
   const [rows, dim] = tensor.shape;
   const hashedRead = <T extends Uint8Array>(into?: T) =>
     readHashed(file, tensor.begin, tensor.end, digests, (onBlock) =>
-      readTensorBytes<T>(file, tensor, into, onBlock),
+      readTensorBytes<T>(file, tensor, { into, onBlock, onReading }),
     );
   let data: Float32Array;
   let sha256: string;

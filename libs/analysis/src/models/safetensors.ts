@@ -46,21 +46,32 @@ export async function readSafetensorsHeader(file: string): Promise<Map<string, T
   }
 }
 
-/** The tensor is read in blocks of this size, this many at a time (of libuv's four threads by default). */
+/** The tensor is read in blocks of this size, this many at a time while each is handed on (of libuv's four threads by default). */
 export const READ_BLOCK_BYTES = 8 * 1024 * 1024;
 const READS_IN_FLIGHT = 2;
 
+/** Where a tensor's bytes go, and who hears of them (readTensorBytes). */
+export interface TensorReadOptions<T extends Uint8Array> {
+  /** The buffer to read into; it must be the tensor's size. A fresh Buffer when not given. */
+  into?: T;
+  /** Each block once it has landed, in order (to hash the bytes while the next blocks are read). */
+  onBlock?: (block: Uint8Array) => void;
+  /** Once the first reads are on libuv's threads: from here the reading goes on while this thread works. */
+  onReading?: () => void;
+}
+
 /**
- * Reads exactly one tensor's bytes (into `bytes` when given: it must be the tensor's size). Blocks are
- * read several at a time on libuv's threads, however busy this thread is, and each goes to `onBlock`
- * in order once it has landed, so that work on the bytes (hashing them) overlaps the reading instead
- * of following it.
+ * Reads exactly one tensor's bytes. Blocks are read on libuv's threads, however busy this thread
+ * is: with `onBlock`, a few at a time, each handed on in order once it has landed, so that work on
+ * the bytes (hashing them) overlaps the reading instead of following it; without, every block at
+ * once, so that the whole read goes on without this thread's event loop (the 154 MB demo matrix,
+ * read while the same thread parsed a tokenizer.json: 110–220 ms two blocks at a time, 85–135 ms
+ * all at once, 20–50 ms alone).
  */
 export async function readTensorBytes<T extends Uint8Array = Buffer>(
   file: string,
   tensor: TensorInfo,
-  into?: T,
-  onBlock?: (block: Uint8Array) => void,
+  { into, onBlock, onReading }: TensorReadOptions<T> = {},
 ): Promise<T> {
   const size = tensor.end - tensor.begin;
   const bytes = into ?? (Buffer.alloc(size) as Uint8Array as T);
@@ -84,7 +95,9 @@ export async function readTensorBytes<T extends Uint8Array = Buffer>(
     read.catch(() => undefined); // its failure is seen when its turn comes, not as an unhandled rejection
     reads.push(read);
   };
-  for (let i = 0; i < READS_IN_FLIGHT; i++) readNext();
+  const atOnce = onBlock ? READS_IN_FLIGHT : Math.ceil(size / READ_BLOCK_BYTES);
+  for (let i = 0; i < atOnce; i++) readNext();
+  onReading?.();
   try {
     for (let block = 0, start = 0; start < size; block++) {
       const end = await reads[block];

@@ -98,11 +98,13 @@ export class ThreadPoolExecutor implements ChunkExecutor {
 
   /**
    * Loads a model's matrix and tokenizer on this thread while the chunk threads start (a thread takes
-   * about a tenth of a second to start and load its modules): the matrix first, whose reads go on on
-   * libuv's threads while this one plans the tokenizer. Threads that ask for a part meanwhile wait
-   * for this load instead of making their own. What fails here is passed to the next thread that
-   * asks, which loads it and reports the error with its chunk. Resolves once both are loaded or have
-   * failed; never rejects.
+   * about a tenth of a second to start and load its modules): the matrix first, and the tokenizer
+   * once the matrix's bytes are being read, so that they are read on libuv's threads while this one
+   * parses and plans the tokenizer (started together, the tokenizer's parse held up the matrix's
+   * first steps, its header and digest, and with them the whole read). Threads that ask for a part
+   * meanwhile wait for this load instead of making their own. What fails here is passed to the next
+   * thread that asks, which loads it and reports the error with its chunk. Resolves once both are
+   * loaded or have failed; never rejects.
    */
   preload(model: string, needsEmbedding: boolean, matrix: MatrixKind, download = true): Promise<void> {
     const { locations, allowLocalModels } = this.options;
@@ -115,12 +117,15 @@ export class ThreadPoolExecutor implements ChunkExecutor {
       );
       const digests = TensorDigests.at(locations.cacheDir);
       const loads: Promise<void>[] = [];
-      if (needsEmbedding)
-        loads.push(
-          this.loadPart({ kind: 'embedding', dir, matrix }, () =>
-            loadModelMatrix(dir, matrix, { shared: true, digests }),
-          ),
+      if (needsEmbedding) {
+        let onReading!: () => void;
+        const reading = new Promise<void>((resolve) => (onReading = resolve));
+        const matrixLoad = this.loadPart({ kind: 'embedding', dir, matrix }, () =>
+          loadModelMatrix(dir, matrix, { shared: true, digests, onReading }),
         );
+        loads.push(matrixLoad);
+        await Promise.race([reading, matrixLoad]); // the load may end (or not be made here) before any read
+      }
       loads.push(this.loadPart({ kind: 'tokenizer', dir }, () => NumberTokenizer.loadSource(dir)));
       await Promise.all(loads);
     })().catch(() => undefined); // a model that does not resolve: its chunks' threads say why
