@@ -78,6 +78,14 @@ async function chunkedSweep(label: string): Promise<ChunkedSweep> {
   };
 }
 
+/** Overwrites a model's `file` with bytes that are not what it should hold: any read of it fails. */
+async function damage(model: string, file: 'tokenizer.json' | 'model.safetensors'): Promise<void> {
+  await writeFile(
+    path.join(model, file),
+    file === 'tokenizer.json' ? '{ "not": "a tokenizer" ' : 'not safetensors',
+  );
+}
+
 /** The sweep's jobs run on the main thread, into `name`: the parts a pool must write too. */
 async function runInline(sweep: ChunkedSweep, name: string): Promise<void> {
   const inline = new InProcessExecutor(sweep.options);
@@ -111,8 +119,7 @@ describe('a thread pool sharing a tokenizer', () => {
     const pool = new ThreadPoolExecutor(2, options, CHUNK_THREAD);
     try {
       await pool.run(jobs[0], target('pool')); // the first thread loads the model
-      const tokenizerJson = path.join(model, 'tokenizer.json');
-      await writeFile(tokenizerJson, '{ "not": "a tokenizer" ');
+      await damage(model, 'tokenizer.json');
       // both threads are idle: each is handed one of these at once, so the second thread runs one
       await Promise.all(jobs.slice(1).map((job) => pool.run(job, target('pool'))));
       // and any thread that still read the file would fail on it
@@ -139,8 +146,8 @@ describe('a thread pool that loads the model while its threads start', () => {
     const pool = new ThreadPoolExecutor(2, options, CHUNK_THREAD);
     try {
       await pool.preload(model, true, 'input');
-      await writeFile(path.join(model, 'tokenizer.json'), '{ "not": "a tokenizer" ');
-      await writeFile(path.join(model, 'model.safetensors'), 'not safetensors');
+      await damage(model, 'tokenizer.json');
+      await damage(model, 'model.safetensors');
       await Promise.all(jobs.map((job) => pool.run(job, target('pool'))));
       const fresh = new InProcessExecutor(options);
       await expect(fresh.run(jobs[0], target('damaged'))).rejects.toBeInstanceOf(ModelUnavailableError);
@@ -153,11 +160,11 @@ describe('a thread pool that loads the model while its threads start', () => {
   it('loads the tokenizer when the matrix fails before a byte of it is read', async () => {
     const { jobs, options, target, workspace } = sweep;
     const model = await workspace.model('f32');
-    await writeFile(path.join(model, 'model.safetensors'), 'not safetensors');
+    await damage(model, 'model.safetensors');
     const pool = new ThreadPoolExecutor(2, options, CHUNK_THREAD);
     try {
       await pool.preload(model, true, 'input'); // ends: the tokenizer does not wait for reads that never start
-      await writeFile(path.join(model, 'tokenizer.json'), '{ "not": "a tokenizer" ');
+      await damage(model, 'tokenizer.json');
       const failed = await pool.run(jobs[0], target('no-matrix')).catch((e: unknown) => e);
       expect(failed).toBeInstanceOf(ModelUnavailableError);
       // the tokenizer came from the preload: the chunk fails on the matrix alone
@@ -171,7 +178,7 @@ describe('a thread pool that loads the model while its threads start', () => {
   it('leaves what it cannot load to the threads, whose chunks say why', async () => {
     const { jobs, options, target, workspace } = sweep;
     const model = await workspace.model('f32');
-    await writeFile(path.join(model, 'tokenizer.json'), '{ "not": "a tokenizer" ');
+    await damage(model, 'tokenizer.json');
     const pool = new ThreadPoolExecutor(2, options, CHUNK_THREAD);
     try {
       await pool.preload(model, true, 'input');

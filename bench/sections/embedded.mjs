@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { median, REPO, round, row } from '../lib/common.mjs';
+import { median, now, REPO, round, row } from '../lib/common.mjs';
 import { runMeasured } from '../lib/processes.mjs';
 
 export const SWEEP_ANALYSES = ['tokens', 'sign-symmetry', 'successive-cosine'];
@@ -40,18 +40,22 @@ export async function embeddedSection(ctx) {
       '--json',
       ...args,
     ]);
-  const sweepArgs = [
-    '--numbers',
-    numbers,
-    ...SWEEP_ANALYSES.flatMap((a) => ['--analysis', a]),
-    '--pooling',
-    'mean',
-  ];
+  /** The sweep of these rows (SWEEP_ANALYSES, pooling mean) over `sweep` on `threads` threads, into `out`. */
+  const sweepRun = (out, sweep, threads) =>
+    cli(out, [
+      '--numbers',
+      sweep,
+      ...SWEEP_ANALYSES.flatMap((a) => ['--analysis', a]),
+      '--pooling',
+      'mean',
+      '--threads',
+      String(threads),
+    ]);
 
   const runs = {};
   for (const threads of [1, 2]) {
     const out = path.join(ctx.workDir, `embedded-${threads}`);
-    const result = await cli(out, [...sweepArgs, '--threads', String(threads)]);
+    const result = await sweepRun(out, numbers, threads);
     const manifest = JSON.parse(result.stdout);
     runs[threads] = {
       wallS: result.wallS,
@@ -77,15 +81,7 @@ export async function embeddedSection(ctx) {
     for (let round = 0; round < SCALING_ROUNDS; round++) {
       for (const threads of round % 2 === 0 ? [1, 2] : [2, 1]) {
         const out = path.join(ctx.workDir, `embedded-scaling-${threads}`);
-        const result = await cli(out, [
-          '--numbers',
-          sweep,
-          ...SWEEP_ANALYSES.flatMap((a) => ['--analysis', a]),
-          '--pooling',
-          'mean',
-          '--threads',
-          String(threads),
-        ]);
+        const result = await sweepRun(out, sweep, threads);
         scalingRuns[threads].push({ wallS: result.wallS, peakMiB: result.peakMiB });
         await rm(out, { recursive: true, force: true });
       }
@@ -115,24 +111,14 @@ export async function embeddedSection(ctx) {
     const [from, to] = sweep.split('..').map(Number);
     const middle = Math.floor((from + to + 1) / 2);
     const halves = [`${from}..${middle - 1}`, `${middle}..${to}`];
-    const sweepRun = (out, numbers) =>
-      cli(out, [
-        '--numbers',
-        numbers,
-        ...SWEEP_ANALYSES.flatMap((a) => ['--analysis', a]),
-        '--pooling',
-        'mean',
-        '--threads',
-        '1',
-      ]);
     const runs = { whole: [], split: [] };
     for (let round = 0; round < SCALING_ROUNDS; round++) {
       for (const mode of round % 2 === 0 ? ['whole', 'split'] : ['split', 'whole']) {
         const outs = halves.map((_, i) => path.join(ctx.workDir, `embedded-split-${i}`));
-        const started = performance.now();
-        if (mode === 'whole') await sweepRun(outs[0], sweep);
-        else await Promise.all(halves.map((half, i) => sweepRun(outs[i], half)));
-        runs[mode].push((performance.now() - started) / 1000);
+        const started = now();
+        if (mode === 'whole') await sweepRun(outs[0], sweep, 1);
+        else await Promise.all(halves.map((half, i) => sweepRun(outs[i], half, 1)));
+        runs[mode].push((now() - started) / 1000);
         await Promise.all(outs.map((out) => rm(out, { recursive: true, force: true })));
       }
     }

@@ -46,8 +46,9 @@ export async function readSafetensorsHeader(file: string): Promise<Map<string, T
   }
 }
 
-/** The tensor is read in blocks of this size, this many at a time while each is handed on (of libuv's four threads by default). */
+/** A tensor is read in blocks of this size. */
 export const READ_BLOCK_BYTES = 8 * 1024 * 1024;
+/** Blocks read at once while each is handed on in order (of libuv's four threads by default). */
 const READS_IN_FLIGHT = 2;
 
 /** Where a tensor's bytes go, and who hears of them (readTensorBytes). */
